@@ -1,0 +1,193 @@
+// Command hoctap is the one binary of hoctap: the bot, its terminal
+// playground, and the tools that manage criteria sets.
+//
+// Results go to stdout, logs and errors to stderr; the exit code is 0 when
+// the command did its job, 1 when a check found a problem or the command
+// failed, and 2 on bad usage.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitFail  = 1
+	exitUsage = 2
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], &env{
+		stdin:  os.Stdin,
+		stdout: os.Stdout,
+		stderr: os.Stderr,
+		getenv: os.Getenv,
+	}))
+}
+
+// env is what a command may touch of the world, so tests can give their own.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	log            *slog.Logger
+}
+
+// command is one "hoctap ..." command.
+type command struct {
+	usage   string // the arguments, after the command's name
+	summary string
+	run     func(e *env, args []string) error
+}
+
+// errUsage marks bad usage: exit 2.
+var errUsage = errors.New("usage")
+
+// errFound marks a check that found problems it already printed: exit 1.
+var errFound = errors.New("problems found")
+
+func usageErrorf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
+}
+
+// commands are the top-level commands; groups such as "criteria" dispatch
+// further.
+func commands() map[string]command {
+	return map[string]command{
+		"criteria": {usage: "list|lint|show|score|import|export ...", summary: "manage criteria sets", run: runCriteria},
+	}
+}
+
+func run(args []string, e *env) int {
+	e.log = newLogger(e.stderr, e.getenv("LOG_FORMAT"))
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		printUsage(e.stdout, "hoctap", commands())
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	cmd, ok := commands()[args[0]]
+	if !ok {
+		fmt.Fprintf(e.stderr, "hoctap: unknown command %q\n", args[0])
+		printUsage(e.stderr, "hoctap", commands())
+		return exitUsage
+	}
+	return exitCode(e, "hoctap "+args[0], cmd.run(e, args[1:]))
+}
+
+// exitCode prints err, if any, and returns the exit code it stands for.
+func exitCode(e *env, name string, err error) int {
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errFound):
+		return exitFail
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(e.stderr, "%s: %s\n", name, strings.TrimPrefix(err.Error(), errUsage.Error()+": "))
+		fmt.Fprintf(e.stderr, "Run '%s --help' for usage.\n", name)
+		return exitUsage
+	case errors.Is(err, pflag.ErrHelp):
+		return exitOK
+	}
+	fmt.Fprintf(e.stderr, "%s: %s\n", name, err)
+	return exitFail
+}
+
+func printUsage(w io.Writer, prefix string, cmds map[string]command) {
+	fmt.Fprintf(w, "Usage:\n")
+	names := make([]string, 0, len(cmds))
+	for name := range cmds {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		c := cmds[name]
+		fmt.Fprintf(w, "  %s %s %s\n      %s\n", prefix, name, c.usage, c.summary)
+	}
+}
+
+// dispatch runs the sub-command named by args[0] of a command group.
+func dispatch(e *env, group string, cmds map[string]command, args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		printUsage(e.stdout, "hoctap "+group, cmds)
+		if len(args) == 0 {
+			return usageErrorf("name a %s command", group)
+		}
+		return nil
+	}
+	cmd, ok := cmds[args[0]]
+	if !ok {
+		return usageErrorf("unknown command %q", args[0])
+	}
+	return cmd.run(e, args[1:])
+}
+
+// flags returns a flag set that takes flags before or after the arguments,
+// with -o/--output for the result's file.
+func flags(e *env, name, usage string) (*pflag.FlagSet, *string) {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(e.stdout)
+	fs.SetInterspersed(true)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stdout, "Usage: %s %s\n", name, usage)
+		fs.PrintDefaults()
+	}
+	return fs, fs.StringP("output", "o", "", "write the result to `FILE` instead of stdout")
+}
+
+// parse parses flags; a parse error is bad usage.
+func parse(fs *pflag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return err
+		}
+		return usageErrorf("%v", err)
+	}
+	return nil
+}
+
+// writeResult writes a command's result to stdout, or to the file path names
+// when it is not empty: in full or not at all.
+func writeResult(e *env, path string, write func(io.Writer) error) error {
+	if path == "" || path == "-" {
+		return write(e.stdout)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(f.Name())
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// newLogger logs to stderr as text, or as JSON when format is "json".
+func newLogger(w io.Writer, format string) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
