@@ -94,7 +94,7 @@ func renderIndicator(line func(int, string), ind *scoring.Indicator, p *locales.
 	}
 	line(2, head)
 
-	answer := p.T("show.answer."+string(ind.Kind))
+	answer := p.T("show.answer." + string(ind.Kind))
 	if ind.Kind == scoring.AnswerNumber {
 		unit := ind.Unit.In(lang)
 		if unit == "" {
