@@ -168,3 +168,39 @@ func (c *Catalog) Replacement(s *Set) (*Set, error) {
 	}
 	return c.Lookup(s.ReplacedBy)
 }
+
+// Pick returns the set a new assessment of a kind uses in a province in a
+// year. Withdrawn sets are never picked; among the others a set whose years
+// cover the year comes first, then a province's own set before a national
+// one, then the newer years, then the newer version. A kind with no set in
+// force for the year falls back to its newest set.
+func (c *Catalog) Pick(kind Kind, province string, year int) (*Set, bool) {
+	var best *Set
+	rank := func(s *Set) [4]int {
+		r := [4]int{0, 0, s.Years.From, s.Version}
+		if s.Years.Covers(year) {
+			r[0] = 1
+		}
+		if s.Jurisdiction == province {
+			r[1] = 1
+		}
+		return r
+	}
+	less := func(a, b [4]int) bool {
+		for i := range a {
+			if a[i] != b[i] {
+				return a[i] < b[i]
+			}
+		}
+		return false
+	}
+	for _, s := range c.sets {
+		if s.Kind != kind || s.Status == StatusWithdrawn || (s.Jurisdiction != "national" && s.Jurisdiction != province) {
+			continue
+		}
+		if best == nil || less(rank(best), rank(s)) {
+			best = s
+		}
+	}
+	return best, best != nil
+}

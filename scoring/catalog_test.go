@@ -105,3 +105,32 @@ func TestCatalogReportsBadAndDuplicateFiles(t *testing.T) {
 		t.Errorf("a good set next to broken ones is still found: %v", err)
 	}
 }
+
+func TestCatalogPick(t *testing.T) {
+	dir := t.TempDir()
+	// A province's own unit set for 2024 on, next to the shipped national one.
+	writeSet(t, dir, "p.yaml", "unit-hanoi", 1, StatusDraft, "")
+	writeSet(t, dir, "w.yaml", "unit-hanoi", 2, StatusWithdrawn, "unit-hanoi@1")
+	cat, err := LoadCatalog(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		kind     Kind
+		province string
+		year     int
+		want     string
+	}{
+		{KindUnit, "01", 2026, "unit-hanoi@1"},      // the province's own, not its withdrawn version
+		{KindUnit, "08", 2026, "unit-2021@1"},       // another province gets the national set
+		{KindUnit, "01", 2022, "unit-2021@1"},       // the province's set does not cover 2022
+		{KindFamily, "01", 2026, "family-2015@1"},   // no set covers 2026: the newest is used
+		{KindCitizen, "01", 2026, "citizen-2022@1"}, //
+	}
+	for _, tt := range tests {
+		s, ok := cat.Pick(tt.kind, tt.province, tt.year)
+		if !ok || s.Ref() != tt.want {
+			t.Errorf("Pick(%s, %s, %d) = %v, want %s", tt.kind, tt.province, tt.year, s, tt.want)
+		}
+	}
+}

@@ -9,16 +9,21 @@ import (
 	"path/filepath"
 	"strings"
 
+	"go.yaml.in/yaml/v3"
+
 	"hoctap/locales"
 	"hoctap/scoring"
+	"hoctap/scoring/xlsx"
 )
 
 func criteriaCommands() map[string]command {
 	return map[string]command{
-		"list":  {usage: "", summary: "one set version per line: id, version, kind, status, title", run: criteriaList},
-		"lint":  {usage: "[FILE...]", summary: "check criteria set files, or every known set", run: criteriaLint},
-		"show":  {usage: "ID|FILE [--json] [--lang vi|en]", summary: "show a set for a person to read, or as JSON", run: criteriaShow},
-		"score": {usage: "ID|FILE ANSWERS.json [--region normal|hardship]", summary: "score answers against a set", run: criteriaScore},
+		"list":   {usage: "", summary: "one set version per line: id, version, kind, status, title", run: criteriaList},
+		"lint":   {usage: "[FILE...]", summary: "check criteria set files, or every known set", run: criteriaLint},
+		"show":   {usage: "ID|FILE [--json] [--lang vi|en]", summary: "show a set for a person to read, or as JSON", run: criteriaShow},
+		"score":  {usage: "ID|FILE ANSWERS.json [--region normal|hardship]", summary: "score answers against a set", run: criteriaScore},
+		"import": {usage: "FILE.xlsx [-o FILE.yaml]", summary: "turn an Excel workbook into a criteria set file", run: criteriaImport},
+		"export": {usage: "ID|FILE [-o FILE.xlsx]", summary: "write a criteria set as an Excel workbook", run: criteriaExport},
 	}
 }
 
@@ -54,7 +59,7 @@ func resolveSet(e *env, ref string) (*scoring.Set, error) {
 // isFileRef reports whether a set reference names a file rather than an id.
 func isFileRef(ref string) bool {
 	switch strings.ToLower(filepath.Ext(ref)) {
-	case ".yaml", ".yml":
+	case ".yaml", ".yml", ".xlsx":
 		return true
 	}
 	if strings.ContainsRune(ref, filepath.Separator) {
@@ -64,9 +69,57 @@ func isFileRef(ref string) bool {
 	return err == nil
 }
 
-// loadSetFile loads and validates a set from a file.
+// loadSetFile loads and validates a set from a YAML file or an Excel workbook.
 func loadSetFile(path string) (*scoring.Set, error) {
-	return scoring.LoadFile(path)
+	if !strings.EqualFold(filepath.Ext(path), ".xlsx") {
+		return scoring.LoadFile(path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read criteria workbook: %w", err)
+	}
+	defer f.Close()
+	return xlsx.Import(filepath.Base(path), f)
+}
+
+func criteriaImport(e *env, args []string) error {
+	fs, out := flags(e, "hoctap criteria import", "FILE.xlsx [-o FILE.yaml]")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageErrorf("import takes one workbook")
+	}
+	set, err := loadSetFile(fs.Arg(0))
+	if err != nil {
+		for _, p := range flatten(err) {
+			fmt.Fprintln(e.stderr, p)
+		}
+		return errFound
+	}
+	return writeResult(e, *out, func(w io.Writer) error {
+		enc := yaml.NewEncoder(w)
+		enc.SetIndent(2)
+		if err := enc.Encode(set); err != nil {
+			return fmt.Errorf("write YAML: %w", err)
+		}
+		return enc.Close()
+	})
+}
+
+func criteriaExport(e *env, args []string) error {
+	fs, out := flags(e, "hoctap criteria export", "ID|FILE [-o FILE.xlsx]")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageErrorf("export takes one set: an id, id@version, or a file")
+	}
+	set, err := resolveSet(e, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	return writeResult(e, *out, func(w io.Writer) error { return xlsx.Export(w, set) })
 }
 
 // flatten lists the errors of a joined error, and the problems of each.

@@ -327,3 +327,44 @@ func TestJSONLogs(t *testing.T) {
 		t.Errorf("stderr is not a JSON log line: %q (%v)", r.stderr, err)
 	}
 }
+
+func TestCriteriaExcelRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	for _, s := range shippedSets(t) {
+		book := filepath.Join(dir, s.ID+".xlsx")
+		yml := filepath.Join(dir, s.ID+".yaml")
+		if r := hoctap(t, nil, "", "criteria", "export", s.ID, "-o", book); r.code != 0 {
+			t.Fatalf("export %s: exit %d: %s", s.ID, r.code, r.stderr)
+		}
+		if r := hoctap(t, nil, "", "criteria", "import", "-o", yml, book); r.code != 0 {
+			t.Fatalf("import %s: exit %d: %s", s.ID, r.code, r.stderr)
+		}
+		back, err := scoring.LoadFile(yml)
+		if err != nil {
+			t.Fatalf("imported %s does not load: %v", s.ID, err)
+		}
+		if !reflect.DeepEqual(back, s) {
+			t.Errorf("%s: export then import gives a different set", s.ID)
+		}
+		// The workbook itself is a set reference too.
+		if r := hoctap(t, nil, "", "criteria", "lint", book); r.code != 0 || r.stdout != "" {
+			t.Errorf("lint %s: exit %d, %s", book, r.code, r.stdout)
+		}
+	}
+}
+
+func TestCriteriaImportProblems(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.xlsx")
+	if err := os.WriteFile(bad, []byte("not a workbook"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.yaml")
+	r := hoctap(t, nil, "", "criteria", "import", bad, "-o", out)
+	if r.code != 1 || !strings.HasPrefix(r.stderr, "bad.xlsx: ") {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("a failed import wrote %s", out)
+	}
+}
