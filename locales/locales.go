@@ -41,14 +41,17 @@ func Bundle() (*i18n.Bundle, error) { return bundle() }
 
 // Match returns the language hoctap speaks that best fits a language code
 // such as Telegram's "en-US", or Default.
-func Match(code string) string {
+func Match(code string) string { return MatchOr(code, Default) }
+
+// MatchOr is Match with another fallback than Default.
+func MatchOr(code, fallback string) string {
 	code = strings.ToLower(code)
 	for _, lang := range Languages {
 		if code == lang || strings.HasPrefix(code, lang+"-") || strings.HasPrefix(code, lang+"_") {
 			return lang
 		}
 	}
-	return Default
+	return fallback
 }
 
 // Printer writes hoctap's texts in one language.

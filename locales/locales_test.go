@@ -88,6 +88,10 @@ func TestEveryMessageInBothLanguages(t *testing.T) {
 		if strings.TrimSpace(text) == "" {
 			t.Errorf("%s is empty in vi.yaml", key)
 		}
+		// A "Count" picks the plural form, so only plural messages use it.
+		if strings.Contains(text, ".Count") && !strings.Contains(key, "#") {
+			t.Errorf("%s uses {{.Count}} but has no plural forms", key)
+		}
 	}
 }
 

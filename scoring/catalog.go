@@ -33,6 +33,15 @@ func Shipped() (*Catalog, error) {
 // *.yaml and *.yml file in dir. Every problem of every file is returned,
 // joined; a set version defined twice is a problem too.
 func LoadCatalog(dir string) (*Catalog, error) {
+	return loadCatalog(dir, true)
+}
+
+// LoadFolder loads the sets of a folder alone, without the shipped ones.
+func LoadFolder(dir string) (*Catalog, error) {
+	return loadCatalog(dir, false)
+}
+
+func loadCatalog(dir string, withShipped bool) (*Catalog, error) {
 	c := &Catalog{}
 	var errs []error
 	add := func(name string, data []byte) {
@@ -48,12 +57,14 @@ func LoadCatalog(dir string) (*Catalog, error) {
 		c.add(set)
 	}
 
-	shipped, err := ShippedFiles()
-	if err != nil {
-		return nil, fmt.Errorf("read shipped criteria sets: %w", err)
-	}
-	for _, name := range sortedKeys(shipped) {
-		add(name, shipped[name])
+	if withShipped {
+		shipped, err := ShippedFiles()
+		if err != nil {
+			return nil, fmt.Errorf("read shipped criteria sets: %w", err)
+		}
+		for _, name := range sortedKeys(shipped) {
+			add(name, shipped[name])
+		}
 	}
 	if dir != "" {
 		files, err := setFiles(dir)

@@ -65,16 +65,24 @@ func usageErrorf(format string, args ...any) error {
 func commands() map[string]command {
 	return map[string]command{
 		"criteria": {usage: "list|lint|show|score|import|export ...", summary: "manage criteria sets", run: runCriteria},
+		"serve":    {usage: "", summary: "run the Telegram bot (configured from the environment; see README)", run: runServe},
+		"chat":     {usage: "[--user ID] [--lang vi|en]", summary: "the conversation in this terminal, on the same databases", run: runChat},
+		"migrate":  {usage: "", summary: "bring the database schema up to date", run: runMigrate},
+		"export":   {usage: "assessments [--format csv|json] [-o FILE]", summary: "export submitted assessments", run: runExport},
 	}
 }
 
 func run(args []string, e *env) int {
 	e.log = newLogger(e.stderr, e.getenv("LOG_FORMAT"))
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		printUsage(e.stdout, "hoctap", commands())
-		if len(args) == 0 {
-			return exitUsage
+	if len(args) == 0 {
+		// With a token the bot; without, the terminal playground.
+		if e.getenv("TELEGRAM_BOT_TOKEN") != "" {
+			return exitCode(e, "hoctap serve", runServe(e, nil))
 		}
+		return exitCode(e, "hoctap chat", runChat(e, nil))
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		printUsage(e.stdout, "hoctap", commands())
 		return exitOK
 	}
 	cmd, ok := commands()[args[0]]

@@ -1,0 +1,274 @@
+// Package bot is hoctap's Telegram channel: it takes updates by long
+// polling or through its own webhook handler, skips duplicates, runs each
+// chat's updates one at a time and in order (chats in parallel on a bounded
+// pool), decodes them into flows inputs, and renders the outputs as Bot API
+// calls. It knows Telegram and nothing of the conversations.
+//
+// It uses github.com/go-telegram/bot as a Bot API client only: that
+// library's own intake acknowledges updates before they are handled, runs
+// every handler in a goroutine of its own, and logs whole updates, so the
+// intake here is ours.
+package bot
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	tg "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"hoctap/flows"
+	"hoctap/locales"
+)
+
+// Config is the bot's configuration.
+type Config struct {
+	Token         string
+	APIURL        string        // the Bot API root; also serves files
+	WebhookURL    string        // the full public URL; empty for long polling
+	WebhookSecret string        // checked on every webhook request
+	Workers       int           // chats handled at once
+	UpdateTimeout time.Duration // the deadline of one update
+	PollTimeout   time.Duration // how long one getUpdates waits
+	AlbumQuiet    time.Duration // how long an album's confirmation waits for more photos
+}
+
+func (c *Config) defaults() {
+	if c.APIURL == "" {
+		c.APIURL = "https://api.telegram.org"
+	}
+	c.APIURL = strings.TrimSuffix(c.APIURL, "/")
+	if c.Workers <= 0 {
+		c.Workers = 64
+	}
+	if c.UpdateTimeout <= 0 {
+		c.UpdateTimeout = 30 * time.Second
+	}
+	if c.PollTimeout <= 0 {
+		c.PollTimeout = 25 * time.Second
+	}
+	if c.AlbumQuiet <= 0 {
+		c.AlbumQuiet = 1500 * time.Millisecond
+	}
+}
+
+// Dedup remembers which updates were taken.
+type Dedup interface {
+	FirstSeen(ctx context.Context, key string) (bool, error)
+	Unsee(ctx context.Context, key string) error
+}
+
+// Bot is the Telegram channel of one replica.
+type Bot struct {
+	cfg       Config
+	api       *tg.Bot
+	http      *http.Client
+	engine    *flows.Engine
+	dedup     Dedup
+	log       *slog.Logger
+	inactive  func(ctx context.Context, chat int64)
+	dispatch  *dispatcher
+	coalescer coalescer
+	metrics   struct{ updates, tooMany, failed atomic.Int64 }
+}
+
+// New makes the bot. inactive is called for a chat whose person blocked it.
+func New(cfg Config, engine *flows.Engine, dedup Dedup, inactive func(ctx context.Context, chat int64), log *slog.Logger) (*Bot, error) {
+	cfg.defaults()
+	if cfg.Token == "" {
+		return nil, errors.New("no Telegram bot token")
+	}
+	b := &Bot{cfg: cfg, engine: engine, dedup: dedup, inactive: inactive, log: log,
+		http: &http.Client{Timeout: cfg.PollTimeout + 10*time.Second}}
+	b.coalescer = coalescer{quiet: cfg.AlbumQuiet, timers: map[string]*time.Timer{}}
+	api, err := tg.New(cfg.Token,
+		tg.WithServerURL(cfg.APIURL),
+		tg.WithSkipGetMe(),
+		tg.WithHTTPClient(cfg.PollTimeout, &http.Client{Timeout: 30 * time.Second}),
+		tg.WithDefaultHandler(func(context.Context, *tg.Bot, *models.Update) {}),
+		tg.WithErrorsHandler(func(err error) { log.Warn("Bot API client", "error", b.redact(err)) }),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("make Bot API client: %s", b.redact(err))
+	}
+	b.api = api
+	b.dispatch = newDispatcher(cfg.Workers, log)
+	return b, nil
+}
+
+// redact removes the token from an error's text.
+func (b *Bot) redact(err error) string {
+	if err == nil {
+		return ""
+	}
+	return strings.ReplaceAll(err.Error(), b.cfg.Token, "<token>")
+}
+
+// Setup registers the commands in every language and sets or deletes the
+// webhook, as the configuration says.
+func (b *Bot) Setup(ctx context.Context) error {
+	for _, lang := range locales.Languages {
+		p := locales.For(lang)
+		var cmds []models.BotCommand
+		for _, c := range []string{"start", "help", "language", "privacy", "cancel"} {
+			cmds = append(cmds, models.BotCommand{Command: c, Description: p.T("cmd." + c)})
+		}
+		params := &tg.SetMyCommandsParams{Commands: cmds, LanguageCode: lang}
+		if lang == locales.Default {
+			params.LanguageCode = "" // the default for every other language
+		}
+		if _, err := b.api.SetMyCommands(ctx, params); err != nil {
+			return fmt.Errorf("set commands (%s): %s", lang, b.redact(err))
+		}
+	}
+	if b.cfg.WebhookURL != "" {
+		_, err := b.api.SetWebhook(ctx, &tg.SetWebhookParams{URL: b.cfg.WebhookURL, SecretToken: b.cfg.WebhookSecret,
+			MaxConnections: b.cfg.Workers, AllowedUpdates: allowedUpdates})
+		if err != nil {
+			return fmt.Errorf("set webhook: %s", b.redact(err))
+		}
+		return nil
+	}
+	if _, err := b.api.DeleteWebhook(ctx, &tg.DeleteWebhookParams{}); err != nil {
+		return fmt.Errorf("delete webhook: %s", b.redact(err))
+	}
+	return nil
+}
+
+var allowedUpdates = []string{"message", "callback_query", "my_chat_member"}
+
+// take handles one update through the dispatcher and calls done once its
+// effects are stored, or it failed and may be delivered again.
+func (b *Bot) take(u *models.Update, done func(err error)) bool {
+	inc, ok := decode(u)
+	if !ok {
+		done(nil)
+		return true
+	}
+	b.metrics.updates.Add(1)
+	return b.dispatch.submit(job{chat: inc.in.Chat, done: done, run: func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(ctx, b.cfg.UpdateTimeout)
+		defer cancel()
+		return b.handle(ctx, inc)
+	}})
+}
+
+// handle runs one update: skip it if it was taken before, hand it to the
+// conversation, show the outputs. A failure forgets the update, so a new
+// delivery is taken again, and tells the person to try again.
+func (b *Bot) handle(ctx context.Context, inc incoming) error {
+	first, err := b.dedup.FirstSeen(ctx, inc.in.Key)
+	if err != nil {
+		b.sorry(ctx, inc)
+		return err
+	}
+	if !first {
+		return nil
+	}
+	if inc.in.Kind == 0 { // a press on a message we cannot read: just answer it
+		b.render(ctx, inc, nil)
+		return nil
+	}
+	outs, err := b.engine.Handle(ctx, inc.in)
+	if err != nil {
+		b.metrics.failed.Add(1)
+		b.log.Error("update failed", "update", inc.in.Key, "error", b.redact(err))
+		if uerr := b.dedup.Unsee(context.WithoutCancel(ctx), inc.in.Key); uerr != nil {
+			b.log.Warn("could not forget a failed update", "update", inc.in.Key, "error", uerr)
+		}
+		b.sorry(ctx, inc)
+		return err
+	}
+	b.render(ctx, inc, outs)
+	return nil
+}
+
+// sorry tells the person to try again in a moment.
+func (b *Bot) sorry(ctx context.Context, inc incoming) {
+	lang := locales.Match(inc.in.Lang)
+	o := flows.Sorry(lang)
+	if inc.callback != "" {
+		b.render(ctx, inc, []flows.Output{{Notice: o.Notice}})
+		return
+	}
+	b.render(ctx, inc, []flows.Output{{Text: o.Text}})
+}
+
+// WebhookHandler serves Telegram's webhook requests: 401 for a wrong
+// secret, 200 once the update's effects are stored, 503 when it failed or
+// the bot is stopping, so that Telegram delivers it again.
+func (b *Bot) WebhookHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		got := r.Header.Get("X-Telegram-Bot-Api-Secret-Token")
+		if subtle.ConstantTimeCompare([]byte(got), []byte(b.cfg.WebhookSecret)) != 1 {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		var u models.Update
+		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&u); err != nil {
+			http.Error(w, "bad update", http.StatusBadRequest) // never logged: it holds people's words
+			return
+		}
+		result := make(chan error, 1)
+		if !b.take(&u, func(err error) { result <- err }) {
+			http.Error(w, "stopping", http.StatusServiceUnavailable)
+			return
+		}
+		if err := <-result; err != nil {
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+}
+
+// Stop stops taking updates, waits for those taken to finish and sends
+// what was held back.
+func (b *Bot) Stop() {
+	b.dispatch.close()
+	b.coalescer.flush(b)
+}
+
+// Fetch downloads a file a person sent, through getFile; it implements
+// flows.Files. The download URL holds the token: it is never logged.
+func (b *Bot) Fetch(ctx context.Context, p flows.Photo) (io.ReadCloser, error) {
+	f, err := b.api.GetFile(ctx, &tg.GetFileParams{FileID: p.FileID})
+	if err != nil {
+		return nil, fmt.Errorf("get file: %s", b.redact(err))
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.api.FileDownloadLink(f), nil)
+	if err != nil {
+		return nil, errors.New("make file request")
+	}
+	resp, err := b.http.Do(req)
+	if err != nil {
+		var uerr interface{ Unwrap() error }
+		if errors.As(err, &uerr) {
+			err = uerr.Unwrap()
+		}
+		return nil, fmt.Errorf("download file: %s", b.redact(err))
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, fmt.Errorf("download file: HTTP %d", resp.StatusCode)
+	}
+	return resp.Body, nil
+}
+
+// Stats are counters for logs and metrics.
+func (b *Bot) Stats() map[string]int64 {
+	return map[string]int64{"updates": b.metrics.updates.Load(), "too_many": b.metrics.tooMany.Load(), "failed": b.metrics.failed.Load()}
+}

@@ -1,0 +1,480 @@
+package bot_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"hoctap/blob"
+	"hoctap/bot"
+	"hoctap/bot/telegramtest"
+	"hoctap/flows"
+	"hoctap/scoring"
+	"hoctap/session"
+	"hoctap/session/sessiontest"
+	"hoctap/store"
+	"hoctap/store/storetest"
+)
+
+const token = "123456:TEST-token-never-in-logs"
+
+// syncBuffer is a log sink safe for the bot's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// system is the bot wired to real PostgreSQL and Redis and to the fake API.
+type system struct {
+	t      *testing.T
+	api    *telegramtest.Server
+	db     *store.DB
+	states *session.Store
+	prefix string
+	blobs  *blob.Dir
+	sets   *scoring.Catalog
+	logs   *syncBuffer
+	cfg    bot.Config
+
+	bot  *bot.Bot
+	stop context.CancelFunc
+	done chan struct{}
+}
+
+func newSystem(t *testing.T, cfg bot.Config) *system {
+	t.Helper()
+	sets, err := scoring.Shipped()
+	if err != nil {
+		t.Fatal(err)
+	}
+	states, _, prefix := sessiontest.New(t)
+	blobs, err := blob.NewDir(t.TempDir(), flows.MaxPhotoSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &system{t: t, api: telegramtest.New(token), db: storetest.New(t), states: states, prefix: prefix,
+		blobs: blobs, sets: sets, logs: &syncBuffer{}, cfg: cfg}
+	t.Cleanup(s.api.Close)
+	s.cfg.Token, s.cfg.APIURL = token, s.api.URL()
+	s.cfg.PollTimeout = time.Second
+	s.cfg.AlbumQuiet = 200 * time.Millisecond
+	t.Cleanup(func() {
+		s.stopBot()
+		for _, secret := range []string{token, "<Nguyễn & Con>", "Nguyễn & Con"} {
+			if strings.Contains(s.logs.String(), secret) {
+				t.Errorf("the logs contain %q:\n%s", secret, s.logs.String())
+			}
+		}
+	})
+	return s
+}
+
+// startBot starts a bot replica; in polling mode it polls.
+func (s *system) startBot() {
+	s.t.Helper()
+	log := slog.New(slog.NewJSONHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	engine := &flows.Engine{Channel: "telegram", Sets: s.sets, Store: s.db, States: s.states, Blobs: s.blobs, Log: log}
+	b, err := bot.New(s.cfg, engine, s.states, func(ctx context.Context, chat int64) {
+		s.db.SetInactiveByChannel(ctx, "telegram", chat, true)
+	}, log)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	engine.Files = b
+	if err := b.Setup(context.Background()); err != nil {
+		s.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.bot, s.stop, s.done = b, cancel, make(chan struct{})
+	go func() {
+		defer close(s.done)
+		if s.cfg.WebhookURL == "" {
+			b.Poll(ctx)
+		} else {
+			<-ctx.Done()
+			b.Stop()
+		}
+	}()
+}
+
+func (s *system) stopBot() {
+	if s.stop != nil {
+		s.stop()
+		<-s.done
+		s.stop = nil
+	}
+}
+
+// person is one simulated person.
+type person struct {
+	s *system
+	u telegramtest.User
+}
+
+func (s *system) person(id int64, lang string) *person {
+	return &person{s: s, u: telegramtest.User{ID: id, FirstName: "Nguyễn & Con", LanguageCode: lang}}
+}
+
+// wait waits until the chat's newest message shows text.
+func (p *person) wait(text string) telegramtest.Message {
+	p.s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var m telegramtest.Message
+	err := p.s.api.Wait(ctx, func(s *telegramtest.Server) bool {
+		msgs := s.Messages(p.u.ID)
+		if len(msgs) == 0 {
+			return false
+		}
+		m = msgs[len(msgs)-1]
+		return strings.Contains(m.Text, text)
+	})
+	if err != nil {
+		var all []string
+		for _, m := range p.s.api.Messages(p.u.ID) {
+			all = append(all, fmt.Sprintf("#%d (%d edits) %s", m.ID, m.Edits, m.Text))
+		}
+		for _, c := range p.s.api.Calls() {
+			all = append(all, fmt.Sprintf("%s %v %d %s", c.Method, c.Params["message_id"], c.Status, c.Description))
+		}
+		p.s.t.Fatalf("no message shows %q; the chat has:\n%s", text, strings.Join(all, "\n---\n"))
+	}
+	return m
+}
+
+func (p *person) say(text string) { p.s.api.SendText(p.u, text) }
+
+// press presses the button with the label on the newest message that has it.
+func (p *person) press(label string) {
+	p.s.t.Helper()
+	msgs := p.s.api.Messages(p.u.ID)
+	for i := len(msgs) - 1; i >= 0; i-- {
+		for _, row := range msgs[i].Keyboard {
+			for _, b := range row {
+				if b.Text == label {
+					p.s.api.Press(p.u, msgs[i].ID, b.CallbackData)
+					return
+				}
+			}
+		}
+	}
+	p.s.t.Fatalf("no button %q in the chat", label)
+}
+
+// step presses a button and waits for what it brings.
+func (p *person) step(label, then string) {
+	p.s.t.Helper()
+	p.press(label)
+	p.wait(then)
+}
+
+func picture(n int) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 32, 32))
+	for x := 0; x < 32; x++ {
+		for y := 0; y < 32; y++ {
+			img.Set(x, y, color.RGBA{uint8(n * 50), uint8(x * 8), uint8(y * 8), 255})
+		}
+	}
+	var b bytes.Buffer
+	jpeg.Encode(&b, img, nil)
+	return b.Bytes()
+}
+
+// toQuestions takes a person through consent and enrolment.
+func (p *person) toQuestions() {
+	p.s.t.Helper()
+	p.s.api.SendCommand(p.u, "/start")
+	p.wait("Bạn có đồng ý")
+	p.step("✅ Đồng ý", "Bạn muốn tự đánh giá danh hiệu nào?")
+	p.step("Gia đình học tập", "Nhập tên hộ gia đình")
+	p.say("<Nguyễn & Con>")
+	p.wait("<Nguyễn & Con> ở tỉnh, thành phố nào?")
+	p.step("Thành phố Hà Nội", "ở xã, phường nào?")
+	p.step("Xã Sóc Sơn", "ở thôn, tổ dân phố nào?")
+	p.step("Thôn Đông", "Câu 1/12")
+}
+
+// finish answers the rest of the family questionnaire from question 2 on
+// and submits.
+func (p *person) finish() {
+	p.s.t.Helper()
+	p.step("Không áp dụng", "Câu 3/12") // 1.2
+	p.step("Có", "Câu 4/12")            // 1.3
+	p.step("Có", "Câu 5/12")            // 2.1
+	p.step("Không", "Câu 6/12")         // 2.2
+	p.step("Chưa · 0 điểm", "Câu 7/12") // 2.3
+	p.step("Có", "3.1 Minh chứng")      // 3.1: evidence, an album
+	p.s.api.SendAlbum(p.u, [][]byte{picture(2), picture(3), picture(4)})
+	p.wait("Đã nhận 3 ảnh")
+	p.step("✅ Xong", "Câu 8/12")
+	p.step("Đài hoặc ti vi · 3 điểm", "Câu 9/12") // 3.2
+	p.step("Có", "Câu 10/12")                     // 3.3
+	p.step("Có", "Câu 11/12")                     // 4.1
+	p.step("Không", "Câu 12/12")                  // 4.2
+	p.step("Có", "Xem lại trước khi nộp")         // 4.3
+	p.step("📤 Nộp bản tự đánh giá", "✅ Đã nộp")
+}
+
+func (s *system) submitted() []store.Submitted {
+	var out []store.Submitted
+	if err := s.db.EachSubmitted(context.Background(), func(a store.Submitted) error { out = append(out, a); return nil }); err != nil {
+		s.t.Fatal(err)
+	}
+	return out
+}
+
+func TestFamilyQuestionnaireWithAlbum(t *testing.T) {
+	s := newSystem(t, bot.Config{})
+	s.startBot()
+	p := s.person(1001, "vi")
+	p.toQuestions()
+	p.step("Có", "1.1 Minh chứng") // 1.1
+	p.s.api.SendPhoto(p.u, picture(1), "")
+	p.wait("Đã nhận 1 ảnh")
+	p.step("✅ Xong", "Câu 2/12")
+	p.finish()
+
+	result := p.wait("✅ Đã nộp")
+	if !strings.HasPrefix(result.Text, "✅ Đã nộp") || !strings.Contains(result.Text, "Điểm: 70/100 điểm") {
+		t.Errorf("result message: %q", result.Text)
+	}
+	for _, m := range s.api.Messages(p.u.ID) {
+		if m.ID != result.ID && strings.Contains(strings.ToLower(m.Text), "đã nộp") {
+			t.Errorf("an earlier message says đã nộp: %q", m.Text)
+		}
+	}
+	got := s.submitted()
+	if len(got) != 1 || got[0].SubjectName != "<Nguyễn & Con>" || got[0].Total != 70 || got[0].Passed {
+		t.Fatalf("submitted %+v", got)
+	}
+	// The album's confirmation went out once, with all three photos.
+	var confirmations []string
+	for _, c := range s.api.Calls() {
+		if c.Method == "sendMessage" && strings.Contains(c.Params["text"], "3.1</b> Minh chứng") {
+			confirmations = append(confirmations, c.Params["text"])
+		}
+	}
+	if len(confirmations) != 1 || !strings.Contains(confirmations[0], "Đã nhận 3 ảnh") {
+		t.Errorf("album confirmations: %q", confirmations)
+	}
+	// Every button press was answered.
+	presses, answers := 0, len(s.api.CallbackAnswers(p.u.ID))
+	for _, m := range s.api.Calls() {
+		if m.Method == "answerCallbackQuery" && m.Fault == nil {
+			presses++
+		}
+	}
+	if answers == 0 || answers != presses {
+		t.Errorf("%d callback answers for %d calls", answers, presses)
+	}
+	// Evidence is in PostgreSQL and on disk, without metadata.
+	var photos int
+	s.db.Pool().QueryRow(context.Background(), `SELECT count(*) FROM evidence`).Scan(&photos)
+	if photos != 4 {
+		t.Errorf("%d evidence records, want 4", photos)
+	}
+}
+
+func TestStaleDuplicateWrongKindAndDoubleSubmit(t *testing.T) {
+	s := newSystem(t, bot.Config{})
+	s.startBot()
+	p := s.person(1002, "vi")
+	p.toQuestions()
+	first := p.wait("Câu 1/12")
+	p.step("Không áp dụng", "Câu 2/12")
+
+	// A stale button: 1.1's "Có" on a message sent again by hand.
+	_, data, _ := s.api.Button(p.u.ID, "Có")
+	upd := s.api.Press(p.u, first.ID, strings.Replace(data, "1.2", "1.1", 1))
+	// A duplicate update: delivered again.
+	if err := s.api.Redeliver(upd.ID); err != nil {
+		t.Fatal(err)
+	}
+	// Wrong input kinds.
+	s.api.SendSticker(p.u)
+	s.api.SendLocation(p.u, 21.0, 105.8)
+	p.say(strings.Repeat("x", 4096))
+	p.wait("Vui lòng chọn một nút bên dưới.")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s.api.Wait(ctx, func(s *telegramtest.Server) bool { return len(s.CallbackAnswers(p.u.ID)) >= 2 })
+	answers := s.api.CallbackAnswers(p.u.ID)
+	if answers[len(answers)-1].Text != "Nút này đã cũ, không còn dùng được." {
+		t.Errorf("stale press answered %+v", answers[len(answers)-1])
+	}
+
+	p.finish()
+	// Submit tapped twice: the second tap on the same message.
+	p.press("📤 Nộp bản tự đánh giá")
+	s.api.Wait(ctx, func(s *telegramtest.Server) bool {
+		a := s.CallbackAnswers(p.u.ID)
+		return a[len(a)-1].Text != ""
+	})
+	if n := len(s.submitted()); n != 1 {
+		t.Errorf("%d submissions", n)
+	}
+	results := 0
+	for _, m := range s.api.Messages(p.u.ID) {
+		if strings.HasPrefix(m.Text, "✅ Đã nộp") {
+			results++
+		}
+	}
+	if results != 1 {
+		t.Errorf("%d result messages", results)
+	}
+	var p11 []byte
+	s.db.Pool().QueryRow(context.Background(), `SELECT value FROM answers WHERE code = '1.1'`).Scan(&p11)
+	if string(p11) != `"na"` {
+		t.Errorf("1.1 is %s after a stale press", p11)
+	}
+}
+
+func TestRestartAndRedisLossMidway(t *testing.T) {
+	s := newSystem(t, bot.Config{})
+	s.startBot()
+	p := s.person(1003, "vi")
+	p.toQuestions()
+	p.step("Không áp dụng", "Câu 2/12") // 1.1
+
+	// The bot restarts.
+	s.stopBot()
+	s.startBot()
+	p.step("Không áp dụng", "Câu 3/12") // 1.2, on the screen from before the restart
+
+	// Redis loses this bot's keys.
+	sessiontest.DeleteAll(context.Background(), sessiontest.Client(t), s.prefix)
+	p.say("chào")
+	p.wait("Bạn đang làm dở bản tự đánh giá")
+	p.step("▶ Tiếp tục", "Câu 3/12")
+	p.step("Có", "Câu 4/12")
+	p.step("Có", "Câu 5/12")
+	p.step("Có", "Minh chứng (không bắt buộc)") // 2.2
+	var n int
+	s.db.Pool().QueryRow(context.Background(), `SELECT count(*) FROM answers`).Scan(&n)
+	if n != 5 {
+		t.Errorf("%d answers stored, want 5", n)
+	}
+}
+
+func TestWebhookRefusesWrongSecret(t *testing.T) {
+	var handler http.Handler
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	defer srv.Close()
+	s := newSystem(t, bot.Config{WebhookURL: srv.URL + "/telegram/hook", WebhookSecret: "s3cret"})
+	s.startBot()
+	handler = s.bot.WebhookHandler()
+
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/telegram/hook", strings.NewReader(`{"update_id":1}`))
+	req.Header.Set("X-Telegram-Bot-Api-Secret-Token", "wrong")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("wrong secret: HTTP %d, want 401", resp.StatusCode)
+	}
+	// The fake delivers with the right secret; the conversation works.
+	p := s.person(1004, "en")
+	s.api.SendCommand(p.u, "/start")
+	p.wait("Do you agree")
+	for _, d := range s.api.Deliveries() {
+		if d.Status != http.StatusOK {
+			t.Errorf("delivery %+v", d)
+		}
+	}
+}
+
+func TestNoConsentNoData(t *testing.T) {
+	s := newSystem(t, bot.Config{})
+	s.startBot()
+	p := s.person(1005, "vi")
+	s.api.SendCommand(p.u, "/start")
+	p.wait("Bạn có đồng ý")
+	p.say("Nhà tôi")
+	p.s.api.SendPhoto(p.u, picture(1), "")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s.api.Wait(ctx, func(s *telegramtest.Server) bool { return len(s.Messages(p.u.ID)) == 3 }) // consent asked again, twice
+	p.step("Không đồng ý", "không lưu gì về bạn")
+	for _, table := range []string{"people", "subjects", "assessments", "answers", "evidence", "audit_log"} {
+		var n int
+		s.db.Pool().QueryRow(context.Background(), "SELECT count(*) FROM "+table).Scan(&n)
+		if n != 0 {
+			t.Errorf("%d rows in %s without consent", n, table)
+		}
+	}
+}
+
+func TestFaultsAndBlock(t *testing.T) {
+	s := newSystem(t, bot.Config{})
+	var mu sync.Mutex
+	calls := 0
+	s.api.SetFault(func(method string, chat int64) *telegramtest.Fault {
+		if method != "sendMessage" && method != "editMessageText" {
+			return nil
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		switch calls % 7 {
+		case 1:
+			f := telegramtest.TooManyRequests(1)
+			return &f
+		case 4:
+			f := telegramtest.ServerError(502)
+			return &f
+		}
+		return nil
+	})
+	s.startBot()
+	p := s.person(1006, "vi")
+	p.toQuestions()
+	p.step("Không áp dụng", "Câu 2/12")
+
+	s.api.SetFault(nil)
+	s.api.Block(p.u)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for ctx.Err() == nil {
+		var inactive bool
+		s.db.Pool().QueryRow(ctx, `SELECT inactive FROM people`).Scan(&inactive)
+		if inactive {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Error("a person who blocked the bot is not marked inactive")
+}
+
+func TestCommandsPerLanguage(t *testing.T) {
+	s := newSystem(t, bot.Config{})
+	s.startBot()
+	en := s.api.Commands(nil, "en")
+	vi := s.api.Commands(nil, "")
+	if len(en) != 5 || len(vi) != 5 || en[0].Description == vi[0].Description {
+		t.Errorf("commands: en %v, default %v", en, vi)
+	}
+}

@@ -1,0 +1,171 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	tg "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"hoctap/flows"
+)
+
+// keyboard turns rows of buttons into an inline keyboard; nil for none.
+func keyboard(rows [][]flows.Button) models.ReplyMarkup {
+	if len(rows) == 0 {
+		return nil
+	}
+	kb := make([][]models.InlineKeyboardButton, len(rows))
+	for i, row := range rows {
+		for _, b := range row {
+			kb[i] = append(kb[i], models.InlineKeyboardButton{Text: b.Label, CallbackData: b.Token})
+		}
+	}
+	return &models.InlineKeyboardMarkup{InlineKeyboard: kb}
+}
+
+// render answers the button press first, then shows the outputs: a screen
+// that replaces the pressed message is an edit of it, the rest are sent; an
+// output to coalesce waits for a quiet time.
+func (b *Bot) render(ctx context.Context, inc incoming, outs []flows.Output) {
+	if inc.callback != "" {
+		notice := ""
+		for _, o := range outs {
+			if o.Notice != "" {
+				notice = o.Notice
+				break
+			}
+		}
+		b.call(ctx, inc.in.Chat, func(ctx context.Context) error {
+			_, err := b.api.AnswerCallbackQuery(ctx, &tg.AnswerCallbackQueryParams{CallbackQueryID: inc.callback, Text: notice})
+			if err != nil && strings.Contains(err.Error(), "query is too old") {
+				return nil // the press is still handled; only its spinner timed out
+			}
+			return err
+		})
+	}
+	for _, o := range outs {
+		if o.Text == "" {
+			continue
+		}
+		if o.Coalesce != "" {
+			b.coalesce(inc.in.Chat, o)
+			continue
+		}
+		if o.Replace && inc.message != 0 && b.edit(ctx, inc.in.Chat, inc.message, o) {
+			continue
+		}
+		b.send(ctx, inc.in.Chat, o)
+	}
+}
+
+// edit shows o in place of a message; false when it must be sent instead.
+func (b *Bot) edit(ctx context.Context, chat int64, message int, o flows.Output) bool {
+	err := b.call(ctx, chat, func(ctx context.Context) error {
+		_, err := b.api.EditMessageText(ctx, &tg.EditMessageTextParams{
+			ChatID: chat, MessageID: message, Text: o.Text, ParseMode: models.ParseModeHTML, ReplyMarkup: keyboard(o.Buttons),
+		})
+		if err != nil && strings.Contains(err.Error(), "message is not modified") {
+			return nil
+		}
+		return err
+	})
+	return err == nil
+}
+
+func (b *Bot) send(ctx context.Context, chat int64, o flows.Output) {
+	b.call(ctx, chat, func(ctx context.Context) error {
+		_, err := b.api.SendMessage(ctx, &tg.SendMessageParams{
+			ChatID: chat, Text: o.Text, ParseMode: models.ParseModeHTML, ReplyMarkup: keyboard(o.Buttons),
+		})
+		return err
+	})
+}
+
+// call makes a Bot API call, waiting out a 429's retry_after and retrying a
+// passing failure a few times. A 403 (the person blocked the bot) marks them
+// inactive. Errors are logged without the token, texts or names.
+func (b *Bot) call(ctx context.Context, chat int64, f func(context.Context) error) error {
+	var err error
+	for attempt := 0; attempt < 4; attempt++ {
+		err = f(ctx)
+		var tooMany *tg.TooManyRequestsError
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, tg.ErrorForbidden):
+			if b.inactive != nil {
+				b.inactive(ctx, chat)
+			}
+			return err
+		case errors.As(err, &tooMany):
+			b.metrics.tooMany.Add(1)
+			if !sleep(ctx, time.Duration(max(tooMany.RetryAfter, 1))*time.Second) {
+				return err
+			}
+		case errors.Is(err, tg.ErrorBadRequest), errors.Is(err, tg.ErrorNotFound), errors.Is(err, tg.ErrorUnauthorized):
+			b.log.Warn("Bot API refused a call", "error", b.redact(err))
+			return err
+		default:
+			if !sleep(ctx, time.Duration(100<<attempt)*time.Millisecond) {
+				return err
+			}
+		}
+	}
+	b.log.Warn("Bot API call failed", "error", b.redact(err))
+	return err
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// coalescer holds back outputs that a later one with the same key replaces:
+// the confirmation of an album goes out once, after its last photo.
+type coalescer struct {
+	mu     sync.Mutex
+	quiet  time.Duration
+	timers map[string]*time.Timer
+	wg     sync.WaitGroup
+}
+
+func (b *Bot) coalesce(chat int64, o flows.Output) {
+	c := &b.coalescer
+	key := strconv.FormatInt(chat, 10) + ":" + o.Coalesce
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t, ok := c.timers[key]; ok && t.Stop() {
+		c.wg.Done()
+	}
+	c.wg.Add(1)
+	c.timers[key] = time.AfterFunc(c.quiet, func() {
+		defer c.wg.Done()
+		c.mu.Lock()
+		delete(c.timers, key)
+		c.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), b.cfg.UpdateTimeout)
+		defer cancel()
+		b.send(ctx, chat, o)
+	})
+}
+
+// flush sends every output held back, at once.
+func (c *coalescer) flush(b *Bot) {
+	c.mu.Lock()
+	for _, t := range c.timers {
+		t.Reset(0)
+	}
+	c.mu.Unlock()
+	c.wg.Wait()
+}

@@ -1,0 +1,48 @@
+// Package telegramtest is a fake Telegram Bot API for tests and load runs: an
+// HTTP server that answers the Bot API methods the bot uses the way
+// api.telegram.org does, simulates the people who talk to the bot, and lets a
+// test inspect what the bot did and inject failures.
+//
+// Point go-telegram/bot at it with bot.WithServerURL:
+//
+//	srv := telegramtest.New("123:secret")
+//	defer srv.Close()
+//	b, err := bot.New("123:secret", bot.WithServerURL(srv.URL()))
+//
+// What it does like Telegram:
+//
+//   - Requests are POST (or GET) /bot<token>/<method>, with multipart/form-data
+//     (as go-telegram/bot streams it), application/json or
+//     x-www-form-urlencoded parameters; method names are case-insensitive.
+//     Every answer is {"ok":true,"result":...} or {"ok":false,"error_code":N,
+//     "description":"...","parameters":{"retry_after":N}} with the same HTTP
+//     status as error_code, and the descriptions Telegram uses.
+//   - Updates stay queued until confirmed: getUpdates long-polls (its timeout
+//     is in seconds and it returns as soon as an update arrives), and an offset
+//     confirms and drops every update below it, so a bot restarting with an old
+//     offset sees the unconfirmed ones again. After setWebhook the server
+//     POSTs each update as JSON to the webhook URL, one at a time and in order,
+//     with the X-Telegram-Bot-Api-Secret-Token header, and retries an update
+//     whose answer was not 2xx after a short backoff.
+//   - Texts are checked: empty or too long texts, HTML that Telegram cannot
+//     parse (the parser follows Telegram's own: supported tags, byte offsets in
+//     the error, &lt; &gt; &amp; &quot; and numeric entities), callback data
+//     over 64 bytes, "message is not modified" edits, and callback queries
+//     answered twice or too late. Whitespace around a text is trimmed and HTML
+//     is turned into a plain text plus entities, as the API reports it.
+//   - Files the bot uploads or people send are stored and served by getFile
+//     and GET /file/bot<token>/<file_path>; a photo gets several PhotoSize
+//     entries, the largest being the bytes as sent.
+//
+// People are simulated with a User and the Server's SendText, SendCommand,
+// SendPhoto, SendAlbum, SendDocument, SendSticker, SendLocation, Press, Block
+// and Unblock, which enqueue updates in private chats (chat id = user id).
+// SetFault and FailNext make chosen calls fail with 429, 5xx, 403 or any
+// other answer. Calls, Messages, CallbackAnswers, Commands, Deliveries, Wait
+// and WaitMessage let a test look at the result; they are safe to use from
+// any goroutine while the bot runs.
+//
+// A chat exists once its user has sent something: sending to any other chat
+// answers 400 "Bad Request: chat not found", as Telegram does for a user who
+// never started the bot.
+package telegramtest

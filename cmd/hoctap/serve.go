@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"hoctap/bot"
+)
+
+// serveContext ends on SIGTERM or SIGINT; tests give their own.
+var serveContext = func() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+}
+
+func runServe(e *env, args []string) error {
+	fs, _ := flags(e, "hoctap serve", "")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	c, err := loadConfig(e.getenv)
+	if err != nil {
+		return err
+	}
+	if c.token == "" {
+		return errors.New("TELEGRAM_BOT_TOKEN is not set (without it, 'hoctap chat' is the terminal playground)")
+	}
+	ctx, stop := serveContext()
+	defer stop()
+	p, err := openParts(ctx, c, e.log)
+	if err != nil {
+		return err
+	}
+	defer p.close()
+
+	engine := p.engine("telegram", nil, c, e.log)
+	inactive := func(ctx context.Context, chat int64) {
+		if err := p.db.SetInactiveByChannel(ctx, "telegram", chat, true); err != nil {
+			e.log.Warn("could not mark a person inactive", "error", err)
+		}
+	}
+	b, err := bot.New(bot.Config{Token: c.token, APIURL: c.apiURL, WebhookURL: c.webhookURL, WebhookSecret: c.webhookSecret},
+		engine, p.session, inactive, e.log)
+	if err != nil {
+		return err
+	}
+	engine.Files = b // photos are fetched through the Bot API
+	setupCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := b.Setup(setupCtx); err != nil {
+		return err
+	}
+
+	if c.webhookURL == "" {
+		e.log.Info("serving by long polling")
+		err := b.Poll(ctx)
+		e.log.Info("stopped", "updates", b.Stats()["updates"])
+		return err
+	}
+	return serveWebhook(ctx, e, c, b)
+}
+
+// serveWebhook serves the webhook URL's path on LISTEN_ADDR until ctx ends,
+// then stops taking requests and finishes the updates taken.
+func serveWebhook(ctx context.Context, e *env, c config, b *bot.Bot) error {
+	u, _ := url.Parse(c.webhookURL) // checked by loadConfig
+	path := u.Path
+	if path == "" {
+		path = "/"
+	}
+	mux := http.NewServeMux()
+	mux.Handle(path, b.WebhookHandler())
+	ln, err := net.Listen("tcp", c.listenAddr)
+	if err != nil {
+		return fmt.Errorf("listen on LISTEN_ADDR: %w", err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	e.log.Info("serving the webhook", "addr", ln.Addr().String(), "path", path)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("webhook server: %w", err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	err = srv.Shutdown(shutdown) // waits for the requests taken, hence their updates
+	b.Stop()
+	e.log.Info("stopped", "updates", b.Stats()["updates"])
+	return err
+}

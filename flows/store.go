@@ -1,0 +1,161 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+
+	"hoctap/scoring"
+)
+
+// Errors a Store returns that the engine branches on.
+var (
+	// ErrConflict: the assessment changed since the revision the step was
+	// made for (another person, another device, a duplicate delivery).
+	ErrConflict = errors.New("assessment changed meanwhile")
+	// ErrDone: the input was already applied (its key was seen before).
+	ErrDone = errors.New("input already applied")
+	// ErrNotFound: no such record.
+	ErrNotFound = errors.New("not found")
+)
+
+// Person is someone who gave consent; before consent hoctap keeps nothing
+// about a person but the conversation state.
+type Person struct {
+	ID       int64
+	Lang     string
+	Consent  time.Time
+	Inactive bool // blocked the bot
+}
+
+// Area is a place in the area tree: a province, a commune, a village.
+type Area struct {
+	Code   string
+	Parent string
+	Name   scoring.Text
+	Level  string         // province, commune, village
+	Region scoring.Region // normal or hardship
+}
+
+// Assessment is one subject's self-assessment against one set version.
+type Assessment struct {
+	ID          int64
+	SubjectName string
+	Kind        scoring.Kind
+	AreaCode    string
+	Region      scoring.Region
+	SetID       string
+	SetVersion  int
+	Year        int
+	Rev         int    // bumped by every change
+	Cursor      string // the question being asked; "" for the review screen
+	Answers     scoring.Answers
+	Photos      map[string]int // evidence photos per question
+	Submitted   *time.Time
+	Result      *scoring.Result // when submitted
+}
+
+// NewAssessment is what enrolment collected.
+type NewAssessment struct {
+	PersonID   int64
+	Kind       scoring.Kind
+	Name       string
+	AreaCode   string
+	Region     scoring.Region
+	SetID      string
+	SetVersion int
+	Year       int
+	Cursor     string
+	Key        string // the input that started it
+}
+
+// Change is one change to an assessment at the revision it was made for.
+type Change struct {
+	AssessmentID int64
+	Rev          int // the revision the change was made for
+	PersonID     int64
+	Key          string // the input that made it
+	Cursor       string // the question to ask next ("" for the review screen)
+	Code         string // the question answered, if any
+	Answer       *scoring.Answer
+	Clear        bool // remove the answer to Code (moving to a new set)
+}
+
+// Evidence is one photo stored for a question.
+type Evidence struct {
+	AssessmentID int64
+	PersonID     int64
+	Code         string
+	SHA256       string
+	Size         int64
+	MIME         string
+	FileID       string // the channel's ids, to show it again without a copy
+	UniqueID     string
+	Key          string
+}
+
+// Store keeps what must last.
+type Store interface {
+	// Person returns the person with a channel identity, or ErrNotFound.
+	Person(ctx context.Context, channel string, user int64) (Person, error)
+	// Consent records a person's consent, creating them.
+	Consent(ctx context.Context, channel string, user int64, lang string, at time.Time) (Person, error)
+	// SetLanguage saves a person's language.
+	SetLanguage(ctx context.Context, personID int64, lang string) error
+	// SetInactive marks a person who blocked the bot, or unblocked it.
+	SetInactive(ctx context.Context, personID int64, inactive bool) error
+
+	// Areas returns the children of an area ("" for the top), by name.
+	Areas(ctx context.Context, parent string) ([]Area, error)
+	// Area returns one area.
+	Area(ctx context.Context, code string) (Area, error)
+
+	// OpenAssessment returns the person's assessment in progress, or ErrNotFound.
+	OpenAssessment(ctx context.Context, personID int64) (Assessment, error)
+	// Assessment returns an assessment with its answers and photo counts.
+	Assessment(ctx context.Context, id int64) (Assessment, error)
+	// Start creates the subject and its assessment. Idempotent on Key.
+	Start(ctx context.Context, a NewAssessment) (Assessment, error)
+	// Apply saves a change and returns the new revision; ErrConflict when the
+	// assessment is no longer at c.Rev, ErrDone when c.Key was applied.
+	Apply(ctx context.Context, c Change) (int, error)
+	// AddEvidence records a stored photo and returns the question's photo
+	// count; a photo already recorded for the question is not added twice.
+	AddEvidence(ctx context.Context, e Evidence) (int, error)
+	// Submit marks the assessment submitted with its result, once; ErrDone
+	// when it already was.
+	Submit(ctx context.Context, id int64, rev int, personID int64, res scoring.Result, at time.Time) error
+	// Abandon closes an assessment in progress without submitting it.
+	Abandon(ctx context.Context, id int64, personID int64) error
+	// MoveSet pins the assessment to another set version, keeping the
+	// answers given and dropping those in drop.
+	MoveSet(ctx context.Context, id int64, rev int, setID string, version int, drop []string, cursor string) (int, error)
+}
+
+// States keeps conversation states, with a revision check.
+type States interface {
+	// Load returns the chat's state, or ok false when there is none.
+	Load(ctx context.Context, chat int64) (s State, ok bool, err error)
+	// Save stores the state if the stored one is still at s.Rev, and bumps
+	// s.Rev; ErrConflict otherwise.
+	Save(ctx context.Context, chat int64, s *State) error
+}
+
+// Files fetches a photo from the channel.
+type Files interface {
+	Fetch(ctx context.Context, p Photo) (io.ReadCloser, error)
+}
+
+// Blobs stores evidence files by content.
+type Blobs interface {
+	// Put stores an image without its metadata and returns its SHA-256, size
+	// and type; ErrNotImage / ErrTooLarge for what it refuses.
+	Put(ctx context.Context, r io.Reader) (sha256 string, size int64, mime string, err error)
+}
+
+// Errors of Blobs.
+var (
+	ErrNotImage = errors.New("not a JPEG or PNG image")
+	ErrTooLarge = errors.New("file too large")
+)

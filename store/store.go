@@ -1,0 +1,111 @@
+// Package store keeps everything that must last in PostgreSQL, through pgx:
+// the schema's migrations, areas, people, subjects, assessments pinned to
+// their criteria set version, every answer, evidence records, the inputs
+// already applied, and an append-only audit log. It implements flows.Store.
+package store
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is hoctap's PostgreSQL.
+type DB struct {
+	pool *pgxpool.Pool
+}
+
+// Open connects to the database at url (a postgres:// URL or DSN).
+func Open(ctx context.Context, url string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse DATABASE_URL: %w", redact(err))
+	}
+	return OpenConfig(ctx, cfg)
+}
+
+// OpenConfig connects with a parsed configuration.
+func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to PostgreSQL: %w", redact(err))
+	}
+	return &DB{pool: pool}, nil
+}
+
+// redact drops a connection string's password from an error, if it shows.
+func redact(err error) error {
+	msg := err.Error()
+	if i := strings.Index(msg, "password="); i >= 0 {
+		end := strings.IndexAny(msg[i:], " '\"")
+		if end < 0 {
+			end = len(msg) - i
+		}
+		return errors.New(msg[:i] + "password=***" + msg[i+end:])
+	}
+	return err
+}
+
+// Pool returns the connection pool, for tests and one-off tools.
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// Close closes the connections.
+func (db *DB) Close() { db.pool.Close() }
+
+// Ping checks PostgreSQL is reachable.
+func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
+
+// Migrate brings the schema up to date; replicas starting together take
+// turns through an advisory lock.
+func (db *DB) Migrate(ctx context.Context) error {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7210432)`); err != nil {
+			return fmt.Errorf("lock migrations: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+			return fmt.Errorf("create schema_migrations: %w", err)
+		}
+		for _, name := range names {
+			base := strings.TrimPrefix(name, "migrations/")
+			version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+			if err != nil {
+				return fmt.Errorf("migration %s: name starts with its number", base)
+			}
+			var done bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, version).Scan(&done); err != nil {
+				return fmt.Errorf("read schema_migrations: %w", err)
+			}
+			if done {
+				continue
+			}
+			sql, err := migrations.ReadFile(name)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, string(sql)); err != nil {
+				return fmt.Errorf("migration %s: %w", base, err)
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, version); err != nil {
+				return fmt.Errorf("record migration %s: %w", base, err)
+			}
+		}
+		return nil
+	})
+}

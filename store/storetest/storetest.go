@@ -1,0 +1,78 @@
+// Package storetest gives tests a migrated database of their own: a fresh
+// schema in the PostgreSQL named by TEST_DATABASE_URL (default
+// postgres://postgres@127.0.0.1:5432/test), dropped when the test ends. It
+// never touches other schemas: other packages' tests share the server.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"hoctap/store"
+)
+
+// URL returns the database URL for tests.
+func URL() string {
+	if u := os.Getenv("TEST_DATABASE_URL"); u != "" {
+		return u
+	}
+	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+}
+
+// Schema creates a schema of the test's own and returns its name and a
+// connection configuration whose search_path is that schema.
+func Schema(t testing.TB) (string, *pgxpool.Config) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, URL())
+	if err != nil {
+		t.Fatalf("PostgreSQL at TEST_DATABASE_URL is not reachable (start it, or run .ci/run): %v", err)
+	}
+	defer conn.Close(ctx)
+	var b [6]byte
+	rand.Read(b[:])
+	schema := "test_" + hex.EncodeToString(b[:])
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(context.Background(), URL())
+		if err != nil {
+			return
+		}
+		defer conn.Close(context.Background())
+		conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+	})
+	cfg, err := pgxpool.ParseConfig(URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ConnConfig.RuntimeParams["search_path"] = schema
+	return schema, cfg
+}
+
+// New returns a migrated database in a schema of the test's own, with the
+// sample areas loaded.
+func New(t testing.TB) *store.DB {
+	t.Helper()
+	_, cfg := Schema(t)
+	ctx := context.Background()
+	db, err := store.OpenConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SeedSampleAreas(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
