@@ -61,10 +61,12 @@ func (c *Config) defaults() {
 	}
 }
 
-// Dedup remembers which updates were taken.
-type Dedup interface {
+// Sessions is what the bot needs of Redis: which updates were taken, and a
+// per-chat lock so that replicas handle one chat's updates one at a time.
+type Sessions interface {
 	FirstSeen(ctx context.Context, key string) (bool, error)
 	Unsee(ctx context.Context, key string) error
+	Lock(ctx context.Context, chat int64, ttl, wait time.Duration) (func(), error)
 }
 
 // Bot is the Telegram channel of one replica.
@@ -73,7 +75,7 @@ type Bot struct {
 	api       *tg.Bot
 	http      *http.Client
 	engine    *flows.Engine
-	dedup     Dedup
+	sessions  Sessions
 	log       *slog.Logger
 	inactive  func(ctx context.Context, chat int64)
 	dispatch  *dispatcher
@@ -82,12 +84,12 @@ type Bot struct {
 }
 
 // New makes the bot. inactive is called for a chat whose person blocked it.
-func New(cfg Config, engine *flows.Engine, dedup Dedup, inactive func(ctx context.Context, chat int64), log *slog.Logger) (*Bot, error) {
+func New(cfg Config, engine *flows.Engine, sessions Sessions, inactive func(ctx context.Context, chat int64), log *slog.Logger) (*Bot, error) {
 	cfg.defaults()
 	if cfg.Token == "" {
 		return nil, errors.New("no Telegram bot token")
 	}
-	b := &Bot{cfg: cfg, engine: engine, dedup: dedup, inactive: inactive, log: log,
+	b := &Bot{cfg: cfg, engine: engine, sessions: sessions, inactive: inactive, log: log,
 		http: &http.Client{Timeout: cfg.PollTimeout + 10*time.Second}}
 	b.coalescer = coalescer{quiet: cfg.AlbumQuiet, timers: map[string]*time.Timer{}}
 	api, err := tg.New(cfg.Token,
@@ -162,11 +164,18 @@ func (b *Bot) take(u *models.Update, done func(err error)) bool {
 	}})
 }
 
-// handle runs one update: skip it if it was taken before, hand it to the
-// conversation, show the outputs. A failure forgets the update, so a new
-// delivery is taken again, and tells the person to try again.
+// handle runs one update under its chat's lock: skip it if it was taken
+// before, hand it to the conversation, show the outputs. A failure forgets
+// the update, so a new delivery is taken again, and tells the person to try
+// again.
 func (b *Bot) handle(ctx context.Context, inc incoming) error {
-	first, err := b.dedup.FirstSeen(ctx, inc.in.Key)
+	unlock, err := b.sessions.Lock(ctx, inc.in.Chat, b.cfg.UpdateTimeout, b.cfg.UpdateTimeout)
+	if err != nil {
+		b.sorry(ctx, inc)
+		return fmt.Errorf("lock chat: %w", err)
+	}
+	defer unlock()
+	first, err := b.sessions.FirstSeen(ctx, inc.in.Key)
 	if err != nil {
 		b.sorry(ctx, inc)
 		return err
@@ -182,7 +191,7 @@ func (b *Bot) handle(ctx context.Context, inc incoming) error {
 	if err != nil {
 		b.metrics.failed.Add(1)
 		b.log.Error("update failed", "update", inc.in.Key, "error", b.redact(err))
-		if uerr := b.dedup.Unsee(context.WithoutCancel(ctx), inc.in.Key); uerr != nil {
+		if uerr := b.sessions.Unsee(context.WithoutCancel(ctx), inc.in.Key); uerr != nil {
 			b.log.Warn("could not forget a failed update", "update", inc.in.Key, "error", uerr)
 		}
 		b.sorry(ctx, inc)

@@ -24,6 +24,7 @@ type config struct {
 	apiURL        string
 	databaseURL   string
 	redisURL      string
+	redisPrefix   string
 	evidenceDir   string
 	criteriaDir   string
 	defaultLang   string
@@ -48,6 +49,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		apiURL:        or("TELEGRAM_API_URL", "https://api.telegram.org"),
 		databaseURL:   or("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"),
 		redisURL:      or("REDIS_URL", "redis://127.0.0.1:6379/0"),
+		redisPrefix:   or("REDIS_PREFIX", "hoctap:"),
 		evidenceDir:   or("EVIDENCE_DIR", "evidence"),
 		criteriaDir:   getenv("CRITERIA_DIR"),
 		defaultLang:   or("DEFAULT_LANGUAGE", "vi"),
@@ -124,7 +126,7 @@ func openParts(ctx context.Context, c config, log *slog.Logger) (*parts, error) 
 		p.close()
 		return nil, fmt.Errorf("Redis is not reachable at REDIS_URL: %w", err)
 	}
-	p.session = session.New(p.rdb, "hoctap:")
+	p.session = session.New(p.rdb, c.redisPrefix)
 	if p.blobs, err = blob.NewDir(c.evidenceDir, flows.MaxPhotoSize); err != nil {
 		p.close()
 		return nil, fmt.Errorf("EVIDENCE_DIR: %w", err)
