@@ -284,3 +284,82 @@ func (h *harness) count(table string) int {
 	}
 	return n
 }
+
+func TestCommandsAtAnyStep(t *testing.T) {
+	h := newHarness(t, "vi")
+	h.start("Gia đình học tập")
+	h.press("Không áp dụng") // 1.1
+
+	if out := h.command("help"); !strings.Contains(last(out), "/language") {
+		t.Errorf("help: %q", last(out))
+	}
+	if out := h.command("privacy"); !strings.Contains(last(out), "Bot lưu gì?") {
+		t.Errorf("privacy: %q", last(out))
+	}
+	h.command("language")
+	out := h.press("English")
+	if !strings.HasPrefix(last(out), "Switched to English.") || !strings.Contains(last(out), "Question 2/12") {
+		t.Errorf("after switching to English: %q", last(out))
+	}
+	if p, _ := h.db.Person(h.ctx, "test", h.chat); p.Lang != "en" {
+		t.Errorf("saved language %q", p.Lang)
+	}
+	out = h.command("cancel")
+	if !strings.Contains(last(out), "Paused. Your answers are kept") {
+		t.Errorf("cancel: %q", last(out))
+	}
+	out = h.command("start")
+	if !strings.Contains(last(out), "in progress (1/12 questions answered)") {
+		t.Errorf("start after cancel: %q", last(out))
+	}
+	out = h.press("▶ Continue")
+	if !strings.Contains(last(out), "<b>1.2</b>") {
+		t.Errorf("continue: %q", last(out))
+	}
+	if out := h.command("frobnicate"); !strings.HasPrefix(last(out), "The bot does not know this command.") {
+		t.Errorf("unknown command: %q", last(out))
+	}
+	// Starting over abandons the assessment and offers the titles again.
+	h.command("start")
+	out = h.press("🗑 Start over")
+	if !strings.Contains(last(out), "Which title do you want to self-assess?") {
+		t.Errorf("start over: %q", last(out))
+	}
+	if _, err := h.db.OpenAssessment(h.ctx, 1); err == nil {
+		t.Error("the abandoned assessment is still open")
+	}
+}
+
+func TestConditionsAndReviewerIndicators(t *testing.T) {
+	h := newHarness(t, "en")
+	h.command("start")
+	h.press("✅ I agree")
+	h.press("Learning Clan")
+	h.text("Nguyễn Đình clan")
+	h.press("Hà Nội")
+	out := h.press("Sóc Sơn commune") // a clan is placed in a commune
+	if !strings.Contains(last(out), "Question 1/9") {
+		t.Fatalf("clan questionnaire: %q", last(out))
+	}
+	h.text("85")          // 1.1 ratio
+	h.press("Yes")        // 1.2
+	h.press("Yes")        // 1.3: optional evidence
+	h.press("⏭ No photo") //
+	h.press("Yes")        // 2.1
+	out = h.press("A fund raised every year · 10 points")
+	_ = out
+	h.press("Yes") // 2.3: required evidence
+	h.photo("rules.jpg", picture(t, 5), "")
+	h.press("✅ Done")
+	h.press("Yes")        // 3.1: optional evidence
+	h.press("⏭ No photo") //
+	h.press("Yes")        // 3.2
+	out = h.press("No")   // C1, a condition
+	if !strings.Contains(last(out), "Condition C1 is not met.") || !strings.Contains(last(out), "3.3</b> — scored by the reviewer") {
+		t.Errorf("review: %q", last(out))
+	}
+	out = h.press("📤 Submit the self-assessment")
+	if !strings.HasPrefix(last(out), "✅ Submitted") || !strings.Contains(last(out), "Still to be scored by the reviewer: 3.3.") {
+		t.Errorf("result: %q", last(out))
+	}
+}

@@ -1,0 +1,112 @@
+package session_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"hoctap/flows"
+	"hoctap/session"
+	"hoctap/session/sessiontest"
+)
+
+func TestStateRevisionCheck(t *testing.T) {
+	s, _, _ := sessiontest.New(t)
+	ctx := context.Background()
+	if _, ok, err := s.Load(ctx, 1); ok || err != nil {
+		t.Fatalf("a new chat has a state: %v %v", ok, err)
+	}
+	a := flows.State{Lang: "vi", Step: "menu", Person: 7}
+	if err := s.Save(ctx, 1, &a); err != nil || a.Rev != 1 {
+		t.Fatalf("first save: %v, rev %d", err, a.Rev)
+	}
+	b, ok, err := s.Load(ctx, 1)
+	if !ok || err != nil || b != a {
+		t.Fatalf("loaded %+v, want %+v (%v)", b, a, err)
+	}
+	// Two writers from the same revision: the first wins, the second is told.
+	c := b
+	b.Step = "walk"
+	if err := s.Save(ctx, 1, &b); err != nil {
+		t.Fatal(err)
+	}
+	c.Step = "name"
+	if err := s.Save(ctx, 1, &c); !errors.Is(err, flows.ErrConflict) {
+		t.Errorf("second writer: %v, want ErrConflict", err)
+	}
+	if got, _, _ := s.Load(ctx, 1); got.Step != "walk" {
+		t.Errorf("stored step %q, want walk", got.Step)
+	}
+	// A state saved from revision 0 after the key was lost is a conflict
+	// only when another writer recreated it.
+	if err := s.Forget(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.Load(ctx, 1); ok {
+		t.Error("state still there after Forget")
+	}
+	stale := flows.State{Rev: 2}
+	if err := s.Save(ctx, 1, &stale); !errors.Is(err, flows.ErrConflict) {
+		t.Errorf("saving revision 2 over nothing: %v", err)
+	}
+}
+
+func TestFirstSeen(t *testing.T) {
+	s, _, _ := sessiontest.New(t)
+	ctx := context.Background()
+	for i, want := range []bool{true, false, false} {
+		if got, err := s.FirstSeen(ctx, "tg:1"); got != want || err != nil {
+			t.Errorf("call %d: %v %v, want %v", i, got, err, want)
+		}
+	}
+	if err := s.Unsee(ctx, "tg:1"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.FirstSeen(ctx, "tg:1"); !got {
+		t.Error("an unseen update is not new again")
+	}
+}
+
+func TestLockKeepsOneHolder(t *testing.T) {
+	s, _, _ := sessiontest.New(t)
+	ctx := context.Background()
+	var mu sync.Mutex
+	inside, most := 0, 0
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			unlock, err := s.Lock(ctx, 5, time.Second, 5*time.Second)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			inside++
+			most = max(most, inside)
+			mu.Unlock()
+			time.Sleep(5 * time.Millisecond)
+			mu.Lock()
+			inside--
+			mu.Unlock()
+			unlock()
+		}()
+	}
+	wg.Wait()
+	if most != 1 {
+		t.Errorf("%d holders at once", most)
+	}
+	// A lock not released frees itself after its TTL; a waiter gives up.
+	if _, err := s.Lock(ctx, 6, 200*time.Millisecond, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Lock(ctx, 6, time.Second, 20*time.Millisecond); !errors.Is(err, session.ErrLocked) {
+		t.Errorf("second holder: %v, want ErrLocked", err)
+	}
+	if _, err := s.Lock(ctx, 6, time.Second, 2*time.Second); err != nil {
+		t.Errorf("after the TTL: %v", err)
+	}
+}
