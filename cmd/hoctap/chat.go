@@ -30,6 +30,9 @@ func runChat(e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return usageErrorf("chat takes no arguments")
+	}
 	c, err := loadConfig(e.getenv)
 	if err != nil {
 		return err

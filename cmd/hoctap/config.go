@@ -110,6 +110,12 @@ func openParts(ctx context.Context, c config, log *slog.Logger) (*parts, error) 
 		p.close()
 		return nil, fmt.Errorf("PostgreSQL is not reachable at DATABASE_URL: %w", err)
 	}
+	opt, _ := redis.ParseURL(c.redisURL) // checked by loadConfig
+	p.rdb = redis.NewClient(opt)
+	if err := p.rdb.Ping(pingCtx).Err(); err != nil {
+		p.close()
+		return nil, fmt.Errorf("Redis is not reachable at REDIS_URL: %w", err)
+	}
 	if err := p.db.Migrate(ctx); err != nil {
 		p.close()
 		return nil, err
@@ -119,12 +125,6 @@ func openParts(ctx context.Context, c config, log *slog.Logger) (*parts, error) 
 		return nil, err
 	} else if seeded {
 		log.Info("the database had no areas: the sample area list was loaded")
-	}
-	opt, _ := redis.ParseURL(c.redisURL) // checked by loadConfig
-	p.rdb = redis.NewClient(opt)
-	if err := p.rdb.Ping(pingCtx).Err(); err != nil {
-		p.close()
-		return nil, fmt.Errorf("Redis is not reachable at REDIS_URL: %w", err)
 	}
 	p.session = session.New(p.rdb, c.redisPrefix)
 	if p.blobs, err = blob.NewDir(c.evidenceDir, flows.MaxPhotoSize); err != nil {

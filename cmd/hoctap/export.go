@@ -105,6 +105,9 @@ func runMigrate(e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return usageErrorf("migrate takes no arguments")
+	}
 	c, err := loadConfig(e.getenv)
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/pflag"
 )
 
@@ -74,6 +76,7 @@ func commands() map[string]command {
 
 func run(args []string, e *env) int {
 	e.log = newLogger(e.stderr, e.getenv("LOG_FORMAT"))
+	redis.SetLogger(redisLogger{e.log})
 	if len(args) == 0 {
 		// With a token the bot; without, the terminal playground.
 		if e.getenv("TELEGRAM_BOT_TOKEN") != "" {
@@ -190,6 +193,13 @@ func writeResult(e *env, path string, write func(io.Writer) error) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// redisLogger sends go-redis's own log lines through hoctap's logger.
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
+	l.log.Warn("redis client", "message", fmt.Sprintf(format, v...))
 }
 
 // newLogger logs to stderr as text, or as JSON when format is "json".

@@ -25,6 +25,9 @@ func runServe(e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return usageErrorf("serve takes no arguments")
+	}
 	c, err := loadConfig(e.getenv)
 	if err != nil {
 		return err
