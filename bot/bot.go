@@ -20,7 +20,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	tg "github.com/go-telegram/bot"
@@ -28,6 +27,7 @@ import (
 
 	"hoctap/flows"
 	"hoctap/locales"
+	"hoctap/metric"
 )
 
 // Config is the bot's configuration.
@@ -40,6 +40,7 @@ type Config struct {
 	UpdateTimeout time.Duration // the deadline of one update
 	PollTimeout   time.Duration // how long one getUpdates waits
 	AlbumQuiet    time.Duration // how long an album's confirmation waits for more photos
+	Metrics       *metric.Metrics
 }
 
 func (c *Config) defaults() {
@@ -58,6 +59,9 @@ func (c *Config) defaults() {
 	}
 	if c.AlbumQuiet <= 0 {
 		c.AlbumQuiet = 1500 * time.Millisecond
+	}
+	if c.Metrics == nil {
+		c.Metrics = metric.New()
 	}
 }
 
@@ -80,7 +84,7 @@ type Bot struct {
 	inactive  func(ctx context.Context, chat int64)
 	dispatch  *dispatcher
 	coalescer coalescer
-	metrics   struct{ updates, tooMany, failed atomic.Int64 }
+	metrics   *metric.Metrics
 }
 
 // New makes the bot. inactive is called for a chat whose person blocked it.
@@ -89,7 +93,7 @@ func New(cfg Config, engine *flows.Engine, sessions Sessions, inactive func(ctx 
 	if cfg.Token == "" {
 		return nil, errors.New("no Telegram bot token")
 	}
-	b := &Bot{cfg: cfg, engine: engine, sessions: sessions, inactive: inactive, log: log,
+	b := &Bot{cfg: cfg, engine: engine, sessions: sessions, inactive: inactive, log: log, metrics: cfg.Metrics,
 		http: &http.Client{Timeout: cfg.PollTimeout + 10*time.Second}}
 	b.coalescer = coalescer{quiet: cfg.AlbumQuiet, timers: map[string]*time.Timer{}}
 	api, err := tg.New(cfg.Token,
@@ -156,8 +160,14 @@ func (b *Bot) take(u *models.Update, done func(err error)) bool {
 		done(nil)
 		return true
 	}
-	b.metrics.updates.Add(1)
-	return b.dispatch.submit(job{chat: inc.in.Chat, done: done, run: func(ctx context.Context) error {
+	inc.taken = time.Now()
+	b.metrics.Queue.Inc()
+	finish := func(err error) {
+		b.metrics.Queue.Dec()
+		b.metrics.Handling.Observe(time.Since(inc.taken).Seconds())
+		done(err)
+	}
+	return b.dispatch.submit(job{chat: inc.in.Chat, done: finish, run: func(ctx context.Context) error {
 		ctx, cancel := context.WithTimeout(ctx, b.cfg.UpdateTimeout)
 		defer cancel()
 		return b.handle(ctx, inc)
@@ -171,16 +181,19 @@ func (b *Bot) take(u *models.Update, done func(err error)) bool {
 func (b *Bot) handle(ctx context.Context, inc incoming) error {
 	unlock, err := b.sessions.Lock(ctx, inc.in.Chat, b.cfg.UpdateTimeout, b.cfg.UpdateTimeout)
 	if err != nil {
+		b.fail("lock", inc)
 		b.sorry(ctx, inc)
 		return fmt.Errorf("lock chat: %w", err)
 	}
 	defer unlock()
 	first, err := b.sessions.FirstSeen(ctx, inc.in.Key)
 	if err != nil {
+		b.fail("dedup", inc)
 		b.sorry(ctx, inc)
 		return err
 	}
 	if !first {
+		b.metrics.Updates.WithLabelValues("duplicate").Inc()
 		return nil
 	}
 	if inc.in.Kind == 0 { // a press on a message we cannot read: just answer it
@@ -189,7 +202,7 @@ func (b *Bot) handle(ctx context.Context, inc incoming) error {
 	}
 	outs, err := b.engine.Handle(ctx, inc.in)
 	if err != nil {
-		b.metrics.failed.Add(1)
+		b.fail("step", inc)
 		b.log.Error("update failed", "update", inc.in.Key, "error", b.redact(err))
 		if uerr := b.sessions.Unsee(context.WithoutCancel(ctx), inc.in.Key); uerr != nil {
 			b.log.Warn("could not forget a failed update", "update", inc.in.Key, "error", uerr)
@@ -197,8 +210,16 @@ func (b *Bot) handle(ctx context.Context, inc incoming) error {
 		b.sorry(ctx, inc)
 		return err
 	}
+	b.metrics.Updates.WithLabelValues("ok").Inc()
+	b.metrics.Steps.Inc()
 	b.render(ctx, inc, outs)
 	return nil
+}
+
+// fail counts a failed update.
+func (b *Bot) fail(kind string, inc incoming) {
+	b.metrics.Updates.WithLabelValues("failed").Inc()
+	b.metrics.Errors.WithLabelValues(kind).Inc()
 }
 
 // sorry tells the person to try again in a moment.
@@ -275,9 +296,4 @@ func (b *Bot) Fetch(ctx context.Context, p flows.Photo) (io.ReadCloser, error) {
 		return nil, fmt.Errorf("download file: HTTP %d", resp.StatusCode)
 	}
 	return resp.Body, nil
-}
-
-// Stats are counters for logs and metrics.
-func (b *Bot) Stats() map[string]int64 {
-	return map[string]int64{"updates": b.metrics.updates.Load(), "too_many": b.metrics.tooMany.Load(), "failed": b.metrics.failed.Load()}
 }

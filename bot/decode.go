@@ -14,8 +14,9 @@ import (
 // to answer it.
 type incoming struct {
 	in       flows.Input
-	callback string // the callback query to answer first, if any
-	message  int    // the message whose button was pressed, if any
+	callback string    // the callback query to answer first, if any
+	message  int       // the message whose button was pressed, if any
+	taken    time.Time // when the bot took the update
 }
 
 // decode turns an update into a flows input; ok is false for updates the

@@ -32,7 +32,15 @@ func keyboard(rows [][]flows.Button) models.ReplyMarkup {
 // that replaces the pressed message is an edit of it, the rest are sent; an
 // output to coalesce waits for a quiet time.
 func (b *Bot) render(ctx context.Context, inc incoming, outs []flows.Output) {
+	first := true
+	latency := func() {
+		if first && !inc.taken.IsZero() {
+			b.metrics.Latency.Observe(time.Since(inc.taken).Seconds())
+		}
+		first = false
+	}
 	if inc.callback != "" {
+		latency()
 		notice := ""
 		for _, o := range outs {
 			if o.Notice != "" {
@@ -40,7 +48,7 @@ func (b *Bot) render(ctx context.Context, inc incoming, outs []flows.Output) {
 				break
 			}
 		}
-		b.call(ctx, inc.in.Chat, func(ctx context.Context) error {
+		b.call(ctx, "answerCallbackQuery", inc.in.Chat, func(ctx context.Context) error {
 			_, err := b.api.AnswerCallbackQuery(ctx, &tg.AnswerCallbackQueryParams{CallbackQueryID: inc.callback, Text: notice})
 			if err != nil && strings.Contains(err.Error(), "query is too old") {
 				return nil // the press is still handled; only its spinner timed out
@@ -56,6 +64,7 @@ func (b *Bot) render(ctx context.Context, inc incoming, outs []flows.Output) {
 			b.coalesce(inc.in.Chat, o)
 			continue
 		}
+		latency()
 		if o.Replace && inc.message != 0 && b.edit(ctx, inc.in.Chat, inc.message, o) {
 			continue
 		}
@@ -65,7 +74,7 @@ func (b *Bot) render(ctx context.Context, inc incoming, outs []flows.Output) {
 
 // edit shows o in place of a message; false when it must be sent instead.
 func (b *Bot) edit(ctx context.Context, chat int64, message int, o flows.Output) bool {
-	err := b.call(ctx, chat, func(ctx context.Context) error {
+	err := b.call(ctx, "editMessageText", chat, func(ctx context.Context) error {
 		_, err := b.api.EditMessageText(ctx, &tg.EditMessageTextParams{
 			ChatID: chat, MessageID: message, Text: o.Text, ParseMode: models.ParseModeHTML, ReplyMarkup: keyboard(o.Buttons),
 		})
@@ -78,7 +87,7 @@ func (b *Bot) edit(ctx context.Context, chat int64, message int, o flows.Output)
 }
 
 func (b *Bot) send(ctx context.Context, chat int64, o flows.Output) {
-	b.call(ctx, chat, func(ctx context.Context) error {
+	b.call(ctx, "sendMessage", chat, func(ctx context.Context) error {
 		_, err := b.api.SendMessage(ctx, &tg.SendMessageParams{
 			ChatID: chat, Text: o.Text, ParseMode: models.ParseModeHTML, ReplyMarkup: keyboard(o.Buttons),
 		})
@@ -89,11 +98,12 @@ func (b *Bot) send(ctx context.Context, chat int64, o flows.Output) {
 // call makes a Bot API call, waiting out a 429's retry_after and retrying a
 // passing failure a few times. A 403 (the person blocked the bot) marks them
 // inactive. Errors are logged without the token, texts or names.
-func (b *Bot) call(ctx context.Context, chat int64, f func(context.Context) error) error {
+func (b *Bot) call(ctx context.Context, method string, chat int64, f func(context.Context) error) error {
 	var err error
 	for attempt := 0; attempt < 4; attempt++ {
 		err = f(ctx)
 		var tooMany *tg.TooManyRequestsError
+		b.metrics.BotAPI.WithLabelValues(method, outcome(err)).Inc()
 		switch {
 		case err == nil:
 			return nil
@@ -103,7 +113,7 @@ func (b *Bot) call(ctx context.Context, chat int64, f func(context.Context) erro
 			}
 			return err
 		case errors.As(err, &tooMany):
-			b.metrics.tooMany.Add(1)
+			b.metrics.TooMany.Inc()
 			if !sleep(ctx, time.Duration(max(tooMany.RetryAfter, 1))*time.Second) {
 				return err
 			}
@@ -118,6 +128,22 @@ func (b *Bot) call(ctx context.Context, chat int64, f func(context.Context) erro
 	}
 	b.log.Warn("Bot API call failed", "error", b.redact(err))
 	return err
+}
+
+// outcome names the result of a Bot API call for the metrics.
+func outcome(err error) string {
+	var tooMany *tg.TooManyRequestsError
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.As(err, &tooMany):
+		return "429"
+	case errors.Is(err, tg.ErrorForbidden):
+		return "403"
+	case errors.Is(err, tg.ErrorBadRequest):
+		return "400"
+	}
+	return "error"
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {

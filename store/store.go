@@ -26,11 +26,15 @@ type DB struct {
 	pool *pgxpool.Pool
 }
 
-// Open connects to the database at url (a postgres:// URL or DSN).
-func Open(ctx context.Context, url string) (*DB, error) {
+// Open connects to the database at url (a postgres:// URL or DSN); the
+// configure functions may change the pool's configuration first.
+func Open(ctx context.Context, url string, configure ...func(*pgxpool.Config)) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse DATABASE_URL: %w", redact(err))
+	}
+	for _, f := range configure {
+		f(cfg)
 	}
 	return OpenConfig(ctx, cfg)
 }

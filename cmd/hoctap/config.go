@@ -9,10 +9,12 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
 	"hoctap/blob"
 	"hoctap/flows"
+	"hoctap/metric"
 	"hoctap/scoring"
 	"hoctap/session"
 	"hoctap/store"
@@ -31,6 +33,7 @@ type config struct {
 	webhookURL    string
 	webhookSecret string
 	listenAddr    string
+	metricsAddr   string
 }
 
 var secretPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
@@ -56,6 +59,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		webhookURL:    getenv("WEBHOOK_URL"),
 		webhookSecret: getenv("WEBHOOK_SECRET"),
 		listenAddr:    or("LISTEN_ADDR", ":8080"),
+		metricsAddr:   getenv("METRICS_ADDR"),
 	}
 	var errs []error
 	if u, err := url.Parse(c.apiURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -85,6 +89,18 @@ type parts struct {
 	session *session.Store
 	blobs   *blob.Dir
 	sets    *scoring.Catalog
+	metrics *metric.Metrics
+}
+
+// ready checks what the bot depends on answers.
+func (p *parts) ready(ctx context.Context) error {
+	if err := p.db.Ping(ctx); err != nil {
+		return errors.New("PostgreSQL does not answer")
+	}
+	if err := p.rdb.Ping(ctx).Err(); err != nil {
+		return errors.New("Redis does not answer")
+	}
+	return nil
 }
 
 func (p *parts) close() {
@@ -99,9 +115,9 @@ func (p *parts) close() {
 // openParts connects to PostgreSQL (migrating it and loading the sample
 // areas on an empty database) and Redis, and loads the criteria sets.
 func openParts(ctx context.Context, c config, log *slog.Logger) (*parts, error) {
-	p := &parts{}
+	p := &parts{metrics: metric.New()}
 	var err error
-	if p.db, err = store.Open(ctx, c.databaseURL); err != nil {
+	if p.db, err = store.Open(ctx, c.databaseURL, func(cfg *pgxpool.Config) { cfg.ConnConfig.Tracer = p.metrics.PGTracer() }); err != nil {
 		return nil, err
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -112,6 +128,7 @@ func openParts(ctx context.Context, c config, log *slog.Logger) (*parts, error) 
 	}
 	opt, _ := redis.ParseURL(c.redisURL) // checked by loadConfig
 	p.rdb = redis.NewClient(opt)
+	p.rdb.AddHook(p.metrics.RedisHook())
 	if err := p.rdb.Ping(pingCtx).Err(); err != nil {
 		p.close()
 		return nil, fmt.Errorf("Redis is not reachable at REDIS_URL: %w", err)

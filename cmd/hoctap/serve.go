@@ -49,8 +49,8 @@ func runServe(e *env, args []string) error {
 			e.log.Warn("could not mark a person inactive", "error", err)
 		}
 	}
-	b, err := bot.New(bot.Config{Token: c.token, APIURL: c.apiURL, WebhookURL: c.webhookURL, WebhookSecret: c.webhookSecret},
-		engine, p.session, inactive, e.log)
+	b, err := bot.New(bot.Config{Token: c.token, APIURL: c.apiURL, WebhookURL: c.webhookURL, WebhookSecret: c.webhookSecret,
+		Metrics: p.metrics}, engine, p.session, inactive, e.log)
 	if err != nil {
 		return err
 	}
@@ -62,17 +62,38 @@ func runServe(e *env, args []string) error {
 	}
 
 	if c.webhookURL == "" {
+		if c.metricsAddr != "" {
+			stopMetrics, err := serveMetrics(e, c.metricsAddr, p)
+			if err != nil {
+				return err
+			}
+			defer stopMetrics()
+		}
 		e.log.Info("serving by long polling")
 		err := b.Poll(ctx)
-		e.log.Info("stopped", "updates", b.Stats()["updates"])
+		e.log.Info("stopped")
 		return err
 	}
-	return serveWebhook(ctx, e, c, b)
+	return serveWebhook(ctx, e, c, b, p)
+}
+
+// serveMetrics serves /metrics, /healthz and /readyz on addr.
+func serveMetrics(e *env, addr string, p *parts) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on METRICS_ADDR: %w", err)
+	}
+	mux := http.NewServeMux()
+	p.metrics.Register(mux, p.ready)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	e.log.Info("serving metrics", "addr", ln.Addr().String())
+	return func() { srv.Close() }, nil
 }
 
 // serveWebhook serves the webhook URL's path on LISTEN_ADDR until ctx ends,
 // then stops taking requests and finishes the updates taken.
-func serveWebhook(ctx context.Context, e *env, c config, b *bot.Bot) error {
+func serveWebhook(ctx context.Context, e *env, c config, b *bot.Bot, p *parts) error {
 	u, _ := url.Parse(c.webhookURL) // checked by loadConfig
 	path := u.Path
 	if path == "" {
@@ -80,6 +101,7 @@ func serveWebhook(ctx context.Context, e *env, c config, b *bot.Bot) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle(path, b.WebhookHandler())
+	p.metrics.Register(mux, p.ready) // /metrics, /healthz and /readyz share LISTEN_ADDR
 	ln, err := net.Listen("tcp", c.listenAddr)
 	if err != nil {
 		return fmt.Errorf("listen on LISTEN_ADDR: %w", err)
@@ -97,6 +119,6 @@ func serveWebhook(ctx context.Context, e *env, c config, b *bot.Bot) error {
 	defer cancel()
 	err = srv.Shutdown(shutdown) // waits for the requests taken, hence their updates
 	b.Stop()
-	e.log.Info("stopped", "updates", b.Stats()["updates"])
+	e.log.Info("stopped")
 	return err
 }
