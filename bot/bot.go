@@ -28,6 +28,7 @@ import (
 	"hoctap/flows"
 	"hoctap/locales"
 	"hoctap/metric"
+	"hoctap/session"
 )
 
 // Config is the bot's configuration.
@@ -65,12 +66,11 @@ func (c *Config) defaults() {
 	}
 }
 
-// Sessions is what the bot needs of Redis: which updates were taken, and a
-// per-chat lock so that replicas handle one chat's updates one at a time.
+// Sessions is what the bot needs of Redis, in as few round trips as it
+// can: a per-chat lock so that replicas handle one chat's updates one at a
+// time, which updates were taken, and the conversation states.
 type Sessions interface {
-	FirstSeen(ctx context.Context, key string) (bool, error)
-	Unsee(ctx context.Context, key string) error
-	Lock(ctx context.Context, chat int64, ttl, wait time.Duration) (func(), error)
+	Begin(ctx context.Context, chat int64, key string, ttl, wait time.Duration) (*session.Turn, error)
 }
 
 // Bot is the Telegram channel of one replica.
@@ -99,7 +99,7 @@ func New(cfg Config, engine *flows.Engine, sessions Sessions, inactive func(ctx 
 	api, err := tg.New(cfg.Token,
 		tg.WithServerURL(cfg.APIURL),
 		tg.WithSkipGetMe(),
-		tg.WithHTTPClient(cfg.PollTimeout, &http.Client{Timeout: 30 * time.Second}),
+		tg.WithHTTPClient(cfg.PollTimeout, &http.Client{Timeout: 30 * time.Second, Transport: transport(cfg.Workers)}),
 		tg.WithDefaultHandler(func(context.Context, *tg.Bot, *models.Update) {}),
 		tg.WithErrorsHandler(func(err error) { log.Warn("Bot API client", "error", b.redact(err)) }),
 	)
@@ -109,6 +109,15 @@ func New(cfg Config, engine *flows.Engine, sessions Sessions, inactive func(ctx 
 	b.api = api
 	b.dispatch = newDispatcher(cfg.Workers, log)
 	return b, nil
+}
+
+// transport keeps a connection to the Bot API open for every worker, as
+// the default keeps only two and would open and close the others on every call.
+func transport(workers int) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = workers + 8
+	t.MaxIdleConnsPerHost = workers + 8
+	return t
 }
 
 // redact removes the token from an error's text.
@@ -179,34 +188,30 @@ func (b *Bot) take(u *models.Update, done func(err error)) bool {
 // the update, so a new delivery is taken again, and tells the person to try
 // again.
 func (b *Bot) handle(ctx context.Context, inc incoming) error {
-	unlock, err := b.sessions.Lock(ctx, inc.in.Chat, b.cfg.UpdateTimeout, b.cfg.UpdateTimeout)
+	turn, err := b.sessions.Begin(ctx, inc.in.Chat, inc.in.Key, b.cfg.UpdateTimeout, b.cfg.UpdateTimeout)
 	if err != nil {
-		b.fail("lock", inc)
+		b.fail("redis", inc)
 		b.sorry(ctx, inc)
-		return fmt.Errorf("lock chat: %w", err)
+		return fmt.Errorf("begin update: %w", err)
 	}
-	defer unlock()
-	first, err := b.sessions.FirstSeen(ctx, inc.in.Key)
-	if err != nil {
-		b.fail("dedup", inc)
-		b.sorry(ctx, inc)
-		return err
-	}
-	if !first {
+	if turn.Duplicate {
 		b.metrics.Updates.WithLabelValues("duplicate").Inc()
 		return nil
 	}
 	if inc.in.Kind == 0 { // a press on a message we cannot read: just answer it
+		turn.Abort(ctx)
 		b.render(ctx, inc, nil)
 		return nil
 	}
-	outs, err := b.engine.Handle(ctx, inc.in)
+	st := turn.State
+	outs, err := b.engine.Step(ctx, inc.in, &st, turn.Found)
+	if err == nil {
+		err = turn.Finish(ctx, &st)
+	}
 	if err != nil {
 		b.fail("step", inc)
 		b.log.Error("update failed", "update", inc.in.Key, "error", b.redact(err))
-		if uerr := b.sessions.Unsee(context.WithoutCancel(ctx), inc.in.Key); uerr != nil {
-			b.log.Warn("could not forget a failed update", "update", inc.in.Key, "error", uerr)
-		}
+		turn.Abort(ctx) // a new delivery is taken again
 		b.sorry(ctx, inc)
 		return err
 	}

@@ -7,80 +7,25 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/go-telegram/bot/models"
 )
 
-// tracker keeps the getUpdates offset honest: an update is confirmed only
-// once it and every update before it were handled, so a crash loses none.
-type tracker struct {
-	mu      sync.Mutex
-	pending map[int64]bool // taken updates: true once handled
-	last    int64          // the highest update id taken
-	changed chan struct{}  // closed and replaced whenever an update is handled
-}
-
-func newTracker() *tracker {
-	return &tracker{pending: map[int64]bool{}, changed: make(chan struct{})}
-}
-
-// add records an update as taken; false when it was taken already.
-func (t *tracker) add(id int64) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if _, ok := t.pending[id]; ok || id <= t.confirmedLocked() {
-		return false
-	}
-	t.pending[id] = false
-	t.last = max(t.last, id)
-	return true
-}
-
-func (t *tracker) done(id int64) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.pending[id] = true
-	close(t.changed)
-	t.changed = make(chan struct{})
-}
-
-// confirmedLocked is the highest id below which everything was handled.
-func (t *tracker) confirmedLocked() int64 {
-	low := t.last
-	for id, done := range t.pending {
-		if !done && id-1 < low {
-			low = id - 1
-		}
-	}
-	return low
-}
-
-// offset returns the getUpdates offset, forgetting handled updates below it.
-func (t *tracker) offset() (int64, <-chan struct{}) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	c := t.confirmedLocked()
-	for id := range t.pending {
-		if id <= c {
-			delete(t.pending, id)
-		}
-	}
-	if t.last == 0 {
-		return 0, t.changed
-	}
-	return c + 1, t.changed
-}
-
-// Poll takes updates by long polling until ctx ends. Each update is
-// confirmed to Telegram only once it was handled; on the way out, after
-// every update taken was handled, the last ones are confirmed too.
+// Poll takes updates by long polling until ctx ends, then finishes those
+// it took.
+//
+// Telegram confirms every update below the offset of a getUpdates, so an
+// update cannot stay unconfirmed while later ones are fetched: waiting for
+// the slowest update before fetching the next would stall every chat behind
+// it. Updates are therefore confirmed as they are taken. A graceful stop
+// (SIGTERM) finishes every update taken; a crash loses the few in flight,
+// which their people see unanswered and send again, and nothing the bot
+// acknowledged to anyone is lost.
 func (b *Bot) Poll(ctx context.Context) error {
-	t := newTracker()
+	var offset int64
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
-		offset, changed := t.offset()
 		updates, err := b.getUpdates(ctx, offset, b.cfg.PollTimeout)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -92,30 +37,17 @@ func (b *Bot) Poll(ctx context.Context) error {
 			continue
 		}
 		backoff = 100 * time.Millisecond
-		fresh := 0
 		for _, u := range updates {
-			if !t.add(u.ID) {
-				continue
-			}
-			fresh++
-			id := u.ID
-			if !b.take(u, func(error) { t.done(id) }) {
+			if !b.take(u, func(error) {}) {
 				break
 			}
-		}
-		if fresh == 0 && len(updates) > 0 {
-			// Only updates still being handled came back: wait for one to
-			// finish rather than ask again at once.
-			select {
-			case <-ctx.Done():
-			case <-changed:
-			case <-time.After(time.Second):
-			}
+			offset = u.ID + 1
 		}
 	}
 	b.Stop()
-	offset, _ := t.offset()
 	if offset > 0 {
+		// Confirm the last updates taken, so that the next replica does not
+		// fetch them again (it would skip them as duplicates anyway).
 		confirm, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if _, err := b.getUpdates(confirm, offset, 0); err != nil {

@@ -46,19 +46,34 @@ func (e *Engine) Handle(ctx context.Context, in Input) ([]Output, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load state of chat: %w", err)
 	}
-	resumed := false
-	if !ok {
-		if st, err = e.rebuild(ctx, in); err != nil {
-			return nil, err
-		}
-		resumed = st.Step == stepWalk
-	}
-	t := &turn{e: e, ctx: ctx, in: in, st: &st, p: locales.For(st.Lang)}
-	if err := t.run(resumed); err != nil {
+	out, err := e.Step(ctx, in, &st, ok)
+	if err != nil {
 		return nil, err
 	}
 	if err := e.States.Save(ctx, in.Chat, &st); err != nil {
 		return nil, fmt.Errorf("save state of chat: %w", err)
+	}
+	return out, nil
+}
+
+// Step applies one input to a state the caller loaded (found false when
+// there was none) and changes it in place; the caller saves it. A channel
+// that loads and saves states together with its own bookkeeping (locks,
+// de-duplication) uses Step to save round trips.
+func (e *Engine) Step(ctx context.Context, in Input, st *State, found bool) ([]Output, error) {
+	resumed := false
+	if !found {
+		rebuilt, err := e.rebuild(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		rebuilt.Rev = st.Rev
+		*st = rebuilt
+		resumed = st.Step == stepWalk
+	}
+	t := &turn{e: e, ctx: ctx, in: in, st: st, p: locales.For(st.Lang)}
+	if err := t.run(resumed); err != nil {
+		return nil, err
 	}
 	return t.out, nil
 }

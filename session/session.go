@@ -52,17 +52,8 @@ func (s *Store) Load(ctx context.Context, chat int64) (flows.State, bool, error)
 	if err != nil {
 		return st, false, fmt.Errorf("get state: %w", err)
 	}
-	rev, doc, ok := strings.Cut(raw, "|")
-	if !ok {
-		return st, false, nil // not ours: rebuild
-	}
-	if err := json.Unmarshal([]byte(doc), &st); err != nil {
-		return st, false, nil // unreadable: rebuild
-	}
-	if st.Rev, err = strconv.Atoi(rev); err != nil {
-		return st, false, nil
-	}
-	return st, true, nil
+	st, ok := decodeState(raw) // a state that is not ours is rebuilt
+	return st, ok, nil
 }
 
 // saveScript sets the state only if the stored revision is the expected one
@@ -163,3 +154,131 @@ func (s *Store) Lock(ctx context.Context, chat int64, ttl, wait time.Duration) (
 
 // Ping checks Redis is reachable.
 func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
+
+// beginScript takes a chat's lock, records an update key and reads the
+// chat's state, in one round trip. It returns {0} when the lock is held,
+// {2} for an update seen before (the lock is left free), or {1, state}.
+var beginScript = redis.NewScript(`
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {0} end
+if not redis.call('SET', KEYS[2], 1, 'NX', 'EX', ARGV[3]) then
+  redis.call('DEL', KEYS[1])
+  return {2}
+end
+local st = redis.call('GET', KEYS[3])
+if st then return {1, st} end
+return {1}
+`)
+
+// finishScript saves a state if the stored one is at the expected revision
+// and frees the chat's lock if it is still ours; 1 when saved.
+var finishScript = redis.NewScript(`
+local cur = redis.call('GET', KEYS[1])
+local rev = 0
+if cur then rev = tonumber(string.match(cur, '^(%d+)|')) or -1 end
+local saved = 0
+if rev == tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  saved = 1
+end
+if redis.call('GET', KEYS[2]) == ARGV[4] then redis.call('DEL', KEYS[2]) end
+return saved
+`)
+
+// Turn is the handling of one update of a chat, between Begin and Finish
+// or Abort: the chat's lock is held.
+type Turn struct {
+	s         *Store
+	chat      int64
+	key       string
+	token     string
+	State     flows.State // the chat's state, when Found
+	Found     bool
+	Duplicate bool // the update was taken before: do nothing, the lock is not held
+}
+
+// Begin takes the chat's lock (waiting up to wait; the lock frees itself
+// after ttl), records the update's key and loads the chat's state, in one
+// round trip when the lock is free.
+func (s *Store) Begin(ctx context.Context, chat int64, key string, ttl, wait time.Duration) (*Turn, error) {
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, err
+	}
+	t := &Turn{s: s, chat: chat, key: key, token: hex.EncodeToString(b[:])}
+	keys := []string{s.key("lk", chatID(chat)), s.key("up", key), s.key("st", chatID(chat))}
+	deadline := time.Now().Add(wait)
+	delay := 2 * time.Millisecond
+	for {
+		res, err := beginScript.Run(ctx, s.rdb, keys, t.token, ttl.Milliseconds(), int(SeenTTL.Seconds())).Slice()
+		if err != nil {
+			return nil, fmt.Errorf("begin update: %w", err)
+		}
+		switch res[0].(int64) {
+		case 2:
+			t.Duplicate = true
+			return t, nil
+		case 1:
+			if len(res) > 1 {
+				raw, _ := res[1].(string)
+				t.State, t.Found = decodeState(raw)
+			}
+			return t, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, ErrLocked
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, 100*time.Millisecond)
+	}
+}
+
+// decodeState reads a stored "rev|json" state; false when it is not one.
+func decodeState(raw string) (flows.State, bool) {
+	var st flows.State
+	rev, doc, ok := strings.Cut(raw, "|")
+	if !ok || json.Unmarshal([]byte(doc), &st) != nil {
+		return st, false
+	}
+	n, err := strconv.Atoi(rev)
+	if err != nil {
+		return st, false
+	}
+	st.Rev = n
+	return st, true
+}
+
+// Finish saves the state (if the stored one is still at st.Rev, bumping
+// st.Rev) and frees the lock, in one round trip; flows.ErrConflict when
+// another writer won.
+func (t *Turn) Finish(ctx context.Context, st *flows.State) error {
+	doc, err := json.Marshal(st)
+	if err != nil {
+		return fmt.Errorf("encode state: %w", err)
+	}
+	next := st.Rev + 1
+	keys := []string{t.s.key("st", chatID(t.chat)), t.s.key("lk", chatID(t.chat))}
+	ok, err := finishScript.Run(ctx, t.s.rdb, keys, st.Rev, strconv.Itoa(next)+"|"+string(doc), t.s.ttl.Milliseconds(), t.token).Int()
+	if err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	if ok == 0 {
+		return flows.ErrConflict
+	}
+	st.Rev = next
+	return nil
+}
+
+// Abort frees the lock and forgets the update's key, so that the update is
+// taken again when it is delivered again.
+func (t *Turn) Abort(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	pipe := t.s.rdb.Pipeline()
+	unlockScript.Eval(ctx, pipe, []string{t.s.key("lk", chatID(t.chat))}, t.token)
+	pipe.Del(ctx, t.s.key("up", t.key))
+	pipe.Exec(ctx)
+}

@@ -110,3 +110,43 @@ func TestLockKeepsOneHolder(t *testing.T) {
 		t.Errorf("after the TTL: %v", err)
 	}
 }
+
+func TestTurn(t *testing.T) {
+	s, _, _ := sessiontest.New(t)
+	ctx := context.Background()
+	turn, err := s.Begin(ctx, 9, "tg:1", time.Second, time.Second)
+	if err != nil || turn.Duplicate || turn.Found {
+		t.Fatalf("first update: %+v %v", turn, err)
+	}
+	// While the turn holds the chat, another update of the chat waits.
+	if _, err := s.Begin(ctx, 9, "tg:2", time.Second, 30*time.Millisecond); !errors.Is(err, session.ErrLocked) {
+		t.Errorf("second update while the first runs: %v, want ErrLocked", err)
+	}
+	st := flows.State{Step: "menu", Lang: "en"}
+	if err := turn.Finish(ctx, &st); err != nil || st.Rev != 1 {
+		t.Fatalf("finish: %v, rev %d", err, st.Rev)
+	}
+	// The same update again is a duplicate and leaves the chat free.
+	again, err := s.Begin(ctx, 9, "tg:1", time.Second, time.Second)
+	if err != nil || !again.Duplicate {
+		t.Fatalf("duplicate: %+v %v", again, err)
+	}
+	next, err := s.Begin(ctx, 9, "tg:2", time.Second, time.Second)
+	if err != nil || next.Duplicate || !next.Found || next.State != st {
+		t.Fatalf("next update: %+v %v", next, err)
+	}
+	// A failed update frees the chat and is taken again on redelivery.
+	next.Abort(ctx)
+	retry, err := s.Begin(ctx, 9, "tg:2", time.Second, time.Second)
+	if err != nil || retry.Duplicate {
+		t.Fatalf("redelivery after abort: %+v %v", retry, err)
+	}
+	// A stale save loses and still frees the chat.
+	stale := flows.State{Rev: 0}
+	if err := retry.Finish(ctx, &stale); !errors.Is(err, flows.ErrConflict) {
+		t.Errorf("stale finish: %v", err)
+	}
+	if _, err := s.Begin(ctx, 9, "tg:3", time.Second, 30*time.Millisecond); err != nil {
+		t.Errorf("the chat is still locked after a lost save: %v", err)
+	}
+}

@@ -45,6 +45,7 @@ type storedFile struct {
 	width, height      int
 	name, mimeType     string
 	sizes              []*storedFile // for a photo: all its sizes, smallest first
+	refs               int           // kept messages showing it (WithoutHistory)
 }
 
 func (f *storedFile) photoSize() models.PhotoSize {
@@ -82,11 +83,16 @@ type photoSize struct {
 // photoSizes makes the sizes Telegram gives a photo: thumbnails whose longer
 // side is 90, 320 and 800 pixels (those smaller than the photo), then the
 // photo itself, kept byte for byte. Data that is not a JPEG, PNG or GIF is
-// taken as a 1280x960 photo with grey thumbnails.
-func photoSizes(data []byte) []photoSize {
+// taken as a 1280x960 photo with grey thumbnails. WithoutThumbnails, only
+// the photo's header is read and every size is the photo's own bytes.
+func (s *Server) photoSizes(data []byte) []photoSize {
 	var src *image.RGBA
 	w, h := 1280, 960
-	if img, _, err := image.Decode(bytes.NewReader(data)); err == nil {
+	if s.cfg.noThumbnails {
+		if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil && cfg.Width > 0 && cfg.Height > 0 {
+			w, h = cfg.Width, cfg.Height
+		}
+	} else if img, _, err := image.Decode(bytes.NewReader(data)); err == nil && img.Bounds().Dx() > 0 && img.Bounds().Dy() > 0 {
 		src = toRGBA(img)
 		w, h = src.Rect.Dx(), src.Rect.Dy()
 	}
@@ -99,7 +105,11 @@ func photoSizes(data []byte) []photoSize {
 		if h > w {
 			tw, th = max(1, w*side/h), side
 		}
-		sizes = append(sizes, photoSize{width: tw, height: th, data: thumbnail(src, tw, th)})
+		thumb := data
+		if !s.cfg.noThumbnails {
+			thumb = thumbnail(src, tw, th)
+		}
+		sizes = append(sizes, photoSize{width: tw, height: th, data: thumb})
 	}
 	return append(sizes, photoSize{width: w, height: h, data: data})
 }

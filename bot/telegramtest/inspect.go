@@ -108,12 +108,17 @@ func cloneRows(rows [][]string) [][]string {
 	return out
 }
 
-// Calls returns every Bot API call so far, in the order they were answered.
+// Calls returns every Bot API call so far (WithoutHistory, the last 1000),
+// in the order they were answered.
 func (s *Server) Calls() []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Call, len(s.calls))
-	for i, c := range s.calls {
+	calls := s.calls
+	if s.cfg.noHistory {
+		calls = lastHistory(calls)
+	}
+	out := make([]Call, len(calls))
+	for i, c := range calls {
 		c.Params = maps.Clone(c.Params)
 		out[i] = c
 	}
@@ -122,6 +127,7 @@ func (s *Server) Calls() []Call {
 
 // Messages returns the messages the bot sent to a chat, oldest first, each
 // in its current state; deleted ones are included with Deleted set.
+// WithoutHistory, only the last 20 are kept.
 func (s *Server) Messages(chatID int64) []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -145,10 +151,26 @@ func (s *Server) messagesLocked(chatID int64) []Message {
 // LastMessage returns the latest message the bot sent to a chat that is not
 // deleted.
 func (s *Server) LastMessage(chatID int64) (Message, bool) {
-	msgs := s.Messages(chatID)
-	for i := len(msgs) - 1; i >= 0; i-- {
-		if !msgs[i].Deleted {
-			return msgs[i], true
+	return s.lastMessage(chatID, func(*message) bool { return true })
+}
+
+// LastKeyboardMessage returns the latest message the bot sent to a chat that
+// has an inline keyboard and is not deleted: what a person would press a
+// button on next. It costs one message's copy, whatever the chat's length.
+func (s *Server) LastKeyboardMessage(chatID int64) (Message, bool) {
+	return s.lastMessage(chatID, func(m *message) bool { return len(m.inline) > 0 })
+}
+
+// lastMessage returns the latest message the bot sent to a chat that is not
+// deleted and for which pred holds.
+func (s *Server) lastMessage(chatID int64, pred func(*message) bool) (Message, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.chats[chatID]; c != nil {
+		for i := len(c.msgs) - 1; i >= 0; i-- {
+			if m := c.msgs[i]; m.fromBot && !m.deleted && pred(m) {
+				return m.view(chatID), true
+			}
 		}
 	}
 	return Message{}, false
@@ -158,15 +180,21 @@ func (s *Server) LastMessage(chatID int64) (Message, bool) {
 // to a chat that has one (and is not deleted), and returns that message's id
 // and the button's callback data, for Press.
 func (s *Server) Button(chatID int64, text string) (messageID int, data string, ok bool) {
-	msgs := s.Messages(chatID)
-	for i := len(msgs) - 1; i >= 0; i-- {
-		if msgs[i].Deleted {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.chats[chatID]
+	if c == nil {
+		return 0, "", false
+	}
+	for i := len(c.msgs) - 1; i >= 0; i-- {
+		m := c.msgs[i]
+		if !m.fromBot || m.deleted {
 			continue
 		}
-		for _, row := range msgs[i].Keyboard {
+		for _, row := range m.inline {
 			for _, b := range row {
 				if b.Text == text {
-					return msgs[i].ID, b.CallbackData, true
+					return m.api.ID, b.CallbackData, true
 				}
 			}
 		}
@@ -175,7 +203,7 @@ func (s *Server) Button(chatID int64, text string) (messageID int, data string, 
 }
 
 // CallbackAnswers returns the callback queries the bot answered in a chat,
-// in order.
+// in order (WithoutHistory, the last 20).
 func (s *Server) CallbackAnswers(chatID int64) []CallbackAnswer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -205,15 +233,19 @@ func (s *Server) Commands(scope models.BotCommandScope, lang string) []models.Bo
 	return slices.Clone(s.commands[key])
 }
 
-// Deliveries returns every webhook delivery attempt so far, in order.
+// Deliveries returns every webhook delivery attempt so far (WithoutHistory,
+// the last 1000), in the order their answers came.
 func (s *Server) Deliveries() []Delivery {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.cfg.noHistory {
+		return slices.Clone(lastHistory(s.deliveries))
+	}
 	return slices.Clone(s.deliveries)
 }
 
 // Pending returns how many updates are queued, not yet confirmed by
-// getUpdates or delivered to the webhook.
+// getUpdates or delivered to the webhook (those in flight included).
 func (s *Server) Pending() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -3,6 +3,7 @@ package telegramtest
 import (
 	"encoding/json"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,11 +19,44 @@ type chat struct {
 	msgs    []*message
 	byID    map[int]*message
 	answers []CallbackAnswer
+	botMsgs int // how many of msgs are the bot's
 }
 
-func (c *chat) add(m *message) {
+// addMessageLocked stores a message in a chat. WithoutHistory, it then
+// forgets the oldest message of the same side beyond chatLimit, and the files
+// only that message showed.
+func (s *Server) addMessageLocked(c *chat, m *message) {
 	c.msgs = append(c.msgs, m)
 	c.byID[m.api.ID] = m
+	if m.fromBot {
+		c.botMsgs++
+	}
+	if !s.cfg.noHistory {
+		return
+	}
+	for _, f := range m.files {
+		f.refs++
+	}
+	side := len(c.msgs) - c.botMsgs
+	if m.fromBot {
+		side = c.botMsgs
+	}
+	if side <= chatLimit {
+		return
+	}
+	i := slices.IndexFunc(c.msgs, func(o *message) bool { return o.fromBot == m.fromBot })
+	old := c.msgs[i]
+	c.msgs = slices.Delete(c.msgs, i, i+1)
+	delete(c.byID, old.api.ID)
+	if old.fromBot {
+		c.botMsgs--
+	}
+	for _, f := range old.files {
+		if f.refs--; f.refs == 0 {
+			delete(s.files, f.id)
+			delete(s.paths, f.path)
+		}
+	}
 }
 
 // message is a message in a chat: one the bot sent, kept in its current
@@ -33,6 +67,7 @@ type message struct {
 	deleted bool
 	edits   int
 	edited  time.Time
+	files   []*storedFile // the files it shows, kept while it is (WithoutHistory)
 
 	// The bot's messages only.
 	text      formatted // text, or caption when media is set
@@ -83,7 +118,11 @@ func (s *Server) addBotMessageLocked(c *chat, m *message) {
 	m.fromBot = true
 	bot := s.bot
 	m.api = models.Message{ID: c.lastID, From: &bot, Date: int(s.now().Unix()), Chat: c.user.apiChat()}
-	c.add(m)
+	m.files = m.photo
+	if m.doc != nil {
+		m.files = []*storedFile{m.doc}
+	}
+	s.addMessageLocked(c, m)
 }
 
 func (s *Server) editedLocked(m *message) {
@@ -297,6 +336,9 @@ func answerCallbackQuery(s *Server, r *request) (any, error) {
 			URL:       r.str("url"),
 			Time:      now,
 		})
+		if s.cfg.noHistory && len(c.answers) > chatLimit {
+			c.answers = slices.Delete(c.answers, 0, 1)
+		}
 	}
 	return true, nil
 }
@@ -317,7 +359,7 @@ func sendPhoto(s *Server, r *request) (any, error) {
 		if len(up.data) == 0 {
 			return nil, badRequest("file must be non-empty")
 		}
-		sizes = photoSizes(up.data) // outside the lock: it decodes and scales
+		sizes = s.photoSizes(up.data) // outside the lock: it decodes and scales
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

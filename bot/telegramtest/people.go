@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-telegram/bot/models"
 )
@@ -37,15 +38,15 @@ func (s *Server) chatLocked(u User) *chat {
 	return c
 }
 
-// userMessageLocked stores a new message from u, filled in by fill, and
-// enqueues it as an update.
-func (s *Server) userMessageLocked(u User, fill func(*models.Message)) models.Update {
+// userMessageLocked stores a new message from u, filled in by fill, with the
+// files it shows, and enqueues it as an update.
+func (s *Server) userMessageLocked(u User, files []*storedFile, fill func(*models.Message)) enqueued {
 	c := s.chatLocked(u)
 	c.lastID++
 	from := u.apiUser()
 	m := models.Message{ID: c.lastID, From: &from, Date: int(s.now().Unix()), Chat: u.apiChat()}
 	fill(&m)
-	c.add(&message{api: m})
+	s.addMessageLocked(c, &message{api: m, files: files})
 	return s.enqueueLocked(&models.Update{Message: &m}, models.AllowedUpdateMessage)
 }
 
@@ -53,10 +54,11 @@ func (s *Server) userMessageLocked(u User, fill func(*models.Message)) models.Up
 // bot_command entity, as on Telegram.
 func (s *Server) SendText(u User, text string) models.Update {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.userMessageLocked(u, func(m *models.Message) {
+	e := s.userMessageLocked(u, nil, func(m *models.Message) {
 		m.Text, m.Entities = text, commandEntity(text)
 	})
+	s.mu.Unlock()
+	return s.publish(e)
 }
 
 // SendCommand makes u send a command such as "/start" or "/start payload";
@@ -72,15 +74,16 @@ func (s *Server) SendCommand(u User, command string) models.Update {
 // message carries several sizes, each a file the bot can download; the
 // largest is data itself.
 func (s *Server) SendPhoto(u User, data []byte, caption string) models.Update {
-	sizes := photoSizes(data)
+	sizes := s.photoSizes(data)
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.userPhotoLocked(u, sizes, caption, "")
+	e := s.userPhotoLocked(u, sizes, caption, "")
+	s.mu.Unlock()
+	return s.publish(e)
 }
 
-func (s *Server) userPhotoLocked(u User, sizes []photoSize, caption, mediaGroup string) models.Update {
+func (s *Server) userPhotoLocked(u User, sizes []photoSize, caption, mediaGroup string) enqueued {
 	files := s.addPhotoLocked(sizes)
-	return s.userMessageLocked(u, func(m *models.Message) {
+	return s.userMessageLocked(u, files, func(m *models.Message) {
 		m.Photo, m.Caption, m.MediaGroupID = photoSizesOf(files), caption, mediaGroup
 	})
 }
@@ -90,15 +93,19 @@ func (s *Server) userPhotoLocked(u User, sizes []photoSize, caption, mediaGroup 
 func (s *Server) SendAlbum(u User, photos [][]byte) []models.Update {
 	sizes := make([][]photoSize, len(photos))
 	for i, p := range photos {
-		sizes[i] = photoSizes(p)
+		sizes[i] = s.photoSizes(p)
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.albumSeq++
 	group := strconv.FormatInt(13_000_000_000_000_000+s.albumSeq, 10)
-	updates := make([]models.Update, len(photos))
+	es := make([]enqueued, len(photos))
 	for i := range photos {
-		updates[i] = s.userPhotoLocked(u, sizes[i], "", group)
+		es[i] = s.userPhotoLocked(u, sizes[i], "", group)
+	}
+	s.mu.Unlock()
+	updates := make([]models.Update, len(es))
+	for i, e := range es {
+		updates[i] = s.publish(e)
 	}
 	return updates
 }
@@ -107,9 +114,10 @@ func (s *Server) SendAlbum(u User, photos [][]byte) []models.Update {
 // file name.
 func (s *Server) SendDocument(u User, data []byte, fileName, mimeType string) models.Update {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	f := s.addDocumentLocked(data, fileName, mimeType)
-	return s.userMessageLocked(u, func(m *models.Message) { m.Document = f.document() })
+	e := s.userMessageLocked(u, []*storedFile{f}, func(m *models.Message) { m.Document = f.document() })
+	s.mu.Unlock()
+	return s.publish(e)
 }
 
 // stickerData stands for a sticker's WebP file.
@@ -118,24 +126,26 @@ var stickerData = []byte("RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00/\x00\x00\
 // SendSticker makes u send a sticker (a thumbs-up).
 func (s *Server) SendSticker(u User) models.Update {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	f := s.addFileLocked(kindSticker, stickerData, ".webp")
 	f.width, f.height, f.mimeType = 512, 512, "image/webp"
-	return s.userMessageLocked(u, func(m *models.Message) {
+	e := s.userMessageLocked(u, []*storedFile{f}, func(m *models.Message) {
 		m.Sticker = &models.Sticker{
 			FileID: f.id, FileUniqueID: f.uniqueID, Type: "regular", Width: 512, Height: 512,
 			Emoji: "👍", SetName: "HoctapTestStickers", FileSize: len(f.data),
 		}
 	})
+	s.mu.Unlock()
+	return s.publish(e)
 }
 
 // SendLocation makes u share a location.
 func (s *Server) SendLocation(u User, lat, lon float64) models.Update {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.userMessageLocked(u, func(m *models.Message) {
+	e := s.userMessageLocked(u, nil, func(m *models.Message) {
 		m.Location = &models.Location{Latitude: lat, Longitude: lon}
 	})
+	s.mu.Unlock()
+	return s.publish(e)
 }
 
 // Press makes u press the inline button with callbackData under the bot's
@@ -145,7 +155,12 @@ func (s *Server) SendLocation(u User, lat, lon float64) models.Update {
 // inaccessible message, as on Telegram.
 func (s *Server) Press(u User, messageID int, callbackData string) models.Update {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	e := s.pressLocked(u, messageID, callbackData)
+	s.mu.Unlock()
+	return s.publish(e)
+}
+
+func (s *Server) pressLocked(u User, messageID int, callbackData string) enqueued {
 	c := s.chatLocked(u)
 	s.callbackSeq++
 	q := &callbackQuery{
@@ -156,6 +171,10 @@ func (s *Server) Press(u User, messageID int, callbackData string) models.Update
 		created:   s.now(),
 	}
 	s.callbacks[q.id] = q
+	if s.cfg.noHistory {
+		s.forgetCallbacksLocked(q.created)
+		s.pressed = append(s.pressed, q)
+	}
 	msg := models.MaybeInaccessibleMessage{
 		Type:                models.MaybeInaccessibleMessageTypeInaccessibleMessage,
 		InaccessibleMessage: &models.InaccessibleMessage{Chat: u.apiChat(), MessageID: messageID},
@@ -171,6 +190,18 @@ func (s *Server) Press(u User, messageID int, callbackData string) models.Update
 		ChatInstance: strconv.FormatInt(-7_000_000_000_000_000_000+u.ID, 10),
 		Data:         callbackData,
 	}}, models.AllowedUpdateCallbackQuery)
+}
+
+// forgetCallbacksLocked forgets, WithoutHistory, the button presses that are
+// twice as old as the callback age allows.
+func (s *Server) forgetCallbacksLocked(now time.Time) {
+	n := 0
+	for n < len(s.pressed) && now.Sub(s.pressed[n].created) > 2*s.cfg.callbackAge {
+		delete(s.callbacks, s.pressed[n].id)
+		s.pressed[n] = nil
+		n++
+	}
+	s.pressed = s.pressed[n:]
 }
 
 // PressButton makes u press the button labelled label on the latest message
@@ -200,7 +231,12 @@ func (s *Server) Unblock(u User) models.Update {
 
 func (s *Server) setBlocked(u User, blocked bool) models.Update {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	e := s.setBlockedLocked(u, blocked)
+	s.mu.Unlock()
+	return s.publish(e)
+}
+
+func (s *Server) setBlockedLocked(u User, blocked bool) enqueued {
 	s.chatLocked(u).blocked = blocked
 	bot := s.bot
 	member := models.ChatMember{Type: models.ChatMemberTypeMember, Member: &models.ChatMemberMember{User: &bot}}

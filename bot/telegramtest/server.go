@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -56,6 +58,7 @@ type Server struct {
 	paths       map[string]*storedFile
 	fileSeq     int
 	callbacks   map[string]*callbackQuery
+	pressed     []*callbackQuery // WithoutHistory: callbacks, oldest first, to forget
 	callbackSeq int64
 	albumSeq    int64
 	commands    map[string][]models.BotCommand
@@ -72,7 +75,19 @@ type config struct {
 	webhookRetry time.Duration
 	firstName    string
 	username     string
+	callHook     func(Call)
+	enqueueHook  func(models.Update, time.Time)
+	noHistory    bool
+	noThumbnails bool
 }
+
+// What WithoutHistory keeps: the last historyLimit calls and webhook
+// deliveries, and per chat the last chatLimit messages of each side and
+// callback answers.
+const (
+	historyLimit = 1000
+	chatLimit    = 20
+)
 
 // Option configures a Server.
 type Option func(*config)
@@ -103,6 +118,57 @@ func WithWebhookRetry(d time.Duration) Option {
 // are "Hoctap Test" and "hoctap_test_bot".
 func WithBotName(firstName, username string) Option {
 	return func(c *config) { c.firstName, c.username = firstName, username }
+}
+
+// WithCallHook makes the server call hook for each Bot API call it answers,
+// with the call as Calls reports it (Params is the hook's own copy), once
+// the call is recorded (Calls and Wait already see it) and before the answer
+// is sent: when the bot's request returns, its hook has run. The hook runs
+// synchronously in the goroutine serving the call, without the server's
+// lock held, so it may call any Server method, but it must not wait for the
+// bot, which waits for it; it should be quick. Calls are served
+// concurrently: the hook must be safe for concurrent use.
+func WithCallHook(hook func(Call)) Option {
+	return func(c *config) { c.callHook = hook }
+}
+
+// WithEnqueueHook makes the server call hook for every update a simulated
+// person makes (SendText, Press, Block, ...; not Redeliver), with the update
+// as the bot will decode it (the hook's own copy) and the time it was queued,
+// read from the server's clock. The hook runs in the goroutine that made the
+// update, after the server's lock is released, so it may call any Server
+// method; it must be safe for concurrent use. The update is handed to the
+// bot (getUpdates or the webhook) only once the hook has returned, so a
+// reply to it is never seen before its hook ran; meanwhile the updates
+// behind it wait as well (those of its chat only, with a webhook that has
+// max_connections above 1). The hook must therefore not wait for the bot to
+// react to the update.
+func WithEnqueueHook(hook func(u models.Update, queued time.Time)) Option {
+	return func(c *config) { c.enqueueHook = hook }
+}
+
+// WithoutHistory bounds the memory the server uses on long runs, such as a
+// load test: Calls and Deliveries report only the last 1000 entries; an
+// update is forgotten once it is confirmed or delivered (Redeliver then no
+// longer knows it); each chat keeps only the last 20 messages of the bot and
+// the last 20 of the person, and the last 20 callback answers; a file is
+// forgotten with the last kept message that shows it (getFile and a resend
+// by file_id then fail as for an unknown file); and a button press is
+// forgotten once it is twice as old as the callback age allows. A forgotten
+// message behaves as an unknown one: editing or deleting it answers "message
+// to edit not found" or "message to delete not found", and pressing a button
+// under it sends an inaccessible message.
+func WithoutHistory() Option {
+	return func(c *config) { c.noHistory = true }
+}
+
+// WithoutThumbnails skips decoding and scaling the photos that people send or
+// the bot uploads: every PhotoSize entry keeps the width and height Telegram
+// would give it, but all sizes are files with the photo's own bytes (and
+// file_size). Scaling a photo costs tens of milliseconds of CPU, which a load
+// test wants spent on the bot.
+func WithoutThumbnails() Option {
+	return func(c *config) { c.noThumbnails = true }
 }
 
 // New starts a fake Bot API for the bot with the given token. Its id, as
@@ -295,7 +361,9 @@ type responseParameters struct {
 	RetryAfter int `json:"retry_after,omitempty"`
 }
 
-func writeResult(w http.ResponseWriter, result any) {
+// encodeResult is the answer to a successful call, or the error to answer
+// if the result cannot be encoded.
+func encodeResult(result any) (int, []byte, *apiError) {
 	env := envelope{OK: true}
 	if d, ok := result.(described); ok {
 		result, env.Description = d.result, d.description
@@ -305,24 +373,30 @@ func writeResult(w http.ResponseWriter, result any) {
 		var err error
 		raw, err = json.Marshal(result)
 		if err != nil {
-			writeError(w, &apiError{code: http.StatusInternalServerError, description: "Internal Server Error"})
-			return
+			return 0, nil, &apiError{code: http.StatusInternalServerError, description: "Internal Server Error"}
 		}
 	}
 	env.Result = raw
-	writeEnvelope(w, http.StatusOK, env)
+	body, _ := json.Marshal(env)
+	return http.StatusOK, body, nil
 }
 
-func writeError(w http.ResponseWriter, e *apiError) {
+// encodeError is the answer to a failed call.
+func encodeError(e *apiError) (int, []byte) {
 	env := envelope{ErrorCode: e.code, Description: e.description}
 	if e.retryAfter > 0 {
 		env.Parameters = &responseParameters{RetryAfter: e.retryAfter}
 	}
-	writeEnvelope(w, e.code, env)
+	body, _ := json.Marshal(env)
+	return e.code, body
 }
 
-func writeEnvelope(w http.ResponseWriter, status int, env envelope) {
-	body, _ := json.Marshal(env)
+func writeError(w http.ResponseWriter, e *apiError) {
+	status, body := encodeError(e)
+	writeBody(w, status, body)
+}
+
+func writeBody(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
@@ -394,17 +468,48 @@ func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request, rest string
 	if err != nil && !errors.As(err, &apiErr) {
 		apiErr = &apiError{code: http.StatusInternalServerError, description: "Internal Server Error: " + err.Error()}
 	}
+	var (
+		status int
+		body   []byte
+	)
+	if apiErr == nil {
+		status, body, apiErr = encodeResult(result)
+	}
 	if apiErr != nil {
+		status, body = encodeError(apiErr)
 		call.Status, call.Description = apiErr.code, apiErr.description
-		writeError(w, apiErr)
 	} else {
 		call.Status = http.StatusOK
-		writeResult(w, result)
 	}
+	// The call is recorded before the bot can read the answer, so a test
+	// sees it in Calls as soon as the bot's request returned.
 	s.mu.Lock()
 	s.calls = append(s.calls, call)
+	if s.cfg.noHistory {
+		s.calls = trimHistory(s.calls)
+	}
 	s.notifyLocked()
 	s.mu.Unlock()
+	if hook := s.cfg.callHook; hook != nil {
+		call.Params = maps.Clone(call.Params)
+		hook(call)
+	}
+	writeBody(w, status, body)
+}
+
+// trimHistory drops the oldest entries of a record WithoutHistory bounds,
+// once it holds twice as many as it reports.
+func trimHistory[T any](xs []T) []T {
+	if len(xs) <= 2*historyLimit {
+		return xs
+	}
+	return slices.Clone(xs[len(xs)-historyLimit:])
+}
+
+// lastHistory is what a bounded record reports: its last historyLimit
+// entries.
+func lastHistory[T any](xs []T) []T {
+	return xs[max(0, len(xs)-historyLimit):]
 }
 
 // call checks the token and the method, parses the parameters, applies a

@@ -940,7 +940,9 @@ func TestWebhook(t *testing.T) {
 	}))
 	defer hook.Close()
 
-	// The update queued before setWebhook (lan's /start) is delivered first.
+	// With max_connections 1, updates go one at a time in global order,
+	// even across chats and retries: the update queued before setWebhook
+	// (lan's /start) is delivered first, and minh's waits for lan's retry.
 	start := int64(1)
 	u2 := srv.SendText(lan, "hai").ID
 	mu.Lock()
@@ -948,7 +950,7 @@ func TestWebhook(t *testing.T) {
 	mu.Unlock()
 	u3 := srv.SendText(minh, "ba").ID
 
-	ok, err := b.SetWebhook(ctx, &bot.SetWebhookParams{URL: hook.URL, SecretToken: "s3cr3t_-", MaxConnections: 5})
+	ok, err := b.SetWebhook(ctx, &bot.SetWebhookParams{URL: hook.URL, SecretToken: "s3cr3t_-", MaxConnections: 1})
 	if !ok || err != nil {
 		t.Fatal(ok, err)
 	}
@@ -981,7 +983,7 @@ func TestWebhook(t *testing.T) {
 	mu.Unlock()
 
 	info, err := b.GetWebhookInfo(ctx)
-	if err != nil || info.URL != hook.URL || info.MaxConnections != 5 || info.PendingUpdateCount != 0 || info.LastErrorMessage != "Wrong response from the webhook: 500 Internal Server Error" {
+	if err != nil || info.URL != hook.URL || info.MaxConnections != 1 || info.PendingUpdateCount != 0 || info.LastErrorMessage != "Wrong response from the webhook: 500 Internal Server Error" {
 		t.Errorf("webhook info = %+v, %v", info, err)
 	}
 

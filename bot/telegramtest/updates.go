@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/go-telegram/bot/models"
@@ -29,6 +30,11 @@ type pendingUpdate struct {
 	id   int64
 	raw  json.RawMessage
 	kind string // the allowed_updates name: message, callback_query, ...
+	chat int64  // the chat it comes from; 0 if none
+
+	// held is set until the enqueue hook has returned: the update and those
+	// behind it are not handed out before.
+	held bool
 
 	// redelivery marks a copy queued again by Redeliver: it is handed out
 	// once whatever the offset, and dropped at the next getUpdates.
@@ -36,42 +42,100 @@ type pendingUpdate struct {
 	handedOut  bool
 }
 
-// enqueueLocked numbers an update, queues it and returns a copy of it as the
-// bot will decode it.
-func (s *Server) enqueueLocked(u *models.Update, kind string) models.Update {
+// enqueued is an update just queued, for publish.
+type enqueued struct {
+	p      *pendingUpdate
+	update models.Update // as the bot will decode it
+	at     time.Time
+}
+
+// enqueueLocked numbers an update and queues it. The caller must pass the
+// result to publish once it has released the lock.
+func (s *Server) enqueueLocked(u *models.Update, kind string) enqueued {
 	s.lastUpdateID++
 	u.ID = s.lastUpdateID
 	raw, err := json.Marshal(u)
 	if err != nil {
 		panic(fmt.Sprintf("telegramtest: marshal update: %v", err))
 	}
-	p := &pendingUpdate{id: u.ID, raw: raw, kind: kind}
-	s.history[p.id] = p
+	p := &pendingUpdate{id: u.ID, raw: raw, kind: kind, chat: updateChat(u), held: s.cfg.enqueueHook != nil}
+	if !s.cfg.noHistory {
+		s.history[p.id] = p
+	}
 	s.queue = append(s.queue, p)
 	s.notifyLocked()
-	var out models.Update
-	if err := json.Unmarshal(raw, &out); err != nil {
+	s.kickWebhookLocked()
+	e := enqueued{p: p, at: s.now()}
+	if err := json.Unmarshal(raw, &e.update); err != nil {
 		panic(fmt.Sprintf("telegramtest: unmarshal update: %v", err))
 	}
-	return out
+	return e
+}
+
+// publish calls the enqueue hook for an update enqueueLocked queued, then
+// lets the bot have it. It must be called without the lock held.
+func (s *Server) publish(e enqueued) models.Update {
+	hook := s.cfg.enqueueHook
+	if hook == nil {
+		return e.update
+	}
+	defer func() {
+		s.mu.Lock()
+		e.p.held = false
+		s.notifyLocked()
+		s.kickWebhookLocked()
+		s.mu.Unlock()
+	}()
+	var own models.Update
+	if err := json.Unmarshal(e.p.raw, &own); err != nil {
+		panic(fmt.Sprintf("telegramtest: unmarshal update: %v", err))
+	}
+	hook(own, e.at)
+	return e.update
+}
+
+// updateChat is the chat an update comes from.
+func updateChat(u *models.Update) int64 {
+	switch {
+	case u.Message != nil:
+		return u.Message.Chat.ID
+	case u.CallbackQuery != nil:
+		if m := u.CallbackQuery.Message.Message; m != nil {
+			return m.Chat.ID
+		}
+		if m := u.CallbackQuery.Message.InaccessibleMessage; m != nil {
+			return m.Chat.ID
+		}
+		return u.CallbackQuery.From.ID
+	case u.MyChatMember != nil:
+		return u.MyChatMember.Chat.ID
+	}
+	return 0
 }
 
 // Redeliver queues the update updateID again, with the same update_id, as
 // Telegram does when it is not sure the bot got it: the next getUpdates
-// returns it whatever its offset, or the webhook receives it again.
+// returns it whatever its offset, or the webhook receives it again. With
+// WithoutHistory only an update still queued can be redelivered.
 func (s *Server) Redeliver(updateID int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := s.history[updateID]
+	if s.cfg.noHistory {
+		if i := slices.IndexFunc(s.queue, func(q *pendingUpdate) bool { return q.id == updateID }); i >= 0 {
+			p = s.queue[i]
+		}
+	}
 	if p == nil {
 		return fmt.Errorf("telegramtest: no update %d", updateID)
 	}
-	again := &pendingUpdate{id: p.id, raw: p.raw, kind: p.kind, redelivery: true}
+	again := &pendingUpdate{id: p.id, raw: p.raw, kind: p.kind, chat: p.chat, redelivery: true}
 	i, _ := slices.BinarySearchFunc(s.queue, again.id, func(q *pendingUpdate, id int64) int {
 		return cmp.Compare(q.id, id)
 	})
 	s.queue = slices.Insert(s.queue, i, again)
 	s.notifyLocked()
+	s.kickWebhookLocked()
 	return nil
 }
 
@@ -104,10 +168,15 @@ func (s *Server) confirmLocked(offset int64) {
 }
 
 // takeLocked returns up to limit queued updates for getUpdates, dropping
-// those allowed_updates excludes.
+// those allowed_updates excludes. It stops at an update still held for its
+// enqueue hook, so that updates are handed out in order.
 func (s *Server) takeLocked(limit int) []*pendingUpdate {
 	s.queue = slices.DeleteFunc(s.queue, func(p *pendingUpdate) bool { return !s.allowedLocked(p.kind) })
-	out := s.queue[:min(limit, len(s.queue))]
+	n := 0
+	for n < min(limit, len(s.queue)) && !s.queue[n].held {
+		n++
+	}
+	out := s.queue[:n]
 	for _, p := range out {
 		if p.redelivery {
 			p.handedOut = true
@@ -212,14 +281,51 @@ func getUpdates(s *Server, r *request) (any, error) {
 	}
 }
 
-// webhook is a webhook set with setWebhook, and its delivery goroutine.
+// webhook is a webhook set with setWebhook, and its delivery goroutines.
+// Its fields below done are guarded by the server's lock.
 type webhook struct {
 	url, secret    string
 	maxConnections int
 	lastErrorDate  int
 	lastError      string
 	cancel         context.CancelFunc
-	done           chan struct{}
+	client         *http.Client
+	kick           chan struct{} // wakes the dispatcher: an update to deliver, or room for one
+	done           chan struct{} // closed once no delivery runs any more
+
+	running  sync.WaitGroup         // deliveries
+	inFlight int                    // deliveries waiting for the webhook's answer
+	busy     map[lane]bool          // lanes with an update in flight or waiting to be retried
+	attempts map[*pendingUpdate]int // attempts so far at updates not yet delivered
+	seen     map[lane]bool          // scratch for startLocked
+}
+
+// lane is a sequence of updates delivered one at a time and in order: those
+// of one chat, or, with max_connections 1, all of them.
+type lane struct{ chat, update int64 }
+
+func (wh *webhook) laneOf(p *pendingUpdate) lane {
+	switch {
+	case wh.maxConnections == 1:
+		return lane{}
+	case p.chat == 0:
+		return lane{update: p.id}
+	}
+	return lane{chat: p.chat}
+}
+
+// wake wakes the dispatcher, if it is not already awake.
+func (wh *webhook) wake() {
+	select {
+	case wh.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Server) kickWebhookLocked() {
+	if s.webhook != nil {
+		s.webhook.wake()
+	}
 }
 
 var secretToken = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
@@ -262,7 +368,14 @@ func setWebhook(s *Server, r *request) (any, error) {
 	}
 	old := s.stopWebhookLocked()
 	ctx, cancel := context.WithCancel(context.Background())
-	wh := &webhook{url: u.String(), secret: secret, maxConnections: maxConns, cancel: cancel, done: make(chan struct{})}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = maxConns, maxConns
+	wh := &webhook{
+		url: u.String(), secret: secret, maxConnections: maxConns, cancel: cancel,
+		client: &http.Client{Timeout: webhookTimeout, Transport: tr},
+		kick:   make(chan struct{}, 1), done: make(chan struct{}),
+		busy: make(map[lane]bool), attempts: make(map[*pendingUpdate]int), seen: make(map[lane]bool),
+	}
 	s.webhook = wh
 	s.notifyLocked()
 	s.mu.Unlock()
@@ -313,75 +426,120 @@ func getWebhookInfo(s *Server, _ *request) (any, error) {
 	return info, nil
 }
 
-// deliver posts queued updates to the webhook one at a time, in order, until
-// ctx ends. An update is dropped from the queue once the bot answered it
-// with a 2xx status; otherwise it is tried again after a pause that doubles
-// up to maxWebhookRetry.
+// deliver posts queued updates to the webhook until ctx ends, up to
+// max_connections at a time: updates of different chats concurrently, those
+// of one chat one at a time and in order (with max_connections 1, all of
+// them one at a time and in order). An update is dropped from the queue once
+// the bot answered it with a 2xx status; otherwise it is tried again after a
+// pause that doubles up to maxWebhookRetry, and the updates of its chat wait
+// until it is delivered.
 func (s *Server) deliver(ctx context.Context, wh *webhook) {
 	defer close(wh.done)
-	client := &http.Client{Timeout: webhookTimeout}
-	pause := s.cfg.webhookRetry
-	attempts := make(map[*pendingUpdate]int)
+	defer wh.client.CloseIdleConnections()
+	defer wh.running.Wait()
 	for {
 		s.mu.Lock()
-		var next *pendingUpdate
-		for {
-			if ctx.Err() != nil {
-				s.mu.Unlock()
-				return
-			}
-			s.queue = slices.DeleteFunc(s.queue, func(p *pendingUpdate) bool { return !s.allowedLocked(p.kind) })
-			if len(s.queue) > 0 {
-				next = s.queue[0]
-				break
-			}
-			changed := s.changed
-			s.mu.Unlock()
-			select {
-			case <-changed:
-			case <-ctx.Done():
-			}
-			s.mu.Lock()
-		}
-		s.mu.Unlock()
-
-		attempts[next]++
-		status, err := post(ctx, client, wh, next.raw)
 		if ctx.Err() != nil {
-			return // the webhook was removed: the update stays queued
+			s.mu.Unlock()
+			return
 		}
-		d := Delivery{UpdateID: next.id, Attempt: attempts[next], Time: s.now(), Status: status}
-		ok := err == nil && status >= 200 && status < 300
-		s.mu.Lock()
-		switch {
-		case ok:
-			s.queue = slices.DeleteFunc(s.queue, func(p *pendingUpdate) bool { return p == next })
-			delete(attempts, next)
-		case err != nil:
-			d.Err = err.Error()
-			wh.lastErrorDate, wh.lastError = int(d.Time.Unix()), "Connection failed: "+err.Error()
-		default:
-			wh.lastErrorDate, wh.lastError = int(d.Time.Unix()), fmt.Sprintf("Wrong response from the webhook: %d %s", status, http.StatusText(status))
-		}
-		s.deliveries = append(s.deliveries, d)
-		s.notifyLocked()
+		s.startLocked(ctx, wh)
 		s.mu.Unlock()
-
-		if ok {
-			pause = s.cfg.webhookRetry
-			continue
-		}
 		select {
-		case <-time.After(pause):
+		case <-wh.kick:
 		case <-ctx.Done():
 			return
 		}
-		pause = min(2*pause, maxWebhookRetry)
 	}
 }
 
+// startLocked starts delivering the first queued update of every lane that
+// is idle, in queue order, while there is room.
+func (s *Server) startLocked(ctx context.Context, wh *webhook) {
+	s.queue = slices.DeleteFunc(s.queue, func(p *pendingUpdate) bool { return !s.allowedLocked(p.kind) })
+	if wh.inFlight >= wh.maxConnections {
+		return
+	}
+	clear(wh.seen)
+	for _, p := range s.queue {
+		l := wh.laneOf(p)
+		if wh.seen[l] {
+			continue // behind an earlier update of its lane
+		}
+		wh.seen[l] = true
+		if p.held || wh.busy[l] {
+			continue
+		}
+		wh.busy[l] = true
+		wh.inFlight++
+		wh.attempts[p]++
+		wh.running.Add(1)
+		go s.deliverOne(ctx, wh, p, l, wh.attempts[p])
+		if wh.inFlight >= wh.maxConnections {
+			return
+		}
+	}
+}
+
+// deliverOne makes one attempt at delivering p, records it and, when it
+// failed, keeps p's lane busy for the pause before the next attempt.
+func (s *Server) deliverOne(ctx context.Context, wh *webhook, p *pendingUpdate, l lane, attempt int) {
+	defer wh.running.Done()
+	status, err := post(ctx, wh, p.raw)
+	if ctx.Err() != nil {
+		return // the webhook was removed: the update stays queued
+	}
+	d := Delivery{UpdateID: p.id, Attempt: attempt, Time: s.now(), Status: status}
+	ok := err == nil && status >= 200 && status < 300
+	s.mu.Lock()
+	wh.inFlight--
+	switch {
+	case ok:
+		s.queue = slices.DeleteFunc(s.queue, func(q *pendingUpdate) bool { return q == p })
+		delete(wh.attempts, p)
+		delete(wh.busy, l)
+	case err != nil:
+		d.Err = err.Error()
+		wh.lastErrorDate, wh.lastError = int(d.Time.Unix()), "Connection failed: "+err.Error()
+	default:
+		wh.lastErrorDate, wh.lastError = int(d.Time.Unix()), fmt.Sprintf("Wrong response from the webhook: %d %s", status, http.StatusText(status))
+	}
+	s.deliveries = append(s.deliveries, d)
+	if s.cfg.noHistory {
+		s.deliveries = trimHistory(s.deliveries)
+	}
+	s.notifyLocked()
+	wh.wake()
+	s.mu.Unlock()
+	if ok {
+		return
+	}
+
+	pause := s.cfg.webhookRetry
+	for range attempt - 1 {
+		if pause >= maxWebhookRetry {
+			break
+		}
+		pause *= 2
+	}
+	t := time.NewTimer(min(pause, maxWebhookRetry))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+		return
+	}
+	s.mu.Lock()
+	delete(wh.busy, l)
+	if !slices.Contains(s.queue, p) { // dropped meanwhile
+		delete(wh.attempts, p)
+	}
+	wh.wake()
+	s.mu.Unlock()
+}
+
 // post sends one update to the webhook and returns the HTTP status.
-func post(ctx context.Context, client *http.Client, wh *webhook, body []byte) (int, error) {
+func post(ctx context.Context, wh *webhook, body []byte) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, wh.url, bytes.NewReader(body))
 	if err != nil {
 		return 0, err
@@ -390,7 +548,7 @@ func post(ctx context.Context, client *http.Client, wh *webhook, body []byte) (i
 	if wh.secret != "" {
 		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", wh.secret)
 	}
-	resp, err := client.Do(req)
+	resp, err := wh.client.Do(req)
 	if err != nil {
 		return 0, err
 	}

@@ -71,6 +71,7 @@ func commands() map[string]command {
 		"chat":     {usage: "[--user ID] [--lang vi|en]", summary: "the conversation in this terminal, on the same databases", run: runChat},
 		"migrate":  {usage: "", summary: "bring the database schema up to date", run: runMigrate},
 		"export":   {usage: "assessments [--format csv|json] [-o FILE]", summary: "export submitted assessments", run: runExport},
+		"loadtest": {usage: "[--people N] [--think D] [--duration D] [--mode polling|webhook] [--replicas N]", summary: "measure the bot under simulated people (see README)", run: runLoadtest},
 	}
 }
 

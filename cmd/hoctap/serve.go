@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/url"
 	"os"
 	"os/signal"
@@ -14,6 +15,12 @@ import (
 
 	"hoctap/bot"
 )
+
+// contextOf returns a context that ends on SIGTERM or SIGINT.
+func contextOf() context.Context {
+	ctx, _ := serveContext()
+	return ctx
+}
 
 // serveContext ends on SIGTERM or SIGINT; tests give their own.
 var serveContext = func() (context.Context, context.CancelFunc) {
@@ -85,6 +92,10 @@ func serveMetrics(e *env, addr string, p *parts) (func(), error) {
 	}
 	mux := http.NewServeMux()
 	p.metrics.Register(mux, p.ready)
+	// Profiles for the load command's analysis; METRICS_ADDR is private,
+	// unlike LISTEN_ADDR in webhook mode, which never serves them.
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	e.log.Info("serving metrics", "addr", ln.Addr().String())

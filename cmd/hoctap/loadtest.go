@@ -1,0 +1,49 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"hoctap/load"
+)
+
+func runLoadtest(e *env, args []string) error {
+	fs, out := flags(e, "hoctap loadtest", "[--people N] [--think D] [--duration D] [--mode polling|webhook] [--replicas N]")
+	people := fs.Int("people", 300, "simulated people walking the questionnaire at once")
+	think := fs.Duration("think", 250*time.Millisecond, "how long a person thinks after each reply")
+	duration := fs.Duration("duration", 60*time.Second, "how long the load runs")
+	mode := fs.String("mode", "polling", "polling or webhook")
+	replicas := fs.Int("replicas", 1, "bot replicas (webhook mode for more than one)")
+	stall := fs.Duration("stall", 10*time.Second, "a step with no reply for this long is a stall")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("loadtest takes no arguments")
+	}
+	if *mode != "polling" && *mode != "webhook" {
+		return usageErrorf("--mode is polling or webhook, not %q", *mode)
+	}
+	if *people < 1 || *replicas < 1 || *duration <= 0 || *think < 0 {
+		return usageErrorf("--people and --replicas are at least 1, --duration more than 0")
+	}
+	c, err := loadConfig(e.getenv)
+	if err != nil {
+		return err
+	}
+	bin, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find the hoctap binary: %w", err)
+	}
+	e.log.Info("load test starting", "people", *people, "mode", *mode, "replicas", *replicas, "duration", duration.String())
+	rep, err := load.Run(contextOf(), load.Options{
+		People: *people, Think: *think, Duration: *duration, Mode: *mode, Replicas: *replicas, Binary: bin,
+		DatabaseURL: c.databaseURL, RedisURL: c.redisURL, StallAfter: *stall, Log: e.log,
+	})
+	if err != nil {
+		return err
+	}
+	return writeResult(e, *out, func(w io.Writer) error { rep.Print(w); return nil })
+}

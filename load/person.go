@@ -1,0 +1,218 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"regexp"
+	"strings"
+	"time"
+
+	"hoctap/bot/telegramtest"
+)
+
+// person is one simulated person: they read the newest message of their
+// chat, act on it as a head of household would, wait for the bot's reply
+// and think before the next step.
+type person struct {
+	r     *run
+	u     telegramtest.User
+	rng   *rand.Rand
+	calls chan telegramtest.Call // the bot's calls to this chat, from the fake's hook
+	n     int                    // assessments started, to vary the titles
+}
+
+// step is one action and what came of it.
+type step struct {
+	latency time.Duration // update made available → first Bot API call for the chat
+	timed   bool          // latency counts (an album's photos wait for a quiet time on purpose)
+	stalled bool          // no reply in time
+}
+
+var (
+	unanswered = regexp.MustCompile(`Chưa trả lời: ([0-9A-Za-z.]+)`)
+	noPhotos   = regexp.MustCompile(`Còn thiếu ảnh minh chứng: ([0-9A-Za-z.]+)`)
+	navigation = map[string]bool{"ℹ️ Hướng dẫn": true, "◀ Quay lại": true, "⏭ Để sau": true, "📋 Xem lại": true}
+)
+
+// live runs the person until ctx ends.
+func (p *person) live(ctx context.Context) {
+	p.act(ctx, func() { p.r.api.SendCommand(p.u, "/start") }, true)
+	for ctx.Err() == nil {
+		if p.r.opt.Think > 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(p.r.opt.Think):
+			}
+		}
+		p.next(ctx)
+	}
+}
+
+// act makes one update and waits for the bot's reply: the first call for
+// the chat gives the latency; a message sent or edited, or a button answer
+// with a notice, ends the step.
+func (p *person) act(ctx context.Context, do func(), timed bool) {
+	for len(p.calls) > 0 { // replies to earlier steps that came late
+		<-p.calls
+	}
+	start := time.Now()
+	do()
+	s := step{timed: timed}
+	first := true
+	deadline := time.NewTimer(p.r.opt.StallAfter)
+	defer deadline.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-deadline.C:
+			s.stalled = true
+			p.r.record(s)
+			return
+		case c := <-p.calls:
+			if c.Time.Before(start) {
+				continue
+			}
+			if first {
+				s.latency, first = c.Time.Sub(start), false
+			}
+			if c.Method == "sendMessage" || c.Method == "editMessageText" ||
+				(c.Method == "answerCallbackQuery" && c.Params["text"] != "") {
+				p.r.record(s)
+				return
+			}
+		}
+	}
+}
+
+// next looks at the newest message and takes the step it asks for.
+func (p *person) next(ctx context.Context) {
+	m, ok := p.r.api.LastMessage(p.u.ID)
+	if !ok {
+		p.act(ctx, func() { p.r.api.SendCommand(p.u, "/start") }, true)
+		return
+	}
+	text := m.Text
+	switch {
+	case p.has(m, "✅ Đồng ý"):
+		p.press(ctx, m, "✅ Đồng ý")
+	case p.has(m, "Gia đình học tập"):
+		p.n++
+		title := "Gia đình học tập"
+		if p.n%3 == 0 {
+			title = "Cộng đồng học tập (thôn, tổ dân phố)" // typed numbers
+		}
+		p.press(ctx, m, title)
+	case strings.HasPrefix(text, "Nhập tên"):
+		p.act(ctx, func() { p.r.api.SendText(p.u, fmt.Sprintf("Gia đình số %d", p.u.ID)) }, true)
+	case strings.Contains(text, "ở tỉnh, thành phố nào?"), strings.Contains(text, "ở xã, phường nào?"),
+		strings.Contains(text, "ở thôn, tổ dân phố nào?"):
+		p.press(ctx, m, p.pick(m, func(label string) bool { return label != "◀ Quay lại" }))
+	case strings.Contains(text, "Bạn đang làm dở"):
+		p.press(ctx, m, "▶ Tiếp tục")
+	case strings.Contains(text, "Xem lại trước khi nộp"):
+		p.review(ctx, m)
+	case strings.Contains(text, "Minh chứng") && (p.has(m, "✅ Xong") || p.has(m, "⏭ Không có ảnh")):
+		p.evidence(ctx, m)
+	case strings.Contains(text, "Câu "):
+		p.question(ctx, m)
+	default: // a result, a guidance text, anything else: start again
+		p.act(ctx, func() { p.r.api.SendCommand(p.u, "/start") }, true)
+	}
+}
+
+func (p *person) question(ctx context.Context, m telegramtest.Message) {
+	roll := p.rng.IntN(100)
+	switch {
+	case roll < 4 && p.has(m, "◀ Quay lại"):
+		p.press(ctx, m, "◀ Quay lại")
+		return
+	case roll < 8:
+		p.press(ctx, m, "⏭ Để sau")
+		return
+	}
+	answer := p.pick(m, func(label string) bool { return !navigation[label] })
+	if answer == "" { // a number or a ratio: typed as people type them
+		forms := []string{"%d", "%d%%", "%d %%"}
+		typed := fmt.Sprintf(forms[p.rng.IntN(len(forms))], 50+p.rng.IntN(51))
+		p.act(ctx, func() { p.r.api.SendText(p.u, typed) }, true)
+		return
+	}
+	p.press(ctx, m, answer)
+}
+
+func (p *person) evidence(ctx context.Context, m telegramtest.Message) {
+	if !strings.Contains(m.Text, "Đã nhận 0 ảnh") || p.rng.IntN(4) == 0 && p.has(m, "⏭ Không có ảnh") {
+		label := "✅ Xong"
+		if !p.has(m, label) {
+			label = "⏭ Không có ảnh"
+		}
+		p.press(ctx, m, label)
+		return
+	}
+	if p.rng.IntN(3) == 0 { // an album of two: confirmed once, after a quiet time
+		photos := [][]byte{p.r.photos[p.rng.IntN(len(p.r.photos))], p.r.photos[p.rng.IntN(len(p.r.photos))]}
+		p.act(ctx, func() { p.r.api.SendAlbum(p.u, photos) }, false)
+		return
+	}
+	photo := p.r.photos[p.rng.IntN(len(p.r.photos))]
+	p.act(ctx, func() { p.r.api.SendPhoto(p.u, photo, "") }, true)
+}
+
+func (p *person) review(ctx context.Context, m telegramtest.Message) {
+	if g := unanswered.FindStringSubmatch(m.Text); g != nil {
+		p.press(ctx, m, "✏️ "+strings.TrimSuffix(g[1], "."))
+		return
+	}
+	if g := noPhotos.FindStringSubmatch(m.Text); g != nil {
+		p.press(ctx, m, "✏️ "+strings.TrimSuffix(g[1], "."))
+		return
+	}
+	if p.rng.IntN(10) == 0 { // change one answer before submitting
+		p.press(ctx, m, p.pick(m, func(label string) bool { return strings.HasPrefix(label, "✏️") }))
+		return
+	}
+	p.press(ctx, m, "📤 Nộp bản tự đánh giá")
+}
+
+// has reports whether a message has a button.
+func (p *person) has(m telegramtest.Message, label string) bool {
+	for _, row := range m.Keyboard {
+		for _, b := range row {
+			if b.Text == label {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// pick returns a random button label that ok accepts, or "".
+func (p *person) pick(m telegramtest.Message, ok func(string) bool) string {
+	var labels []string
+	for _, row := range m.Keyboard {
+		for _, b := range row {
+			if ok(b.Text) {
+				labels = append(labels, b.Text)
+			}
+		}
+	}
+	if len(labels) == 0 {
+		return ""
+	}
+	return labels[p.rng.IntN(len(labels))]
+}
+
+func (p *person) press(ctx context.Context, m telegramtest.Message, label string) {
+	for _, row := range m.Keyboard {
+		for _, b := range row {
+			if b.Text == label {
+				p.act(ctx, func() { p.r.api.Press(p.u, m.ID, b.CallbackData) }, true)
+				return
+			}
+		}
+	}
+	p.act(ctx, func() { p.r.api.SendCommand(p.u, "/start") }, true)
+}
