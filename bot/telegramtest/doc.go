@@ -21,9 +21,13 @@
 //     is in seconds and it returns as soon as an update arrives), and an offset
 //     confirms and drops every update below it, so a bot restarting with an old
 //     offset sees the unconfirmed ones again. After setWebhook the server
-//     POSTs each update as JSON to the webhook URL, one at a time and in order,
-//     with the X-Telegram-Bot-Api-Secret-Token header, and retries an update
-//     whose answer was not 2xx after a short backoff.
+//     POSTs each update as JSON to the webhook URL, with the
+//     X-Telegram-Bot-Api-Secret-Token header: up to max_connections (default
+//     40) at a time, updates of different chats concurrently but those of one
+//     chat one at a time and in order, and with max_connections 1 all of them
+//     one at a time in update_id order. An update whose answer was not 2xx is
+//     retried after a short backoff, and the next updates of its chat wait
+//     until it is delivered.
 //   - Texts are checked: empty or too long texts, HTML that Telegram cannot
 //     parse (the parser follows Telegram's own: supported tags, byte offsets in
 //     the error, &lt; &gt; &amp; &quot; and numeric entities), callback data
@@ -32,15 +36,23 @@
 //     is turned into a plain text plus entities, as the API reports it.
 //   - Files the bot uploads or people send are stored and served by getFile
 //     and GET /file/bot<token>/<file_path>; a photo gets several PhotoSize
-//     entries, the largest being the bytes as sent.
+//     entries, the largest being the bytes as sent (WithoutThumbnails, every
+//     entry is the bytes as sent).
 //
 // People are simulated with a User and the Server's SendText, SendCommand,
 // SendPhoto, SendAlbum, SendDocument, SendSticker, SendLocation, Press, Block
 // and Unblock, which enqueue updates in private chats (chat id = user id).
 // SetFault and FailNext make chosen calls fail with 429, 5xx, 403 or any
-// other answer. Calls, Messages, CallbackAnswers, Commands, Deliveries, Wait
-// and WaitMessage let a test look at the result; they are safe to use from
-// any goroutine while the bot runs.
+// other answer. Calls, Messages, LastMessage, LastKeyboardMessage,
+// CallbackAnswers, Commands, Deliveries, Wait and WaitMessage let a test look
+// at the result; they are safe to use from any goroutine while the bot runs.
+//
+// For load runs, where many simulated people talk to the bot for minutes:
+// WithCallHook and WithEnqueueHook report every Bot API call and every new
+// update as it happens, for measuring latency without polling the server;
+// WithoutHistory bounds the memory the server keeps (the last calls,
+// deliveries and messages only); WithoutThumbnails spares the CPU that
+// scaling photos would cost.
 //
 // A chat exists once its user has sent something: sending to any other chat
 // answers 400 "Bad Request: chat not found", as Telegram does for a user who
