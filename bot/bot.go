@@ -76,7 +76,8 @@ type Sessions interface {
 // Bot is the Telegram channel of one replica.
 type Bot struct {
 	cfg       Config
-	api       *tg.Bot
+	api       *tg.Bot  // setup calls and files
+	fast      *fastAPI // the calls on the hot path
 	http      *http.Client
 	engine    *flows.Engine
 	sessions  Sessions
@@ -107,6 +108,7 @@ func New(cfg Config, engine *flows.Engine, sessions Sessions, inactive func(ctx 
 		return nil, fmt.Errorf("make Bot API client: %s", b.redact(err))
 	}
 	b.api = api
+	b.fast = &fastAPI{base: cfg.APIURL + "/bot" + cfg.Token + "/", http: &http.Client{Timeout: 30 * time.Second, Transport: transport(cfg.Workers)}}
 	b.dispatch = newDispatcher(cfg.Workers, log)
 	return b, nil
 }
@@ -163,7 +165,7 @@ var allowedUpdates = []string{"message", "callback_query", "my_chat_member"}
 
 // take handles one update through the dispatcher and calls done once its
 // effects are stored, or it failed and may be delivered again.
-func (b *Bot) take(u *models.Update, done func(err error)) bool {
+func (b *Bot) take(u *update, done func(err error)) bool {
 	inc, ok := decode(u)
 	if !ok {
 		done(nil)
@@ -252,7 +254,7 @@ func (b *Bot) WebhookHandler() http.Handler {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
-		var u models.Update
+		var u update
 		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&u); err != nil {
 			http.Error(w, "bad update", http.StatusBadRequest) // never logged: it holds people's words
 			return

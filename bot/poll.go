@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"time"
-
-	"github.com/go-telegram/bot/models"
 )
 
 // Poll takes updates by long polling until ctx ends, then finishes those
@@ -58,7 +56,7 @@ func (b *Bot) Poll(ctx context.Context) error {
 }
 
 // getUpdates asks for updates from offset on, waiting up to timeout.
-func (b *Bot) getUpdates(ctx context.Context, offset int64, timeout time.Duration) ([]*models.Update, error) {
+func (b *Bot) getUpdates(ctx context.Context, offset int64, timeout time.Duration) ([]*update, error) {
 	body, _ := json.Marshal(map[string]any{
 		"offset": offset, "timeout": int(timeout.Seconds()), "allowed_updates": allowedUpdates, "limit": 100,
 	})
@@ -77,10 +75,10 @@ func (b *Bot) getUpdates(ctx context.Context, offset int64, timeout time.Duratio
 	}
 	defer resp.Body.Close()
 	var r struct {
-		OK          bool             `json:"ok"`
-		Result      []*models.Update `json:"result"`
-		ErrorCode   int              `json:"error_code"`
-		Description string           `json:"description"`
+		OK          bool      `json:"ok"`
+		Result      []*update `json:"result"`
+		ErrorCode   int       `json:"error_code"`
+		Description string    `json:"description"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
 		return nil, fmt.Errorf("getUpdates: read answer: %w", err)

@@ -3,29 +3,28 @@ package bot
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	tg "github.com/go-telegram/bot"
-	"github.com/go-telegram/bot/models"
-
 	"hoctap/flows"
 )
 
 // keyboard turns rows of buttons into an inline keyboard; nil for none.
-func keyboard(rows [][]flows.Button) models.ReplyMarkup {
+func keyboard(rows [][]flows.Button) *inlineKeyboard {
 	if len(rows) == 0 {
 		return nil
 	}
-	kb := make([][]models.InlineKeyboardButton, len(rows))
+	kb := make([][]inlineButton, len(rows))
 	for i, row := range rows {
-		for _, b := range row {
-			kb[i] = append(kb[i], models.InlineKeyboardButton{Text: b.Label, CallbackData: b.Token})
+		kb[i] = make([]inlineButton, len(row))
+		for j, b := range row {
+			kb[i][j] = inlineButton{Text: b.Label, CallbackData: b.Token}
 		}
 	}
-	return &models.InlineKeyboardMarkup{InlineKeyboard: kb}
+	return &inlineKeyboard{InlineKeyboard: kb}
 }
 
 // render answers the button press first, then shows the outputs: a screen
@@ -49,7 +48,7 @@ func (b *Bot) render(ctx context.Context, inc incoming, outs []flows.Output) {
 			}
 		}
 		b.call(ctx, "answerCallbackQuery", inc.in.Chat, func(ctx context.Context) error {
-			_, err := b.api.AnswerCallbackQuery(ctx, &tg.AnswerCallbackQueryParams{CallbackQueryID: inc.callback, Text: notice})
+			err := b.fast.do(ctx, "answerCallbackQuery", answerCallbackQuery{CallbackQueryID: inc.callback, Text: notice})
 			if err != nil && strings.Contains(err.Error(), "query is too old") {
 				return nil // the press is still handled; only its spinner timed out
 			}
@@ -75,8 +74,8 @@ func (b *Bot) render(ctx context.Context, inc incoming, outs []flows.Output) {
 // edit shows o in place of a message; false when it must be sent instead.
 func (b *Bot) edit(ctx context.Context, chat int64, message int, o flows.Output) bool {
 	err := b.call(ctx, "editMessageText", chat, func(ctx context.Context) error {
-		_, err := b.api.EditMessageText(ctx, &tg.EditMessageTextParams{
-			ChatID: chat, MessageID: message, Text: o.Text, ParseMode: models.ParseModeHTML, ReplyMarkup: keyboard(o.Buttons),
+		err := b.fast.do(ctx, "editMessageText", editMessageText{
+			ChatID: chat, MessageID: message, Text: o.Text, ParseMode: "HTML", ReplyMarkup: keyboard(o.Buttons),
 		})
 		if err != nil && strings.Contains(err.Error(), "message is not modified") {
 			return nil
@@ -88,10 +87,9 @@ func (b *Bot) edit(ctx context.Context, chat int64, message int, o flows.Output)
 
 func (b *Bot) send(ctx context.Context, chat int64, o flows.Output) {
 	b.call(ctx, "sendMessage", chat, func(ctx context.Context) error {
-		_, err := b.api.SendMessage(ctx, &tg.SendMessageParams{
-			ChatID: chat, Text: o.Text, ParseMode: models.ParseModeHTML, ReplyMarkup: keyboard(o.Buttons),
+		return b.fast.do(ctx, "sendMessage", sendMessage{
+			ChatID: chat, Text: o.Text, ParseMode: "HTML", ReplyMarkup: keyboard(o.Buttons),
 		})
-		return err
 	})
 }
 
@@ -102,23 +100,23 @@ func (b *Bot) call(ctx context.Context, method string, chat int64, f func(contex
 	var err error
 	for attempt := 0; attempt < 4; attempt++ {
 		err = f(ctx)
-		var tooMany *tg.TooManyRequestsError
+		var refused *apiError
 		b.metrics.BotAPI.WithLabelValues(method, outcome(err)).Inc()
 		switch {
 		case err == nil:
 			return nil
-		case errors.Is(err, tg.ErrorForbidden):
+		case errors.As(err, &refused) && refused.Code == http.StatusForbidden:
 			if b.inactive != nil {
 				b.inactive(ctx, chat)
 			}
 			return err
-		case errors.As(err, &tooMany):
+		case errors.As(err, &refused) && refused.Code == http.StatusTooManyRequests:
 			b.metrics.TooMany.Inc()
-			if !sleep(ctx, time.Duration(max(tooMany.RetryAfter, 1))*time.Second) {
+			if !sleep(ctx, time.Duration(max(refused.RetryAfter, 1))*time.Second) {
 				return err
 			}
-		case errors.Is(err, tg.ErrorBadRequest), errors.Is(err, tg.ErrorNotFound), errors.Is(err, tg.ErrorUnauthorized):
-			b.log.Warn("Bot API refused a call", "error", b.redact(err))
+		case errors.As(err, &refused) && refused.Code < 500:
+			b.log.Warn("Bot API refused a call", "method", method, "error", b.redact(err))
 			return err
 		default:
 			if !sleep(ctx, time.Duration(100<<attempt)*time.Millisecond) {
@@ -132,16 +130,12 @@ func (b *Bot) call(ctx context.Context, method string, chat int64, f func(contex
 
 // outcome names the result of a Bot API call for the metrics.
 func outcome(err error) string {
-	var tooMany *tg.TooManyRequestsError
+	var refused *apiError
 	switch {
 	case err == nil:
 		return "ok"
-	case errors.As(err, &tooMany):
-		return "429"
-	case errors.Is(err, tg.ErrorForbidden):
-		return "403"
-	case errors.Is(err, tg.ErrorBadRequest):
-		return "400"
+	case errors.As(err, &refused):
+		return strconv.Itoa(refused.Code)
 	}
 	return "error"
 }

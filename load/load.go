@@ -51,6 +51,7 @@ type Options struct {
 	DatabaseURL string        // a PostgreSQL server where a load database is made and dropped
 	RedisURL    string        // the Redis the replicas use, under a prefix of their own
 	StallAfter  time.Duration // a step with no reply for this long is a stall
+	Profile     string        // when set, a CPU profile of the first replica is written here (polling mode)
 	Log         *slog.Logger
 }
 
@@ -148,6 +149,9 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 			}
 			p.live(runCtx)
 		}()
+	}
+	if opt.Profile != "" && opt.Mode == "polling" {
+		go profile(reps[0], opt.Duration*2/3, opt.Profile, opt.Log)
 	}
 	ticker := time.NewTicker(5 * time.Second)
 	defer ticker.Stop()
@@ -511,6 +515,24 @@ func scrape(u string) map[string]float64 {
 		}
 	}
 	return out
+}
+
+// profile writes a CPU profile of a replica, taken over d.
+func profile(rep *replica, d time.Duration, path string, log *slog.Logger) {
+	time.Sleep(d / 4)
+	resp, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", rep.metrics, max(1, int(d.Seconds()/2))))
+	if err != nil {
+		log.Warn("no profile", "error", err)
+		return
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		log.Warn("no profile", "error", err)
+		return
+	}
+	defer f.Close()
+	io.Copy(f, resp.Body)
 }
 
 // heapWatch follows the replicas' heap in use, summed.

@@ -17,6 +17,7 @@ func runLoadtest(e *env, args []string) error {
 	mode := fs.String("mode", "polling", "polling or webhook")
 	replicas := fs.Int("replicas", 1, "bot replicas (webhook mode for more than one)")
 	stall := fs.Duration("stall", 10*time.Second, "a step with no reply for this long is a stall")
+	prof := fs.String("profile", "", "write a CPU profile of the (first) replica to `FILE` (polling mode)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -40,7 +41,7 @@ func runLoadtest(e *env, args []string) error {
 	e.log.Info("load test starting", "people", *people, "mode", *mode, "replicas", *replicas, "duration", duration.String())
 	rep, err := load.Run(contextOf(), load.Options{
 		People: *people, Think: *think, Duration: *duration, Mode: *mode, Replicas: *replicas, Binary: bin,
-		DatabaseURL: c.databaseURL, RedisURL: c.redisURL, StallAfter: *stall, Log: e.log,
+		DatabaseURL: c.databaseURL, RedisURL: c.redisURL, StallAfter: *stall, Profile: *prof, Log: e.log,
 	})
 	if err != nil {
 		return err
