@@ -71,6 +71,11 @@ func (c *Config) defaults() {
 // time, which updates were taken, and the conversation states.
 type Sessions interface {
 	Begin(ctx context.Context, chat int64, key string, ttl, wait time.Duration) (*session.Turn, error)
+	// Hold and Latest let replicas agree on which held-back output (an
+	// album's confirmation, whose photos may reach different replicas) is
+	// the last and goes out.
+	Hold(ctx context.Context, key string) (int64, error)
+	Latest(ctx context.Context, key string, n int64) (bool, error)
 }
 
 // Bot is the Telegram channel of one replica.

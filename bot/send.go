@@ -60,7 +60,7 @@ func (b *Bot) render(ctx context.Context, inc incoming, outs []flows.Output) {
 			continue
 		}
 		if o.Coalesce != "" {
-			b.coalesce(inc.in.Chat, o)
+			b.coalesce(ctx, inc.in.Chat, o)
 			continue
 		}
 		latency()
@@ -152,7 +152,9 @@ func sleep(ctx context.Context, d time.Duration) bool {
 }
 
 // coalescer holds back outputs that a later one with the same key replaces:
-// the confirmation of an album goes out once, after its last photo.
+// the confirmation of an album goes out once, after its last photo. The
+// photos of one album may reach different replicas, so the replicas number
+// their holds in Redis and only the last one sends.
 type coalescer struct {
 	mu     sync.Mutex
 	quiet  time.Duration
@@ -160,9 +162,13 @@ type coalescer struct {
 	wg     sync.WaitGroup
 }
 
-func (b *Bot) coalesce(chat int64, o flows.Output) {
+func (b *Bot) coalesce(ctx context.Context, chat int64, o flows.Output) {
 	c := &b.coalescer
 	key := strconv.FormatInt(chat, 10) + ":" + o.Coalesce
+	n, err := b.sessions.Hold(ctx, key)
+	if err != nil {
+		b.log.Warn("could not hold an album's confirmation; it may go out twice", "error", err)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if t, ok := c.timers[key]; ok && t.Stop() {
@@ -176,6 +182,9 @@ func (b *Bot) coalesce(chat int64, o flows.Output) {
 		c.mu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), b.cfg.UpdateTimeout)
 		defer cancel()
+		if last, err := b.sessions.Latest(ctx, key, n); err == nil && !last {
+			return // another replica holds a later one
+		}
 		b.send(ctx, chat, o)
 	})
 }

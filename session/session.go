@@ -282,3 +282,33 @@ func (t *Turn) Abort(ctx context.Context) {
 	pipe.Del(ctx, t.s.key("up", t.key))
 	pipe.Exec(ctx)
 }
+
+// latestScript deletes a hold and returns 1 if its count is still n.
+var latestScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) return 1 end
+return 0
+`)
+
+// Hold counts one more output held back under key (an album's
+// confirmation) and returns its number; across replicas, only the holder of
+// the last number sends (see Latest).
+func (s *Store) Hold(ctx context.Context, key string) (int64, error) {
+	k := s.key("co", key)
+	pipe := s.rdb.TxPipeline()
+	n := pipe.Incr(ctx, k)
+	pipe.Expire(ctx, k, time.Minute)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return 0, fmt.Errorf("hold output: %w", err)
+	}
+	return n.Val(), nil
+}
+
+// Latest reports whether hold n is still the last under key, and if so
+// clears it.
+func (s *Store) Latest(ctx context.Context, key string, n int64) (bool, error) {
+	ok, err := latestScript.Run(ctx, s.rdb, []string{s.key("co", key)}, n).Int()
+	if err != nil {
+		return false, fmt.Errorf("check held output: %w", err)
+	}
+	return ok == 1, nil
+}

@@ -150,3 +150,20 @@ func TestTurn(t *testing.T) {
 		t.Errorf("the chat is still locked after a lost save: %v", err)
 	}
 }
+
+func TestHoldLatest(t *testing.T) {
+	s, _, _ := sessiontest.New(t)
+	ctx := context.Background()
+	// Two replicas hold an album's confirmation; only the last sends.
+	a, _ := s.Hold(ctx, "7:album:1")
+	b, _ := s.Hold(ctx, "7:album:1")
+	if last, err := s.Latest(ctx, "7:album:1", a); last || err != nil {
+		t.Errorf("the first hold is latest: %v %v", last, err)
+	}
+	if last, err := s.Latest(ctx, "7:album:1", b); !last || err != nil {
+		t.Errorf("the last hold is not latest: %v %v", last, err)
+	}
+	if last, _ := s.Latest(ctx, "7:album:1", b); last {
+		t.Error("the last hold sends twice")
+	}
+}
