@@ -92,22 +92,6 @@ func (s *Store) Forget(ctx context.Context, chat int64) error {
 	return s.rdb.Del(ctx, s.key("st", chatID(chat))).Err()
 }
 
-// FirstSeen records an update key and reports whether it is new: false
-// means the update was taken before and is to be skipped.
-func (s *Store) FirstSeen(ctx context.Context, key string) (bool, error) {
-	ok, err := s.rdb.SetNX(ctx, s.key("up", key), 1, SeenTTL).Result()
-	if err != nil {
-		return false, fmt.Errorf("record update: %w", err)
-	}
-	return ok, nil
-}
-
-// Unsee forgets an update key, so that an update whose handling failed is
-// taken again when it is delivered again.
-func (s *Store) Unsee(ctx context.Context, key string) error {
-	return s.rdb.Del(ctx, s.key("up", key)).Err()
-}
-
 var unlockScript = redis.NewScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
@@ -115,42 +99,6 @@ return 0
 
 // ErrLocked is returned when a chat's lock could not be taken in time.
 var ErrLocked = errors.New("chat is locked by another worker")
-
-// Lock takes a chat's lock, so that replicas handle one chat's updates one
-// at a time; it waits up to wait, and the lock frees itself after ttl if its
-// holder dies. The returned function releases it.
-func (s *Store) Lock(ctx context.Context, chat int64, ttl, wait time.Duration) (func(), error) {
-	var b [12]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return nil, err
-	}
-	token := hex.EncodeToString(b[:])
-	key := s.key("lk", chatID(chat))
-	deadline := time.Now().Add(wait)
-	delay := 2 * time.Millisecond
-	for {
-		ok, err := s.rdb.SetNX(ctx, key, token, ttl).Result()
-		if err != nil {
-			return nil, fmt.Errorf("lock chat: %w", err)
-		}
-		if ok {
-			return func() {
-				ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-				defer cancel()
-				unlockScript.Run(ctx, s.rdb, []string{key}, token)
-			}, nil
-		}
-		if time.Now().After(deadline) {
-			return nil, ErrLocked
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(delay):
-		}
-		delay = min(delay*2, 100*time.Millisecond)
-	}
-}
 
 // Ping checks Redis is reachable.
 func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }

@@ -3,6 +3,7 @@ package session_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -53,23 +54,7 @@ func TestStateRevisionCheck(t *testing.T) {
 	}
 }
 
-func TestFirstSeen(t *testing.T) {
-	s, _, _ := sessiontest.New(t)
-	ctx := context.Background()
-	for i, want := range []bool{true, false, false} {
-		if got, err := s.FirstSeen(ctx, "tg:1"); got != want || err != nil {
-			t.Errorf("call %d: %v %v, want %v", i, got, err, want)
-		}
-	}
-	if err := s.Unsee(ctx, "tg:1"); err != nil {
-		t.Fatal(err)
-	}
-	if got, _ := s.FirstSeen(ctx, "tg:1"); !got {
-		t.Error("an unseen update is not new again")
-	}
-}
-
-func TestLockKeepsOneHolder(t *testing.T) {
+func TestTurnsOfOneChatNeverOverlap(t *testing.T) {
 	s, _, _ := sessiontest.New(t)
 	ctx := context.Background()
 	var mu sync.Mutex
@@ -79,7 +64,7 @@ func TestLockKeepsOneHolder(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			unlock, err := s.Lock(ctx, 5, time.Second, 5*time.Second)
+			turn, err := s.Begin(ctx, 5, fmt.Sprintf("tg:%d", i), time.Second, 5*time.Second)
 			if err != nil {
 				t.Error(err)
 				return
@@ -92,21 +77,18 @@ func TestLockKeepsOneHolder(t *testing.T) {
 			mu.Lock()
 			inside--
 			mu.Unlock()
-			unlock()
+			turn.Abort(ctx)
 		}()
 	}
 	wg.Wait()
 	if most != 1 {
-		t.Errorf("%d holders at once", most)
+		t.Errorf("%d turns of one chat at once", most)
 	}
-	// A lock not released frees itself after its TTL; a waiter gives up.
-	if _, err := s.Lock(ctx, 6, 200*time.Millisecond, 0); err != nil {
+	// A lock whose holder died frees itself after its TTL.
+	if _, err := s.Begin(ctx, 6, "tg:a", 200*time.Millisecond, 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Lock(ctx, 6, time.Second, 20*time.Millisecond); !errors.Is(err, session.ErrLocked) {
-		t.Errorf("second holder: %v, want ErrLocked", err)
-	}
-	if _, err := s.Lock(ctx, 6, time.Second, 2*time.Second); err != nil {
+	if _, err := s.Begin(ctx, 6, "tg:b", time.Second, 2*time.Second); err != nil {
 		t.Errorf("after the TTL: %v", err)
 	}
 }

@@ -33,19 +33,12 @@ func exportAssessments(e *env, args []string) error {
 	if *format != "csv" && *format != "json" {
 		return usageErrorf("--format is csv or json, not %q", *format)
 	}
-	c, err := loadConfig(e.getenv)
-	if err != nil {
-		return err
-	}
 	ctx := context.Background()
-	db, err := store.Open(ctx, c.databaseURL)
+	db, err := openMigrated(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return err
-	}
 	return writeResult(e, *out, func(w io.Writer) error {
 		if *format == "json" {
 			return exportJSON(ctx, db, w)
@@ -108,19 +101,29 @@ func runMigrate(e *env, args []string) error {
 	if fs.NArg() > 0 {
 		return usageErrorf("migrate takes no arguments")
 	}
-	c, err := loadConfig(e.getenv)
+	db, err := openMigrated(context.Background(), e)
 	if err != nil {
 		return err
 	}
-	ctx := context.Background()
-	db, err := store.Open(ctx, c.databaseURL)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return err
-	}
+	db.Close()
 	e.log.Info("the database schema is up to date")
 	return nil
+}
+
+// openMigrated opens the database named by DATABASE_URL and brings its
+// schema up to date.
+func openMigrated(ctx context.Context, e *env) (*store.DB, error) {
+	c, err := loadConfig(e.getenv)
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, c.databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }
