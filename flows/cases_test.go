@@ -363,3 +363,30 @@ func TestConditionsAndReviewerIndicators(t *testing.T) {
 		t.Errorf("result: %q", last(out))
 	}
 }
+
+// TestAnotherWriterIsNotOverwritten: the state's copy of the assessment is
+// stale once someone else changed it; the next answer is refused as stale
+// and the person sees the assessment as it now is.
+func TestAnotherWriterIsNotOverwritten(t *testing.T) {
+	h := newHarness(t, "vi")
+	h.start("Gia đình học tập")
+	h.press("Không áp dụng") // 1.1
+	p, _ := h.db.Person(h.ctx, "test", h.chat)
+	a, err := h.db.OpenAssessment(h.ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Someone else answers 1.2 meanwhile.
+	yes := scoring.Yes()
+	if _, err := h.db.Apply(h.ctx, flows.Change{AssessmentID: a.ID, Rev: a.Rev, PersonID: p.ID, Key: "other:1",
+		Cursor: "1.3", Code: "1.2", Answer: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	out := h.press("Không áp dụng") // 1.2, from the screen shown before
+	if notice(out) != "Nút này đã cũ, không còn dùng được." || !strings.Contains(last(out), "<b>1.3</b>") {
+		t.Errorf("after another writer: %q / %q", notice(out), last(out))
+	}
+	if got := h.answers()["1.2"]; got != yes {
+		t.Errorf("1.2 is %+v, want the other writer's yes", got)
+	}
+}

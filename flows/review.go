@@ -46,10 +46,14 @@ func (t *turn) photo(a Assessment, set *scoring.Set, q question) error {
 	if err != nil {
 		return fmt.Errorf("record evidence: %w", err)
 	}
-	if a.Photos == nil {
-		a.Photos = map[string]int{}
+	photos := map[string]int{q.code: n}
+	for k, v := range a.Photos {
+		if k != q.code {
+			photos[k] = v
+		}
 	}
-	a.Photos[q.code] = n
+	a.Photos = photos
+	t.remember(a)
 	before := len(t.out)
 	if err := t.showEvidence(a, set, q); err != nil {
 		return err
@@ -150,7 +154,7 @@ func (t *turn) submit(a Assessment, set *scoring.Set) error {
 	case err != nil:
 		return fmt.Errorf("submit assessment: %w", err)
 	}
-	t.st.Step, t.st.Assessment = stepMenu, 0
+	t.st.Step, t.st.Assessment, t.st.Copy = stepMenu, 0, nil
 	t.notice("")
 	verdict := t.t("result.passed")
 	if !res.Passed {
@@ -180,7 +184,7 @@ func (t *turn) showResume() error {
 		return err
 	}
 	if a.Submitted != nil {
-		t.st.Step, t.st.Assessment = stepMenu, 0
+		t.st.Step, t.st.Assessment, t.st.Copy = stepMenu, 0, nil
 		return t.show()
 	}
 	qs := questions(set)
@@ -207,7 +211,7 @@ func (t *turn) resumeButton(tok Token) error {
 	if err := t.e.Store.Abandon(t.ctx, t.st.Assessment, t.st.Person); err != nil {
 		return fmt.Errorf("abandon assessment: %w", err)
 	}
-	t.st.Step, t.st.Assessment = stepMenu, 0
+	t.st.Step, t.st.Assessment, t.st.Copy = stepMenu, 0, nil
 	return t.show()
 }
 
@@ -293,6 +297,7 @@ func (t *turn) moveButton(tok Token) error {
 		return fmt.Errorf("move assessment to %s: %w", next.Ref(), err)
 	}
 	a.Rev, a.Cursor, a.Answers, a.SetID, a.SetVersion = rev, cursor, kept, next.ID, next.Version
+	t.remember(a)
 	t.warn(t.t("move.done", map[string]any{"Ref": next.Ref()}))
 	return t.showWalk(a, next)
 }

@@ -29,4 +29,8 @@ type State struct {
 	Area       string       `json:"a,omitempty"`  // enrolment: the area whose children are offered
 	Assessment int64        `json:"as,omitempty"` // the assessment in progress
 	Stay       bool         `json:"st,omitempty"` // keeps answering on a withdrawn set
+	// Copy is the assessment in progress as last read or written, so that
+	// a step need not read it from the Store; the Store's revision check
+	// finds a stale copy, which is then read again.
+	Copy *Assessment `json:"c,omitempty"`
 }

@@ -39,21 +39,24 @@ type Area struct {
 }
 
 // Assessment is one subject's self-assessment against one set version.
+// The conversation state keeps a copy of the one in progress (the JSON names
+// are short for that), so that a step reads PostgreSQL only when the copy
+// is missing or a write finds it stale.
 type Assessment struct {
-	ID          int64
-	SubjectName string
-	Kind        scoring.Kind
-	AreaCode    string
-	Region      scoring.Region
-	SetID       string
-	SetVersion  int
-	Year        int
-	Rev         int    // bumped by every change
-	Cursor      string // the question being asked; "" for the review screen
-	Answers     scoring.Answers
-	Photos      map[string]int // evidence photos per question
-	Submitted   *time.Time
-	Result      *scoring.Result // when submitted
+	ID          int64           `json:"id"`
+	SubjectName string          `json:"n"`
+	Kind        scoring.Kind    `json:"k"`
+	AreaCode    string          `json:"ar"`
+	Region      scoring.Region  `json:"rg"`
+	SetID       string          `json:"s"`
+	SetVersion  int             `json:"v"`
+	Year        int             `json:"y"`
+	Rev         int             `json:"r"`            // bumped by every change
+	Cursor      string          `json:"cu,omitempty"` // the question being asked; "" for the review screen
+	Answers     scoring.Answers `json:"an,omitempty"`
+	Photos      map[string]int  `json:"ph,omitempty"` // evidence photos per question
+	Submitted   *time.Time      `json:"-"`
+	Result      *scoring.Result `json:"-"` // when submitted
 }
 
 // NewAssessment is what enrolment collected.

@@ -55,12 +55,42 @@ func nextOpen(qs []question, answers scoring.Answers, i int) string {
 // evidenceCursor marks the cursor of a question's evidence step.
 const evidenceCursor = "@"
 
-// assessment loads the conversation's assessment and the set it is pinned to.
+// assessment returns the conversation's assessment — the state's copy, or
+// else read from the Store — and the set it is pinned to.
 func (t *turn) assessment() (Assessment, *scoring.Set, error) {
+	if c := t.st.Copy; c != nil && c.ID == t.st.Assessment {
+		return t.pinned(*c)
+	}
+	return t.reload()
+}
+
+// reload reads the conversation's assessment from the Store.
+func (t *turn) reload() (Assessment, *scoring.Set, error) {
 	a, err := t.e.Store.Assessment(t.ctx, t.st.Assessment)
 	if err != nil {
 		return a, nil, fmt.Errorf("load assessment: %w", err)
 	}
+	t.remember(a)
+	return t.pinned(a)
+}
+
+// remember keeps a copy of an assessment in progress in the state.
+func (t *turn) remember(a Assessment) {
+	if a.Submitted != nil || a.ID != t.st.Assessment {
+		t.st.Copy = nil
+		return
+	}
+	a.Answers = copyAnswers(a.Answers)
+	photos := make(map[string]int, len(a.Photos))
+	for k, v := range a.Photos {
+		photos[k] = v
+	}
+	a.Photos = photos
+	t.st.Copy = &a
+}
+
+// pinned returns the assessment with the set it is pinned to.
+func (t *turn) pinned(a Assessment) (Assessment, *scoring.Set, error) {
 	set, ok := t.e.Sets.Get(a.SetID, a.SetVersion)
 	if !ok {
 		return a, nil, fmt.Errorf("assessment %d is pinned to %s@%d, which is not loaded", a.ID, a.SetID, a.SetVersion)
@@ -71,7 +101,7 @@ func (t *turn) assessment() (Assessment, *scoring.Set, error) {
 // showWalk shows the assessment where its cursor is.
 func (t *turn) showWalk(a Assessment, set *scoring.Set) error {
 	if a.Submitted != nil {
-		t.st.Step, t.st.Assessment = stepMenu, 0
+		t.st.Step, t.st.Assessment, t.st.Copy = stepMenu, 0, nil
 		return t.show()
 	}
 	if set.Status == scoring.StatusWithdrawn && !t.st.Stay {
@@ -303,7 +333,7 @@ func (t *turn) apply(a Assessment, set *scoring.Set, c Change) error {
 	switch {
 	case errors.Is(err, ErrConflict), errors.Is(err, ErrDone):
 		t.notice(t.t("stale"))
-		fresh, set, err := t.assessment()
+		fresh, set, err := t.reload()
 		if err != nil {
 			return err
 		}
@@ -316,6 +346,7 @@ func (t *turn) apply(a Assessment, set *scoring.Set, c Change) error {
 		a.Answers = copyAnswers(a.Answers)
 		a.Answers[c.Code] = *c.Answer
 	}
+	t.remember(a)
 	if t.in.Kind == InputButton && len(t.out) == 0 {
 		t.notice("")
 	}
