@@ -57,13 +57,16 @@ type system struct {
 	sets   *scoring.Catalog
 	logs   *syncBuffer
 	cfg    bot.Config
+	// wrapStore, when set, wraps the database the conversation uses, so a
+	// test can act at a chosen moment of a step.
+	wrapStore func(flows.Store) flows.Store
 
 	bot  *bot.Bot
 	stop context.CancelFunc
 	done chan struct{}
 }
 
-func newSystem(t *testing.T, cfg bot.Config) *system {
+func newSystem(t *testing.T, cfg bot.Config, opts ...telegramtest.Option) *system {
 	t.Helper()
 	sets, err := scoring.Shipped()
 	if err != nil {
@@ -74,7 +77,7 @@ func newSystem(t *testing.T, cfg bot.Config) *system {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &system{t: t, api: telegramtest.New(token), db: storetest.New(t), states: states, prefix: prefix,
+	s := &system{t: t, api: telegramtest.New(token, opts...), db: storetest.New(t), states: states, prefix: prefix,
 		blobs: blobs, sets: sets, logs: &syncBuffer{}, cfg: cfg}
 	t.Cleanup(s.api.Close)
 	s.cfg.Token, s.cfg.APIURL = token, s.api.URL()
@@ -91,11 +94,16 @@ func newSystem(t *testing.T, cfg bot.Config) *system {
 	return s
 }
 
-// startBot starts a bot replica; in polling mode it polls.
-func (s *system) startBot() {
+// replica makes a bot replica on the system's database and Redis, set up
+// with the fake (commands, and the webhook in webhook mode).
+func (s *system) replica() *bot.Bot {
 	s.t.Helper()
 	log := slog.New(slog.NewJSONHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	engine := &flows.Engine{Channel: "telegram", Sets: s.sets, Store: s.db, States: s.states, Blobs: s.blobs, Log: log}
+	var fs flows.Store = s.db
+	if s.wrapStore != nil {
+		fs = s.wrapStore(fs)
+	}
+	engine := &flows.Engine{Channel: "telegram", Sets: s.sets, Store: fs, States: s.states, Blobs: s.blobs, Log: log}
 	b, err := bot.New(s.cfg, engine, s.states, func(ctx context.Context, chat int64) {
 		s.db.SetInactiveByChannel(ctx, "telegram", chat, true)
 	}, log)
@@ -106,6 +114,13 @@ func (s *system) startBot() {
 	if err := b.Setup(context.Background()); err != nil {
 		s.t.Fatal(err)
 	}
+	return b
+}
+
+// startBot starts a bot replica; in polling mode it polls.
+func (s *system) startBot() {
+	s.t.Helper()
+	b := s.replica()
 	ctx, cancel := context.WithCancel(context.Background())
 	s.bot, s.stop, s.done = b, cancel, make(chan struct{})
 	go func() {

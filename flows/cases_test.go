@@ -69,7 +69,8 @@ func TestStaleButtonChangesNothing(t *testing.T) {
 
 	// "Không áp dụng" of question 1.1, pressed again from the old screen.
 	out := h.send(flows.Input{Kind: flows.InputButton, Button: h.token("Không áp dụng", 2)}, "old [Không áp dụng]")
-	if notice(out) != "Nút này đã cũ, không còn dùng được." || last(out) != "" {
+	// The person is told, and the old message shows where the assessment is now.
+	if notice(out) != "Nút này đã cũ, không còn dùng được." || !strings.Contains(last(out), "<b>1.2</b>") || !out[len(out)-1].Replace {
 		t.Errorf("a stale press answered %+v", out)
 	}
 	if after := h.answers(); len(after) != len(before) || after["1.2"] != before["1.2"] {
@@ -388,5 +389,24 @@ func TestAnotherWriterIsNotOverwritten(t *testing.T) {
 	}
 	if got := h.answers()["1.2"]; got != yes {
 		t.Errorf("1.2 is %+v, want the other writer's yes", got)
+	}
+}
+
+func TestAreaBack(t *testing.T) {
+	h := newHarness(t, "vi")
+	h.command("start")
+	h.press("✅ Đồng ý")
+	h.press("Gia đình học tập")
+	h.text("Nhà Lê")
+	h.press("Thành phố Hà Nội")
+	out := h.press("◀ Quay lại")
+	if notice(out) != "" || !strings.Contains(last(out), "ở tỉnh, thành phố nào?") {
+		t.Errorf("back from the communes: %q %q", notice(out), last(out))
+	}
+	h.press("Tỉnh Tuyên Quang")
+	h.press("Xã Lâm Bình")
+	out = h.press("Thôn Nà Khà")
+	if !strings.Contains(last(out), "(Thôn Nà Khà)") {
+		t.Errorf("after going back: %q", last(out))
 	}
 }

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"unicode"
@@ -49,7 +50,7 @@ func (t *turn) enrolButton(tok Token) error {
 		t.st.Step = stepName
 		return t.show()
 	case tok.Verb == verbArea && t.st.Step == stepArea:
-		return t.chooseArea(tok.Code)
+		return t.chooseArea(tok.Code, tok.Value == "up")
 	}
 	t.notice(t.t("stale"))
 	return nil
@@ -98,7 +99,7 @@ func (t *turn) showAreas() error {
 		if err != nil {
 			return fmt.Errorf("load area: %w", err)
 		}
-		rows = append(rows, []Button{button(t.t("button.back"), Token{Verb: verbArea, Code: parent.Parent + "^"})})
+		rows = append(rows, []Button{button(t.t("button.back"), Token{Verb: verbArea, Code: parent.Parent, Value: "up"})})
 	}
 	level := "province"
 	if len(areas) > 0 {
@@ -108,11 +109,11 @@ func (t *turn) showAreas() error {
 	return nil
 }
 
-// chooseArea goes down the area tree, or up with a code ending in "^", and
-// starts the assessment once the subject's level is reached.
-func (t *turn) chooseArea(code string) error {
-	if up, ok := strings.CutSuffix(code, "^"); ok {
-		t.st.Area = up
+// chooseArea goes down the area tree, or up to code, and starts the
+// assessment once the subject's level is reached.
+func (t *turn) chooseArea(code string, up bool) error {
+	if up {
+		t.st.Area = code
 		return t.show()
 	}
 	area, err := t.e.Store.Area(t.ctx, code)
@@ -162,10 +163,22 @@ func (t *turn) start(area Area) error {
 		PersonID: t.st.Person, Kind: t.st.Kind, Name: t.st.Name, AreaCode: area.Code, Region: area.Region,
 		SetID: set.ID, SetVersion: set.Version, Year: year, Cursor: qs[0].code, Key: t.in.Key,
 	})
+	if errors.Is(err, ErrConflict) {
+		// The person has an assessment in progress already: most often this
+		// one, started by an earlier press whose state was not saved (Redis
+		// or the reply went away after the start was stored). Offer it.
+		open, err := t.e.Store.OpenAssessment(t.ctx, t.st.Person)
+		if err != nil {
+			return fmt.Errorf("load open assessment: %w", err)
+		}
+		t.st.Step, t.st.Assessment, t.st.Kind, t.st.Name, t.st.Area, t.st.Stay = stepResume, open.ID, "", "", "", false
+		return t.show()
+	}
 	if err != nil {
 		return fmt.Errorf("start assessment: %w", err)
 	}
 	t.st.Step, t.st.Assessment, t.st.Kind, t.st.Name, t.st.Area, t.st.Stay = stepWalk, a.ID, "", "", "", false
+	t.remember(a)
 	t.prefix = t.t("enrol.started", map[string]any{
 		"Title": esc(t.p.SetTitle(set)), "Name": esc(a.SubjectName), "Area": esc(area.Name.In(t.p.Lang())),
 		"N": len(qs),

@@ -243,9 +243,14 @@ func (t *turn) walkButton(tok Token, a Assessment, set *scoring.Set) error {
 		t.say(t.guidance(qs[i]))
 		return nil
 	}
-	if tok.Rev != a.Rev || a.Submitted != nil {
+	if a.Submitted != nil {
 		t.notice(t.t("stale"))
 		return nil
+	}
+	if tok.Rev != a.Rev {
+		// An old screen: say so, and show where the assessment is now.
+		t.notice(t.t("stale"))
+		return t.showWalk(a, set)
 	}
 	code, evidence := strings.CutPrefix(a.Cursor, evidenceCursor)
 	i := index(qs, code)
