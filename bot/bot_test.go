@@ -103,7 +103,7 @@ func (s *system) replica() *bot.Bot {
 	if s.wrapStore != nil {
 		fs = s.wrapStore(fs)
 	}
-	engine := &flows.Engine{Channel: "telegram", Sets: s.sets, Store: fs, States: s.states, Blobs: s.blobs, Log: log}
+	engine := &flows.Engine{Channel: "telegram", Sets: s.sets, Store: fs, States: s.states, Blobs: s.blobs}
 	b, err := bot.New(s.cfg, engine, s.states, func(ctx context.Context, chat int64) {
 		s.db.SetInactiveByChannel(ctx, "telegram", chat, true)
 	}, log)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 	"time"
 
@@ -27,7 +26,6 @@ type Engine struct {
 	// DefaultLang is the language of a person whose channel reports none
 	// that hoctap speaks; locales.Default when empty.
 	DefaultLang string
-	Log         *slog.Logger // never given answers, names or tokens
 }
 
 func (e *Engine) now() time.Time {

@@ -44,7 +44,7 @@ func runChat(e *env, args []string) error {
 		return err
 	}
 	defer p.close()
-	pg := &playground{e: e, engine: p.engine("terminal", localFiles{}, c, e.log), user: *user, lang: *lang}
+	pg := &playground{e: e, engine: p.engine("terminal", localFiles{}, c), user: *user, lang: *lang}
 	return pg.run(ctx)
 }
 

@@ -160,9 +160,9 @@ func openParts(ctx context.Context, c config, log *slog.Logger) (*parts, error) 
 }
 
 // engine makes the conversation engine for a channel.
-func (p *parts) engine(channel string, files flows.Files, c config, log *slog.Logger) *flows.Engine {
+func (p *parts) engine(channel string, files flows.Files, c config) *flows.Engine {
 	return &flows.Engine{
 		Channel: channel, Sets: p.sets, Store: p.db, States: p.session, Files: files, Blobs: p.blobs,
-		DefaultLang: c.defaultLang, Log: log,
+		DefaultLang: c.defaultLang,
 	}
 }

@@ -50,7 +50,7 @@ func runServe(e *env, args []string) error {
 	}
 	defer p.close()
 
-	engine := p.engine("telegram", nil, c, e.log)
+	engine := p.engine("telegram", nil, c)
 	inactive := func(ctx context.Context, chat int64) {
 		if err := p.db.SetInactiveByChannel(ctx, "telegram", chat, true); err != nil {
 			e.log.Warn("could not mark a person inactive", "error", err)
