@@ -1,0 +1,124 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"hoctap/flows"
+	"hoctap/scoring"
+	"hoctap/store"
+	"hoctap/store/storetest"
+)
+
+func TestAssessmentLifecycle(t *testing.T) {
+	db := storetest.New(t)
+	ctx := context.Background()
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+
+	if _, err := db.Person(ctx, "telegram", 77); !errors.Is(err, flows.ErrNotFound) {
+		t.Fatalf("a person before consent: %v", err)
+	}
+	p, err := db.Consent(ctx, "telegram", 77, "vi", at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := db.Consent(ctx, "telegram", 77, "en", at.Add(time.Hour)); err != nil || again.ID != p.ID || !again.Consent.Equal(at) {
+		t.Errorf("consent given again: %+v %v", again, err)
+	}
+
+	n := flows.NewAssessment{PersonID: p.ID, Kind: scoring.KindFamily, Name: "Nhà Lê", AreaCode: "01.001.01",
+		Region: scoring.RegionNormal, SetID: "family-2015", SetVersion: 1, Year: 2026, Cursor: "1.1", Key: "tg:1"}
+	a, err := db.Start(ctx, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := db.Start(ctx, n); err != nil || again.ID != a.ID {
+		t.Errorf("the same start twice: %+v %v", again, err)
+	}
+	other := n
+	other.Key = "tg:2"
+	if _, err := db.Start(ctx, other); !errors.Is(err, flows.ErrConflict) {
+		t.Errorf("a second open assessment: %v, want ErrConflict", err)
+	}
+
+	yes := scoring.Yes()
+	rev, err := db.Apply(ctx, flows.Change{AssessmentID: a.ID, Rev: a.Rev, PersonID: p.ID, Key: "tg:3", Cursor: "1.2", Code: "1.1", Answer: &yes})
+	if err != nil || rev != a.Rev+1 {
+		t.Fatalf("apply: %d %v", rev, err)
+	}
+	if _, err := db.Apply(ctx, flows.Change{AssessmentID: a.ID, Rev: rev, PersonID: p.ID, Key: "tg:3", Cursor: "1.3"}); !errors.Is(err, flows.ErrDone) {
+		t.Errorf("the same input twice: %v, want ErrDone", err)
+	}
+	if _, err := db.Apply(ctx, flows.Change{AssessmentID: a.ID, Rev: a.Rev, PersonID: p.ID, Key: "tg:4", Cursor: "1.3"}); !errors.Is(err, flows.ErrConflict) {
+		t.Errorf("a change for an old revision: %v, want ErrConflict", err)
+	}
+	for i, sum := range []string{"aa", "bb", "aa"} {
+		got, err := db.AddEvidence(ctx, flows.Evidence{AssessmentID: a.ID, PersonID: p.ID, Code: "1.1", SHA256: sum, Size: 10,
+			MIME: "image/jpeg", FileID: "f", UniqueID: "u"})
+		if want := []int{1, 2, 2}[i]; err != nil || got != want {
+			t.Errorf("photo %d: %d %v, want %d", i, got, err, want)
+		}
+	}
+	got, err := db.Assessment(ctx, a.ID)
+	if err != nil || got.Rev != rev || got.Cursor != "1.2" || got.Answers["1.1"] != yes || got.Photos["1.1"] != 2 {
+		t.Fatalf("assessment %+v %v", got, err)
+	}
+
+	res := scoring.Result{Total: 10, Max: 100, Passed: false}
+	if err := db.Submit(ctx, a.ID, rev, p.ID, res, at); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Submit(ctx, a.ID, rev, p.ID, res, at); !errors.Is(err, flows.ErrDone) {
+		t.Errorf("submitted twice: %v, want ErrDone", err)
+	}
+	if _, err := db.OpenAssessment(ctx, p.ID); !errors.Is(err, flows.ErrNotFound) {
+		t.Errorf("still open after submission: %v", err)
+	}
+	var exported []string
+	db.EachSubmitted(ctx, func(s store.Submitted) error { exported = append(exported, s.SubjectName); return nil })
+	if len(exported) != 1 || exported[0] != "Nhà Lê" {
+		t.Errorf("exported %v", exported)
+	}
+	var audit []string
+	rows, _ := db.Pool().Query(ctx, `SELECT action FROM audit_log ORDER BY id`)
+	for rows.Next() {
+		var a string
+		rows.Scan(&a)
+		audit = append(audit, a)
+	}
+	// Every consent given is an event of its own; a photo given twice is one.
+	want := []string{"consent", "consent", "start", "answer", "evidence", "evidence", "submit"}
+	if len(audit) != len(want) {
+		t.Fatalf("audit log %v, want %v", audit, want)
+	}
+	for i := range want {
+		if audit[i] != want[i] {
+			t.Errorf("audit log %v, want %v", audit, want)
+			break
+		}
+	}
+}
+
+func TestMigrateTwiceAndSampleAreasOnce(t *testing.T) {
+	db := storetest.New(t) // migrated and seeded
+	ctx := context.Background()
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if seeded, err := db.SeedSampleAreas(ctx); seeded || err != nil {
+		t.Errorf("seeded again: %v %v", seeded, err)
+	}
+	top, err := db.Areas(ctx, "")
+	if err != nil || len(top) != 2 || top[0].Level != "province" {
+		t.Errorf("provinces %+v %v", top, err)
+	}
+	v, err := db.Area(ctx, "08.001.01")
+	if err != nil || v.Region != scoring.RegionHardship || v.Parent != "08.001" {
+		t.Errorf("village %+v %v", v, err)
+	}
+	if _, err := db.Area(ctx, "99"); !errors.Is(err, flows.ErrNotFound) {
+		t.Errorf("unknown area: %v", err)
+	}
+}
