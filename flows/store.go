@@ -82,7 +82,6 @@ type Change struct {
 	Cursor       string // the question to ask next ("" for the review screen)
 	Code         string // the question answered, if any
 	Answer       *scoring.Answer
-	Clear        bool // remove the answer to Code (moving to a new set)
 }
 
 // Evidence is one photo stored for a question.

@@ -100,9 +100,6 @@ return 0
 // ErrLocked is returned when a chat's lock could not be taken in time.
 var ErrLocked = errors.New("chat is locked by another worker")
 
-// Ping checks Redis is reachable.
-func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
-
 // beginScript takes a chat's lock, records an update key and reads the
 // chat's state, in one round trip. It returns {0} when the lock is held,
 // {2} for an update seen before (the lock is left free), or {1, state}.
