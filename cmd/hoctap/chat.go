@@ -27,11 +27,8 @@ func runChat(e *env, args []string) error {
 	fs, _ := flags(e, "hoctap chat", "[--user ID] [--lang vi|en]")
 	user := fs.Int64("user", 1, "the playground person's id; another id is another person")
 	lang := fs.String("lang", "", "the language the playground reports for the person")
-	if err := parse(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageErrorf("chat takes no arguments")
 	}
 	c, err := loadConfig(e.getenv)
 	if err != nil {

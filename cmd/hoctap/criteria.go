@@ -147,11 +147,8 @@ func flatten(err error) []error {
 
 func criteriaList(e *env, args []string) error {
 	fs, out := flags(e, "hoctap criteria list", "")
-	if err := parse(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageErrorf("list takes no arguments")
 	}
 	cat, err := catalog(e)
 	if err != nil {

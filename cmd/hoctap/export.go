@@ -24,11 +24,8 @@ func runExport(e *env, args []string) error {
 func exportAssessments(e *env, args []string) error {
 	fs, out := flags(e, "hoctap export assessments", "[--format csv|json] [-o FILE]")
 	format := fs.String("format", "csv", "csv, or json (one array of objects)")
-	if err := parse(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageErrorf("export assessments takes no arguments")
 	}
 	if *format != "csv" && *format != "json" {
 		return usageErrorf("--format is csv or json, not %q", *format)
@@ -95,11 +92,8 @@ func exportJSON(ctx context.Context, db *store.DB, w io.Writer) error {
 
 func runMigrate(e *env, args []string) error {
 	fs, _ := flags(e, "hoctap migrate", "")
-	if err := parse(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageErrorf("migrate takes no arguments")
 	}
 	db, err := openMigrated(context.Background(), e)
 	if err != nil {

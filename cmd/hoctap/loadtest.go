@@ -18,11 +18,8 @@ func runLoadtest(e *env, args []string) error {
 	replicas := fs.Int("replicas", 1, "bot replicas (webhook mode for more than one)")
 	stall := fs.Duration("stall", 10*time.Second, "a step with no reply for this long is a stall")
 	prof := fs.String("profile", "", "write a CPU profile of the (first) replica to `FILE` (polling mode)")
-	if err := parse(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageErrorf("loadtest takes no arguments")
 	}
 	if *mode != "polling" && *mode != "webhook" {
 		return usageErrorf("--mode is polling or webhook, not %q", *mode)

@@ -169,6 +169,17 @@ func parse(fs *pflag.FlagSet, args []string) error {
 	return nil
 }
 
+// parseNoArgs parses the flags of a command that takes no arguments.
+func parseNoArgs(fs *pflag.FlagSet, args []string) error {
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("%s takes no arguments", strings.TrimPrefix(fs.Name(), "hoctap "))
+	}
+	return nil
+}
+
 // writeResult writes a command's result to stdout, or to the file path names
 // when it is not empty: in full or not at all.
 func writeResult(e *env, path string, write func(io.Writer) error) error {

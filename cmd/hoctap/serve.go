@@ -29,11 +29,8 @@ var serveContext = func() (context.Context, context.CancelFunc) {
 
 func runServe(e *env, args []string) error {
 	fs, _ := flags(e, "hoctap serve", "")
-	if err := parse(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageErrorf("serve takes no arguments")
 	}
 	c, err := loadConfig(e.getenv)
 	if err != nil {
