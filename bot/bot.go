@@ -195,6 +195,10 @@ func (b *Bot) take(u *update, done func(err error)) bool {
 // the update, so a new delivery is taken again, and tells the person to try
 // again.
 func (b *Bot) handle(ctx context.Context, inc incoming) error {
+	if inc.in.Kind == 0 { // a press on a message the bot cannot read: only answer it
+		b.render(ctx, inc, nil)
+		return nil
+	}
 	turn, err := b.sessions.Begin(ctx, inc.in.Chat, inc.in.Key, b.cfg.UpdateTimeout, b.cfg.UpdateTimeout)
 	if err != nil {
 		b.fail("redis", inc)
@@ -203,11 +207,6 @@ func (b *Bot) handle(ctx context.Context, inc incoming) error {
 	}
 	if turn.Duplicate {
 		b.metrics.Updates.WithLabelValues("duplicate").Inc()
-		return nil
-	}
-	if inc.in.Kind == 0 { // a press on a message we cannot read: just answer it
-		turn.Abort(ctx)
-		b.render(ctx, inc, nil)
 		return nil
 	}
 	st := turn.State
