@@ -66,7 +66,7 @@ type run struct {
 	mu        sync.Mutex
 	latencies []time.Duration
 	steps     int
-	stalls    int
+	stalls    []string // person and what they did, for every step with no reply
 	people    map[int64]*person
 
 	botCalls atomic.Int64
@@ -76,7 +76,7 @@ type run struct {
 type Report struct {
 	Options                     Options
 	Steps                       int
-	Stalls                      int
+	Stalls                      []string // every step with no reply: the person and what they did
 	Elapsed                     time.Duration
 	P50, P90, P99, Max          time.Duration
 	BotSteps                    float64 // steps the replicas counted
@@ -204,7 +204,7 @@ func (r *run) record(s step) {
 	defer r.mu.Unlock()
 	r.steps++
 	if s.stalled {
-		r.stalls++
+		r.stalls = append(r.stalls, fmt.Sprintf("person %d: %s", s.person, s.what))
 		return
 	}
 	if s.timed {
@@ -249,7 +249,10 @@ func (rep *Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "steps                 %d (%.0f/s), %d submitted assessments\n", rep.Steps, float64(rep.Steps)/rep.Elapsed.Seconds(), rep.Submitted)
 	fmt.Fprintf(w, "reply latency         p50 %v  p90 %v  p99 %v  max %v  (update available → first Bot API call)\n",
 		round(rep.P50), round(rep.P90), round(rep.P99), round(rep.Max))
-	fmt.Fprintf(w, "stalls                %d (no reply within %v)\n", rep.Stalls, o.StallAfter)
+	fmt.Fprintf(w, "stalls                %d (no reply within %v)\n", len(rep.Stalls), o.StallAfter)
+	for _, s := range rep.Stalls {
+		fmt.Fprintf(w, "  stalled: %s\n", s)
+	}
 	fmt.Fprintf(w, "bot CPU per step      %v\n", rep.CPUPerStep.Round(time.Microsecond))
 	fmt.Fprintf(w, "allocations per step  %.0f (%.1f KB)\n", rep.AllocsPerStep, rep.BytesPerStep/1024)
 	fmt.Fprintf(w, "Redis round trips     %.2f per step\n", rep.RedisPerStep)

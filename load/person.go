@@ -24,6 +24,8 @@ type person struct {
 
 // step is one action and what came of it.
 type step struct {
+	person  int64
+	what    string        // what the person did, for the list of stalls
 	latency time.Duration // update made available → first Bot API call for the chat
 	timed   bool          // latency counts (an album's photos wait for a quiet time on purpose)
 	stalled bool          // no reply in time
@@ -37,7 +39,7 @@ var (
 
 // live runs the person until ctx ends.
 func (p *person) live(ctx context.Context) {
-	p.act(ctx, func() { p.r.api.SendCommand(p.u, "/start") }, true)
+	p.act(ctx, "/start", func() { p.r.api.SendCommand(p.u, "/start") }, true)
 	for ctx.Err() == nil {
 		if p.r.opt.Think > 0 {
 			select {
@@ -53,13 +55,13 @@ func (p *person) live(ctx context.Context) {
 // act makes one update and waits for the bot's reply: the first call for
 // the chat gives the latency; a message sent or edited, or a button answer
 // with a notice, ends the step.
-func (p *person) act(ctx context.Context, do func(), timed bool) {
+func (p *person) act(ctx context.Context, what string, do func(), timed bool) {
 	for len(p.calls) > 0 { // replies to earlier steps that came late
 		<-p.calls
 	}
 	start := time.Now()
 	do()
-	s := step{timed: timed}
+	s := step{person: p.u.ID, what: what, timed: timed}
 	first := true
 	deadline := time.NewTimer(p.r.opt.StallAfter)
 	defer deadline.Stop()
@@ -91,7 +93,7 @@ func (p *person) act(ctx context.Context, do func(), timed bool) {
 func (p *person) next(ctx context.Context) {
 	m, ok := p.r.api.LastMessage(p.u.ID)
 	if !ok {
-		p.act(ctx, func() { p.r.api.SendCommand(p.u, "/start") }, true)
+		p.act(ctx, "/start", func() { p.r.api.SendCommand(p.u, "/start") }, true)
 		return
 	}
 	text := m.Text
@@ -106,7 +108,7 @@ func (p *person) next(ctx context.Context) {
 		}
 		p.press(ctx, m, title)
 	case strings.HasPrefix(text, "Nhập tên"):
-		p.act(ctx, func() { p.r.api.SendText(p.u, fmt.Sprintf("Gia đình số %d", p.u.ID)) }, true)
+		p.act(ctx, "typed a name", func() { p.r.api.SendText(p.u, fmt.Sprintf("Gia đình số %d", p.u.ID)) }, true)
 	case strings.Contains(text, "ở tỉnh, thành phố nào?"), strings.Contains(text, "ở xã, phường nào?"),
 		strings.Contains(text, "ở thôn, tổ dân phố nào?"):
 		p.press(ctx, m, p.pick(m, func(label string) bool { return label != "◀ Quay lại" }))
@@ -119,7 +121,7 @@ func (p *person) next(ctx context.Context) {
 	case strings.Contains(text, "Câu "):
 		p.question(ctx, m)
 	default: // a result, a guidance text, anything else: start again
-		p.act(ctx, func() { p.r.api.SendCommand(p.u, "/start") }, true)
+		p.act(ctx, "/start", func() { p.r.api.SendCommand(p.u, "/start") }, true)
 	}
 }
 
@@ -137,7 +139,7 @@ func (p *person) question(ctx context.Context, m telegramtest.Message) {
 	if answer == "" { // a number or a ratio: typed as people type them
 		forms := []string{"%d", "%d%%", "%d %%"}
 		typed := fmt.Sprintf(forms[p.rng.IntN(len(forms))], 50+p.rng.IntN(51))
-		p.act(ctx, func() { p.r.api.SendText(p.u, typed) }, true)
+		p.act(ctx, "typed "+typed, func() { p.r.api.SendText(p.u, typed) }, true)
 		return
 	}
 	p.press(ctx, m, answer)
@@ -154,11 +156,11 @@ func (p *person) evidence(ctx context.Context, m telegramtest.Message) {
 	}
 	if p.rng.IntN(3) == 0 { // an album of two: confirmed once, after a quiet time
 		photos := [][]byte{p.r.photos[p.rng.IntN(len(p.r.photos))], p.r.photos[p.rng.IntN(len(p.r.photos))]}
-		p.act(ctx, func() { p.r.api.SendAlbum(p.u, photos) }, false)
+		p.act(ctx, "an album", func() { p.r.api.SendAlbum(p.u, photos) }, false)
 		return
 	}
 	photo := p.r.photos[p.rng.IntN(len(p.r.photos))]
-	p.act(ctx, func() { p.r.api.SendPhoto(p.u, photo, "") }, true)
+	p.act(ctx, "a photo", func() { p.r.api.SendPhoto(p.u, photo, "") }, true)
 }
 
 func (p *person) review(ctx context.Context, m telegramtest.Message) {
@@ -209,10 +211,10 @@ func (p *person) press(ctx context.Context, m telegramtest.Message, label string
 	for _, row := range m.Keyboard {
 		for _, b := range row {
 			if b.Text == label {
-				p.act(ctx, func() { p.r.api.Press(p.u, m.ID, b.CallbackData) }, true)
+				p.act(ctx, "pressed "+label, func() { p.r.api.Press(p.u, m.ID, b.CallbackData) }, true)
 				return
 			}
 		}
 	}
-	p.act(ctx, func() { p.r.api.SendCommand(p.u, "/start") }, true)
+	p.act(ctx, "/start", func() { p.r.api.SendCommand(p.u, "/start") }, true)
 }

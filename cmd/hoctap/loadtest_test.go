@@ -38,7 +38,7 @@ func TestLoadtestRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Steps == 0 || rep.Stalls != 0 || rep.BotSteps == 0 || rep.RedisPerStep == 0 || rep.PGPerStep == 0 ||
+	if rep.Steps == 0 || len(rep.Stalls) != 0 || rep.BotSteps == 0 || rep.RedisPerStep == 0 || rep.PGPerStep == 0 ||
 		rep.BotAPIPerStep == 0 || rep.CPUPerStep == 0 || rep.Conversations != 5 || rep.P50 == 0 {
 		t.Errorf("incomplete report: %+v", rep)
 	}
