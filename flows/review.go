@@ -73,7 +73,7 @@ func missing(set *scoring.Set, a Assessment) (unanswered, photos []string) {
 		case !ok:
 			unanswered = append(unanswered, q.code)
 		case q.ind != nil && q.ind.EvidenceRule() == scoring.EvidenceRequired &&
-			earns(set, q.ind, ans) && a.Photos[q.code] < q.ind.Evidence.MinPhotos:
+			earns(q.ind, ans) && a.Photos[q.code] < q.ind.Evidence.MinPhotos:
 			photos = append(photos, q.code)
 		}
 	}

@@ -377,24 +377,15 @@ func (t *turn) answer(a Assessment, set *scoring.Set, qs []question, i int, ans 
 	answers := copyAnswers(a.Answers)
 	answers[q.code] = ans
 	next := nextOpen(qs, answers, i)
-	if q.ind != nil && q.ind.EvidenceRule() != scoring.EvidenceNone && earns(set, q.ind, ans) {
+	if q.ind != nil && q.ind.EvidenceRule() != scoring.EvidenceNone && earns(q.ind, ans) {
 		next = evidenceCursor + q.code
 	}
 	return t.apply(a, set, Change{Cursor: next, Code: q.code, Answer: &ans})
 }
 
 // earns reports whether an answer earns an indicator any points.
-func earns(set *scoring.Set, ind *scoring.Indicator, ans scoring.Answer) bool {
-	res, err := scoring.Score(set, scoring.Answers{ind.Code: ans}, scoring.RegionNormal)
-	if err != nil {
-		return false
-	}
-	for _, s := range res.Indicators {
-		if s.Code == ind.Code {
-			return s.Points > 0 && !s.NotApplicable
-		}
-	}
-	return false
+func earns(ind *scoring.Indicator, ans scoring.Answer) bool {
+	return ans.Type != scoring.AnswerNA && ind.Points(ans) > 0
 }
 
 // badAnswer says why an answer does not fit and asks again.

@@ -162,17 +162,28 @@ func scoreIndicator(ind *Indicator, answers Answers, rescale bool) IndicatorScor
 		if !rescale {
 			sc.Points = ind.MaxPoints
 		}
-	case ind.Kind == AnswerYesNo && a.Bool:
-		sc.Points = ind.MaxPoints
-	case ind.Kind == AnswerChoice:
-		opt, _ := ind.Option(a.Option)
-		sc.Points = opt.Points
-	case ind.Kind == AnswerNumber, ind.Kind == AnswerRatio:
-		sc.Points = ind.BandPoints(a.Value)
-	case ind.Kind == AnswerReviewer:
-		sc.Points = a.Value
+	default:
+		sc.Points = ind.Points(a)
 	}
 	return sc
+}
+
+// Points returns what an answer other than "not applicable" earns the
+// indicator; an answer that does not fit earns nothing.
+func (ind *Indicator) Points(a Answer) float64 {
+	switch {
+	case ind.Kind == AnswerYesNo && a.Type == AnswerBool && a.Bool:
+		return ind.MaxPoints
+	case ind.Kind == AnswerChoice && a.Type == AnswerOption:
+		if opt, ok := ind.Option(a.Option); ok {
+			return opt.Points
+		}
+	case (ind.Kind == AnswerNumber || ind.Kind == AnswerRatio) && a.Type == AnswerValue:
+		return ind.BandPoints(a.Value)
+	case ind.Kind == AnswerReviewer && a.Type == AnswerValue:
+		return a.Value
+	}
+	return 0
 }
 
 // BandPoints returns the points of the band v falls in: bands include their

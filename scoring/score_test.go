@@ -195,3 +195,23 @@ func TestAnswerJSONRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestIndicatorPoints(t *testing.T) {
+	s := sample(t)
+	yesNo, choice := &s.Criteria[0].Indicators[0], &s.Criteria[0].Indicators[1]
+	number, reviewer := &s.Criteria[1].Indicators[0], &s.Criteria[1].Indicators[2]
+	for _, tt := range []struct {
+		ind  *Indicator
+		a    Answer
+		want float64
+	}{
+		{yesNo, Yes(), 20}, {yesNo, No(), 0}, {yesNo, Value(1), 0},
+		{choice, Choose("b"), 7.5}, {choice, Choose("zz"), 0}, {choice, Yes(), 0},
+		{number, Value(5), 10}, {number, Choose("a"), 0},
+		{reviewer, Value(12), 12},
+	} {
+		if got := tt.ind.Points(tt.a); got != tt.want {
+			t.Errorf("%s %+v: %v, want %v", tt.ind.Code, tt.a, got, tt.want)
+		}
+	}
+}

@@ -240,9 +240,11 @@ func (s *Set) Indicators() []*Indicator {
 
 // Indicator returns the indicator with the given code.
 func (s *Set) Indicator(code string) (*Indicator, bool) {
-	for _, ind := range s.Indicators() {
-		if ind.Code == code {
-			return ind, true
+	for ci := range s.Criteria {
+		for ii := range s.Criteria[ci].Indicators {
+			if ind := &s.Criteria[ci].Indicators[ii]; ind.Code == code {
+				return ind, true
+			}
 		}
 	}
 	return nil, false
