@@ -18,7 +18,10 @@ import (
 	"hoctap/blob"
 	"hoctap/bot"
 	"hoctap/bot/telegramtest"
-	"hoctap/flows"
+	"hoctap/flows/app"
+	"hoctap/flows/assess"
+	"hoctap/metric"
+	"hoctap/runner"
 	"hoctap/scoring"
 	"hoctap/session"
 	"hoctap/session/sessiontest"
@@ -46,6 +49,14 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// setup is what a test changes of the bot it runs.
+type setup struct {
+	webhook string          // the webhook's URL; empty to poll
+	metrics *metric.Metrics // the replicas'; a fresh one when nil
+	turn    time.Duration   // the runner's turn timeout; 30 s when 0
+	stop    time.Duration   // the stop timeout; 10 s when 0
+}
+
 // system is the bot wired to real PostgreSQL and Redis and to the fake API.
 type system struct {
 	t      *testing.T
@@ -56,33 +67,30 @@ type system struct {
 	blobs  *blob.Dir
 	sets   *scoring.Catalog
 	logs   *syncBuffer
-	cfg    bot.Config
+	cfg    setup
 	// wrapStore, when set, wraps the database the conversation uses, so a
 	// test can act at a chosen moment of a step.
-	wrapStore func(flows.Store) flows.Store
+	wrapStore func(app.Store) app.Store
 
 	bot  *bot.Bot
 	stop context.CancelFunc
 	done chan struct{}
 }
 
-func newSystem(t *testing.T, cfg bot.Config, opts ...telegramtest.Option) *system {
+func newSystem(t *testing.T, cfg setup, opts ...telegramtest.Option) *system {
 	t.Helper()
 	sets, err := scoring.Shipped()
 	if err != nil {
 		t.Fatal(err)
 	}
 	states, _, prefix := sessiontest.New(t)
-	blobs, err := blob.NewDir(t.TempDir(), flows.MaxPhotoSize)
+	blobs, err := blob.NewDir(t.TempDir(), assess.MaxPhotoSize)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := &system{t: t, api: telegramtest.New(token, opts...), db: storetest.New(t), states: states, prefix: prefix,
 		blobs: blobs, sets: sets, logs: &syncBuffer{}, cfg: cfg}
 	t.Cleanup(s.api.Close)
-	s.cfg.Token, s.cfg.APIURL = token, s.api.URL()
-	s.cfg.PollTimeout = time.Second
-	s.cfg.AlbumQuiet = 200 * time.Millisecond
 	t.Cleanup(func() {
 		s.stopBot()
 		for _, secret := range []string{token, "<Nguyễn & Con>", "Nguyễn & Con"} {
@@ -95,22 +103,31 @@ func newSystem(t *testing.T, cfg bot.Config, opts ...telegramtest.Option) *syste
 }
 
 // replica makes a bot replica on the system's database and Redis, set up
-// with the fake (commands, and the webhook in webhook mode).
+// with the fake (commands, and the webhook in webhook mode), as serve
+// wires it.
 func (s *system) replica() *bot.Bot {
 	s.t.Helper()
 	log := slog.New(slog.NewJSONHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	var fs flows.Store = s.db
-	if s.wrapStore != nil {
-		fs = s.wrapStore(fs)
+	m := s.cfg.metrics
+	if m == nil {
+		m = metric.New()
 	}
-	engine := &flows.Engine{Channel: "telegram", Sets: s.sets, Store: fs, States: s.states, Blobs: s.blobs}
-	b, err := bot.New(s.cfg, engine, s.states, func(ctx context.Context, chat int64) {
-		s.db.SetInactiveByChannel(ctx, "telegram", chat, true)
-	}, log)
+	client, err := bot.NewClient(token, s.api.URL(), 64, m)
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	engine.Files = b
+	var st app.Store = s.db
+	if s.wrapStore != nil {
+		st = s.wrapStore(st)
+	}
+	engine := app.New(app.Config{Store: st, Sets: s.sets, Files: client, Blobs: s.blobs})
+	run := runner.New(runner.Config{Engine: engine, Sessions: s.states, Sender: bot.NewSender(client), Pacer: s.states,
+		Quiet: 200 * time.Millisecond, Turn: s.cfg.turn, Metrics: m, Log: log,
+		Blocked: func(ctx context.Context, channel string, user int64) {
+			s.db.SetInactiveByChannel(ctx, channel, user, true)
+		}})
+	b := bot.New(bot.Config{WebhookURL: s.cfg.webhook, WebhookSecret: "s3cret", Connections: 64, PollTimeout: time.Second,
+		StopTimeout: s.cfg.stop, Log: log}, client, run)
 	if err := b.Setup(context.Background()); err != nil {
 		s.t.Fatal(err)
 	}
@@ -125,7 +142,7 @@ func (s *system) startBot() {
 	s.bot, s.stop, s.done = b, cancel, make(chan struct{})
 	go func() {
 		defer close(s.done)
-		if s.cfg.WebhookURL == "" {
+		if s.cfg.webhook == "" {
 			b.Poll(ctx)
 		} else {
 			<-ctx.Done()
@@ -263,7 +280,7 @@ func (s *system) submitted() []store.Submitted {
 }
 
 func TestFamilyQuestionnaireWithAlbum(t *testing.T) {
-	s := newSystem(t, bot.Config{})
+	s := newSystem(t, setup{})
 	s.startBot()
 	p := s.person(1001, "vi")
 	p.toQuestions()
@@ -309,7 +326,7 @@ func TestFamilyQuestionnaireWithAlbum(t *testing.T) {
 }
 
 func TestStaleDuplicateWrongKindAndDoubleSubmit(t *testing.T) {
-	s := newSystem(t, bot.Config{})
+	s := newSystem(t, setup{})
 	s.startBot()
 	p := s.person(1002, "vi")
 	p.toQuestions()
@@ -363,7 +380,7 @@ func TestStaleDuplicateWrongKindAndDoubleSubmit(t *testing.T) {
 }
 
 func TestRestartAndRedisLossMidway(t *testing.T) {
-	s := newSystem(t, bot.Config{})
+	s := newSystem(t, setup{})
 	s.startBot()
 	p := s.person(1003, "vi")
 	p.toQuestions()
@@ -393,7 +410,7 @@ func TestWebhookRefusesWrongSecret(t *testing.T) {
 	var handler http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	defer srv.Close()
-	s := newSystem(t, bot.Config{WebhookURL: srv.URL + "/telegram/hook", WebhookSecret: "s3cret"})
+	s := newSystem(t, setup{webhook: srv.URL + "/telegram/hook"})
 	s.startBot()
 	handler = s.bot.WebhookHandler()
 
@@ -419,7 +436,7 @@ func TestWebhookRefusesWrongSecret(t *testing.T) {
 }
 
 func TestNoConsentNoData(t *testing.T) {
-	s := newSystem(t, bot.Config{})
+	s := newSystem(t, setup{})
 	s.startBot()
 	p := s.person(1005, "vi")
 	s.api.SendCommand(p.u, "/start")
@@ -440,7 +457,7 @@ func TestNoConsentNoData(t *testing.T) {
 }
 
 func TestFaultsAndBlock(t *testing.T) {
-	s := newSystem(t, bot.Config{})
+	s := newSystem(t, setup{})
 	var mu sync.Mutex
 	calls := 0
 	s.api.SetFault(func(method string, chat int64) *telegramtest.Fault {
@@ -481,7 +498,7 @@ func TestFaultsAndBlock(t *testing.T) {
 }
 
 func TestCommandsPerLanguage(t *testing.T) {
-	s := newSystem(t, bot.Config{})
+	s := newSystem(t, setup{})
 	s.startBot()
 	en := s.api.Commands(nil, "en")
 	vi := s.api.Commands(nil, "")

@@ -6,20 +6,23 @@ import (
 	"time"
 
 	"hoctap/flows"
+	"hoctap/runner"
 )
 
-// incoming is a decoded update: the flows input and what rendering needs
-// to answer it.
-type incoming struct {
-	in       flows.Input
-	callback string    // the callback query to answer first, if any
-	message  int       // the message whose button was pressed, if any
-	taken    time.Time // when the bot took the update
+// Channel is Telegram's name in conversation ids and the store.
+const Channel = "telegram"
+
+// origin is what a Telegram reply needs of the update it answers: the
+// button press to answer and the message to edit. It is the runner's
+// opaque Origin.
+type origin struct {
+	callback string // the callback query to answer first, if any
+	message  int    // the message whose button was pressed, if it can be edited
 }
 
 // update is the part of a Telegram update the bot reads. Decoding only
-// this, rather than go-telegram/bot's full models.Update, halves the cost
-// of reading updates; names and other personal fields are never decoded.
+// this, rather than a full model of the update, halves the cost of reading
+// updates; names and other personal fields are never decoded.
 type update struct {
 	ID            int64              `json:"update_id"`
 	Message       *message           `json:"message"`
@@ -39,7 +42,7 @@ type chat struct {
 
 type message struct {
 	ID           int         `json:"message_id"`
-	Date         int64       `json:"date"`
+	Date         int64       `json:"date"` // 0 for a message the bot can no longer read
 	Chat         chat        `json:"chat"`
 	From         *user       `json:"from"`
 	Text         string      `json:"text"`
@@ -66,7 +69,7 @@ type document struct {
 type callbackQuery struct {
 	ID      string   `json:"id"`
 	From    user     `json:"from"`
-	Message *message `json:"message"` // an inaccessible message has only its chat and id
+	Message *message `json:"message"`
 	Data    string   `json:"data"`
 }
 
@@ -79,43 +82,52 @@ type chatMemberUpdated struct {
 	} `json:"new_chat_member"`
 }
 
-// decode turns an update into a flows input; ok is false for updates the
-// bot does not act on (edits, channel posts, group chats...).
-func decode(u *update) (incoming, bool) {
+// decode turns an update into an input; ok is false for updates the bot
+// does not act on (edits, channel posts, group chats...).
+func decode(u *update) (runner.Input, bool) {
 	key := "tg:" + strconv.FormatInt(u.ID, 10)
+	conv := func(id int64) flows.Conv { return flows.Conv{Channel: Channel, ID: id} }
 	switch {
 	case u.Message != nil:
 		m := u.Message
 		if m.Chat.Type != "private" || m.From == nil {
-			return incoming{}, false
+			return runner.Input{}, false
 		}
-		in := flows.Input{Chat: m.Chat.ID, User: m.From.ID, Lang: m.From.LanguageCode, Key: key, At: time.Unix(m.Date, 0)}
+		in := flows.Input{Conv: conv(m.Chat.ID), User: m.From.ID, Lang: m.From.LanguageCode, Key: key, At: time.Unix(m.Date, 0)}
 		decodeMessage(m, &in)
-		return incoming{in: in}, true
+		return runner.Input{Input: in}, true
 	case u.CallbackQuery != nil:
 		q := u.CallbackQuery
-		msg := q.Message
-		if msg == nil || msg.Chat.Type != "private" {
-			return incoming{callback: q.ID}, q.ID != ""
+		if q.ID == "" || (q.Message != nil && q.Message.Chat.Type != "private") {
+			return runner.Input{}, false
 		}
-		return incoming{
-			in: flows.Input{Kind: flows.InputButton, Chat: msg.Chat.ID, User: q.From.ID, Lang: q.From.LanguageCode,
-				Button: q.Data, Key: key, At: time.Now()},
-			callback: q.ID,
-			message:  msg.ID,
-		}, true
+		in := flows.Input{Kind: flows.InputButton, Conv: conv(q.From.ID), User: q.From.ID, Lang: q.From.LanguageCode,
+			Button: q.Data, Key: key, At: time.Now()}
+		o := origin{callback: q.ID}
+		if m := q.Message; m != nil {
+			in.Conv = conv(m.Chat.ID)
+			o.message = m.ID
+			if m.Date == 0 {
+				// A message the bot can no longer read or edit: its button is
+				// out of date, whatever it says.
+				in.Button, o.message = "", 0
+			}
+		} else {
+			in.Button = "" // no message: a private chat's id is its person's
+		}
+		return runner.Input{Input: in, Origin: o}, true
 	case u.MyChatMember != nil:
 		m := u.MyChatMember
 		if m.Chat.Type != "private" {
-			return incoming{}, false
+			return runner.Input{}, false
 		}
 		kind := flows.InputUnblocked
 		if s := m.NewChatMember.Status; s == "kicked" || s == "left" {
 			kind = flows.InputBlocked
 		}
-		return incoming{in: flows.Input{Kind: kind, Chat: m.Chat.ID, User: m.From.ID, Key: key, At: time.Unix(m.Date, 0)}}, true
+		return runner.Input{Input: flows.Input{Kind: kind, Conv: conv(m.Chat.ID), User: m.From.ID, Key: key, At: time.Unix(m.Date, 0)}}, true
 	}
-	return incoming{}, false
+	return runner.Input{}, false
 }
 
 // decodeMessage fills in what a person sent.

@@ -1,90 +1,168 @@
 package bot
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"net/http"
+	"sync"
 	"time"
+
+	"hoctap/runner"
 )
 
-// Poll takes updates by long polling until ctx ends, then finishes those
-// it took.
+// maxLag is how many updates the poller may leave unconfirmed behind the
+// newest it took. getUpdates returns at most 100 updates from its offset
+// and confirms every update below it, so an update cannot stay unconfirmed
+// while more than 100 come after it: past maxLag the oldest unfinished ones
+// are confirmed, so that a slow update or a flood from one chat never keeps
+// the others' updates from being fetched.
+const maxLag = 50
+
+// Poll takes updates by long polling until ctx ends, then stops within the
+// stop timeout.
 //
-// Telegram confirms every update below the offset of a getUpdates, so an
-// update cannot stay unconfirmed while later ones are fetched: waiting for
-// the slowest update before fetching the next would stall every chat behind
-// it. Updates are therefore confirmed as they are taken. A graceful stop
-// (SIGTERM) finishes every update taken; a crash loses the few in flight,
-// which their people see unanswered and send again, and nothing the bot
-// acknowledged to anyone is lost.
+// An update is confirmed to Telegram (by the offset of a later getUpdates)
+// only once it is finished, as long as fewer than maxLag updates came after
+// it. So a stop, which finishes what it can in the stop timeout and then
+// gives the rest up, leaves the updates it did not finish to be delivered
+// again to the next replica, and a SIGKILL after the timeout loses nothing
+// confirmed. Updates fetched again that the poller took already are
+// skipped without a round trip; the next replica skips those it finished
+// by their keys in Redis.
 func (b *Bot) Poll(ctx context.Context) error {
-	var offset int64
+	t := &taken{unfinished: map[int64]bool{}, changed: make(chan struct{})}
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
-		updates, err := b.getUpdates(ctx, offset, b.cfg.PollTimeout)
+		offset, waiting := t.offset()
+		timeout := b.cfg.PollTimeout
+		if waiting {
+			timeout = 0 // Telegram answers at once: it holds updates we have not confirmed
+		}
+		updates, err := b.getUpdates(ctx, offset, timeout, 100)
 		if err != nil {
 			if ctx.Err() != nil {
 				break
 			}
-			b.log.Warn("getUpdates failed", "error", b.redact(err))
-			sleep(ctx, backoff)
+			b.log.Warn("getUpdates failed", "error", err)
+			sleepFor(ctx, backoff)
 			backoff = min(backoff*2, 5*time.Second)
 			continue
 		}
 		backoff = 100 * time.Millisecond
+		fresh := 0
 		for _, u := range updates {
-			if !b.take(u, func(error) {}) {
+			if !t.take(u.ID) {
+				continue
+			}
+			fresh++
+			in, ok := decode(u)
+			if !ok {
+				t.finish(u.ID, nil)
+				continue
+			}
+			in.Taken = time.Now()
+			id := u.ID
+			if !b.run.Submit(in, func(err error) { t.finish(id, err) }) {
 				break
 			}
-			offset = u.ID + 1
+		}
+		if fresh == 0 && waiting {
+			t.wait(ctx, 20*time.Millisecond) // for one to finish, before asking again
 		}
 	}
 	b.Stop()
-	if offset > 0 {
-		// Confirm the last updates taken, so that the next replica does not
-		// fetch them again (it would skip them as duplicates anyway).
-		confirm, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if _, err := b.getUpdates(confirm, offset, 0); err != nil {
-			b.log.Warn("could not confirm the last updates; they will be skipped as duplicates", "error", b.redact(err))
-		}
+	// Confirm what was finished, so that the next replica does not fetch
+	// it again (it would skip it by its key anyway).
+	offset, _ := t.offset()
+	confirm, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if _, err := b.getUpdates(confirm, offset, 0, 1); err != nil {
+		b.log.Warn("could not confirm the last updates; the next replica will skip them by their keys", "error", err)
 	}
 	return nil
 }
 
 // getUpdates asks for updates from offset on, waiting up to timeout.
-func (b *Bot) getUpdates(ctx context.Context, offset int64, timeout time.Duration) ([]*update, error) {
-	body, _ := json.Marshal(map[string]any{
-		"offset": offset, "timeout": int(timeout.Seconds()), "allowed_updates": allowedUpdates, "limit": 100,
-	})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.cfg.APIURL+"/bot"+b.cfg.Token+"/getUpdates", bytes.NewReader(body))
-	if err != nil {
-		return nil, errors.New("make getUpdates request")
+func (b *Bot) getUpdates(ctx context.Context, offset int64, timeout time.Duration, limit int) ([]*update, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout+10*time.Second)
+	defer cancel()
+	var updates []*update
+	err := b.client.call(ctx, "getUpdates", map[string]any{
+		"offset": offset, "timeout": int(timeout.Seconds()), "allowed_updates": allowedUpdates, "limit": limit,
+	}, &updates)
+	return updates, err
+}
+
+// taken follows the updates the poller took until they are finished.
+type taken struct {
+	mu         sync.Mutex
+	unfinished map[int64]bool // true for those a stop gave up: never finished
+	newest     int64
+	changed    chan struct{} // closed and replaced when one finishes
+}
+
+// take reports whether an update is new, and takes it.
+func (t *taken) take(id int64) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if id <= t.newest {
+		return false
 	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := b.http.Do(req)
-	if err != nil {
-		var uerr interface{ Unwrap() error }
-		if errors.As(err, &uerr) {
-			err = uerr.Unwrap() // the *url.Error's URL holds the token
+	t.newest = id
+	t.unfinished[id] = false
+	return true
+}
+
+// finish marks an update finished, unless the stop gave it up.
+func (t *taken) finish(id int64, err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if errors.Is(err, runner.ErrStopped) {
+		t.unfinished[id] = true
+		return
+	}
+	delete(t.unfinished, id)
+	close(t.changed)
+	t.changed = make(chan struct{})
+}
+
+// offset is the offset of the next getUpdates: the oldest update not
+// finished, at most maxLag behind the newest; waiting is true while some
+// at or above it are not finished.
+func (t *taken) offset() (offset int64, waiting bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	offset = t.newest + 1
+	for id := range t.unfinished {
+		offset = min(offset, id)
+	}
+	offset = max(offset, t.newest+1-maxLag)
+	for id := range t.unfinished {
+		if id >= offset {
+			return offset, true
 		}
-		return nil, fmt.Errorf("getUpdates: %w", err)
 	}
-	defer resp.Body.Close()
-	var r struct {
-		OK          bool      `json:"ok"`
-		Result      []*update `json:"result"`
-		ErrorCode   int       `json:"error_code"`
-		Description string    `json:"description"`
+	return offset, false
+}
+
+// wait waits until an update finishes, at most d.
+func (t *taken) wait(ctx context.Context, d time.Duration) {
+	t.mu.Lock()
+	changed := t.changed
+	t.mu.Unlock()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-changed:
+	case <-timer.C:
+	case <-ctx.Done():
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-		return nil, fmt.Errorf("getUpdates: read answer: %w", err)
+}
+
+func sleepFor(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
 	}
-	if !r.OK {
-		return nil, fmt.Errorf("getUpdates: %d %s", r.ErrorCode, r.Description)
-	}
-	return r.Result, nil
 }

@@ -35,9 +35,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
 
-	"hoctap/bot"
 	"hoctap/bot/telegramtest"
 	"hoctap/flows"
+	"hoctap/flows/app"
 	"hoctap/internal/tcpproxy"
 	"hoctap/metric"
 	"hoctap/session"
@@ -336,27 +336,28 @@ func (w *walker) decide(m telegramtest.Message, ok bool) ([]action, error) {
 	}
 	// Consent, the title, the places (not "back"), continue, submit, no photo.
 	family := func(d string) bool { return strings.Contains(d, ":family:") }
-	place := func(d string) bool { return !strings.HasSuffix(d, "^:") }
+	place := func(d string) bool { return !strings.HasSuffix(d, ":up") }
 	for _, b := range []struct {
 		verb string
 		pred func(string) bool
-	}{{"ok", nil}, {"k", family}, {"ar", place}, {"ct", nil}, {"sb", nil}, {"sk", nil}} {
+	}{{"e.ok", nil}, {"e.k", family}, {"e.ar", place}, {"s.ct", nil}, {"s.sb", nil}, {"s.sk", nil}} {
 		if d := find(b.verb, b.pred); d != "" {
 			return press(d), nil
 		}
 	}
-	if d := find("a", nil); d != "" {
-		// The question and the assessment's revision, from its buttons.
+	if d := find("s.a", nil); d != "" {
+		// The assessment, its revision and the question, from its buttons.
 		f := strings.Split(d, ":")
-		rev, _ := strconv.Atoi(f[1])
-		j := planIndex(f[2])
+		id := f[1]
+		rev, _ := strconv.Atoi(f[2])
+		j := planIndex(f[3])
 		if j < 0 {
-			return nil, fmt.Errorf("question %q is not in the plan", f[2])
+			return nil, fmt.Errorf("question %q is not in the plan", f[3])
 		}
 		var acts []action
 		for n := 0; n < max(1, w.opt.burst) && j+n < len(w.plan); n++ {
 			p := w.plan[j+n]
-			data := fmt.Sprintf("a:%d:%s:%s", rev+n, p.code, p.value)
+			data := fmt.Sprintf("s.a:%s:%d:%s:%s", id, rev+n, p.code, p.value)
 			if n == 0 && !slices.Contains(tokens, data) {
 				return nil, fmt.Errorf("no button %q on %q (buttons %q)", data, m.Text, tokens)
 			}
@@ -985,7 +986,7 @@ func TestResilienceWebhookDuplicates(t *testing.T) {
 	h := newHub()
 	f := newFront(t, true)
 	m := metric.New()
-	s := newSystem(t, bot.Config{WebhookURL: f.url(), WebhookSecret: "s3cret", Metrics: m}, telegramtest.WithCallHook(h.hook))
+	s := newSystem(t, setup{webhook: f.url(), metrics: m}, telegramtest.WithCallHook(h.hook))
 	s.startBot() // max_connections is the workers (64): chats are delivered in parallel
 	f.set(s.bot.WebhookHandler())
 
@@ -1014,7 +1015,7 @@ func TestResilienceTwoReplicas(t *testing.T) {
 	h := newHub()
 	f := newFront(t, true)
 	m := metric.New()
-	s := newSystem(t, bot.Config{WebhookURL: f.url(), WebhookSecret: "s3cret", Metrics: m}, telegramtest.WithCallHook(h.hook))
+	s := newSystem(t, setup{webhook: f.url(), metrics: m}, telegramtest.WithCallHook(h.hook))
 	s.startBot()
 	second := s.replica()
 	t.Cleanup(second.Stop)
@@ -1128,7 +1129,7 @@ func (f *faults) fault(method string, chat int64) *telegramtest.Fault {
 
 func TestResilienceBotAPIFaults(t *testing.T) {
 	h := newHub()
-	s := newSystem(t, bot.Config{}, telegramtest.WithCallHook(h.hook))
+	s := newSystem(t, setup{}, telegramtest.WithCallHook(h.hook))
 	s.startBot()
 	f := &faults{rng: rand.New(rand.NewPCG(2026, 4)), injected: map[string]int{}}
 	s.api.SetFault(f.fault)
@@ -1358,6 +1359,16 @@ func (redisLog) Printf(_ context.Context, format string, v ...any) {
 	}
 }
 
+// newSessions makes sessions on a Redis of the test's own.
+func newSessions(t *testing.T, rdb redis.UniversalClient, prefix string) *session.Store {
+	t.Helper()
+	s, err := session.New(rdb, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func captureRedisLogs(s *system) {
 	redisLogOnce.Do(func() { redis.SetLogger(redisLog{}) })
 	redisLogSink.Store(s.logs)
@@ -1365,12 +1376,12 @@ func captureRedisLogs(s *system) {
 
 func TestResilienceRedisOutage(t *testing.T) {
 	h := newHub()
-	s := newSystem(t, bot.Config{UpdateTimeout: 5 * time.Second}, telegramtest.WithCallHook(h.hook))
+	s := newSystem(t, setup{turn: 5 * time.Second}, telegramtest.WithCallHook(h.hook))
 	r := startRedis(t)
 	captureRedisLogs(s)
 	rdb := redis.NewClient(&redis.Options{Addr: r.addr()})
 	t.Cleanup(func() { rdb.Close() })
-	s.states = session.New(rdb, "resilience:")
+	s.states = newSessions(t, rdb, "resilience:")
 	s.startBot()
 
 	c := s.crowd(h, scale(10, 30), 6000, walkOptions{})
@@ -1414,7 +1425,7 @@ func TestResilienceRedisOutage(t *testing.T) {
 // the first assessment is started: the start is stored, the conversation
 // state that says so is not.
 type startCut struct {
-	flows.Store
+	app.Store
 	proxy *tcpproxy.Proxy
 	once  sync.Once
 }
@@ -1432,7 +1443,7 @@ func (s *startCut) Start(ctx context.Context, n flows.NewAssessment) (flows.Asse
 // when they press the place again they go on with the assessment that was
 // started, not into "try again" forever.
 func TestResilienceRedisBlipAfterStart(t *testing.T) {
-	s := newSystem(t, bot.Config{UpdateTimeout: 2 * time.Second})
+	s := newSystem(t, setup{turn: 2 * time.Second})
 	opt, err := redis.ParseURL(sessiontest.URL())
 	if err != nil {
 		t.Fatal(err)
@@ -1446,9 +1457,9 @@ func TestResilienceRedisBlipAfterStart(t *testing.T) {
 	rdb := redis.NewClient(opt)
 	t.Cleanup(func() { rdb.Close() })
 	captureRedisLogs(s)
-	s.states = session.New(rdb, s.prefix) // the test's own prefix, deleted at the end
+	s.states = newSessions(t, rdb, s.prefix) // the test's own prefix, deleted at the end
 	cut := &startCut{proxy: proxy}
-	s.wrapStore = func(fs flows.Store) flows.Store { cut.Store = fs; return cut }
+	s.wrapStore = func(st app.Store) app.Store { cut.Store = st; return cut }
 	s.startBot()
 
 	p := s.person(1201, "vi")
@@ -1519,7 +1530,7 @@ func TestResilienceRedisBlipAfterStart(t *testing.T) {
 func TestResiliencePostgresOutage(t *testing.T) {
 	h := newHub()
 	f := newFront(t, false)
-	s := newSystem(t, bot.Config{WebhookURL: f.url(), WebhookSecret: "s3cret", UpdateTimeout: 5 * time.Second},
+	s := newSystem(t, setup{webhook: f.url(), turn: 5 * time.Second},
 		telegramtest.WithCallHook(h.hook))
 
 	// The bot's database is a schema of the test's own, reached through a
@@ -1573,7 +1584,7 @@ func TestResiliencePostgresOutage(t *testing.T) {
 
 func TestResilienceStopMidway(t *testing.T) {
 	h := newHub()
-	s := newSystem(t, bot.Config{}, telegramtest.WithCallHook(h.hook))
+	s := newSystem(t, setup{}, telegramtest.WithCallHook(h.hook))
 	s.startBot()
 
 	c := s.crowd(h, scale(10, 30), 8000, walkOptions{wait: 10 * time.Second})
@@ -1595,7 +1606,7 @@ func TestResilienceStopMidway(t *testing.T) {
 	t.Logf("the replica stopped in %v", time.Since(stopping).Round(time.Millisecond))
 	verifyAcked(t, s, c, "after the replica stopped")
 	next := metric.New()
-	s.cfg.Metrics = next
+	s.cfg.metrics = next
 	s.startBot()
 	if err := finish(); err != nil {
 		t.Fatal(err)
@@ -1624,7 +1635,7 @@ func p90(ds []time.Duration) time.Duration {
 
 func TestResilienceFlood(t *testing.T) {
 	h := newHub()
-	s := newSystem(t, bot.Config{}, telegramtest.WithCallHook(h.hook))
+	s := newSystem(t, setup{}, telegramtest.WithCallHook(h.hook))
 	s.startBot()
 	c := s.crowd(h, scale(10, 20), 9000, walkOptions{})
 	flooder := s.crowd(h, 1, 9999, walkOptions{}).walkers[0]
@@ -1662,7 +1673,7 @@ func TestResilienceFlood(t *testing.T) {
 	if !ok || !strings.HasPrefix(prompt.Text, "Nhập tên") {
 		t.Fatalf("the flooder is not at the name prompt: %+v", prompt)
 	}
-	menu, kind := prompt.ID, "k:0:family:" // the title's button, pressed on the menu that became the prompt
+	menu, kind := prompt.ID, "e.k:::family:" // the title's button, pressed on the menu that became the prompt
 	var (
 		rounds  atomic.Int64
 		stop    atomic.Bool

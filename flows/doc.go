@@ -1,16 +1,19 @@
-// Package flows holds hoctap's conversations — consent, enrolment, the
-// questionnaire walk with its evidence, the review screen and submission —
-// with no Telegram, Redis or SQL in them.
+// Package flows is the conversation engine: the inputs a channel decodes
+// (a text, a button press, a photo, a command, a timer, an event), the
+// outputs it renders, the state envelope kept between inputs, and the
+// Engine that routes each input to the module whose conversation it
+// belongs to. The modules — enrolment (package enrol), the self-assessment
+// (package assess), and next review, progress, invitations — each own their
+// steps, their button verbs and a small store port. Package app puts them
+// together. There is no Telegram, Redis or SQL in any of them: the runner
+// (package runner) loads the envelope, calls Engine.Step, saves, and hands
+// the outputs to the channel.
 //
-// A channel adapter (Telegram in package bot, the terminal playground in
-// cmd/hoctap) decodes what a person did into an Input and gives it to
-// Engine.Handle, which loads the conversation's State, checks the input fits
-// the current step, persists what must last through the Store, saves the new
-// State and returns Outputs for the adapter to render. What flows needs from
-// storage it asks through the small interfaces in store.go.
-//
-// Texts in outputs are simple HTML: <b> and <i> and escaped text, which every
-// channel can show or strip. Buttons carry compact ASCII tokens (token.go)
-// that name the step they answer and the assessment revision they were made
-// for, so a stale button is recognised and changes nothing.
+// Texts in outputs are simple HTML: <b> and <i> and escaped text, which
+// every channel can show or strip. A photo's file id, "show this in place
+// of the pressed message" (Output.Replace), a toast (Output.Notice) and an
+// album's quiet time (Output.Settle) are opaque handles and intents that
+// flows passes through. Buttons carry compact ASCII tokens (token.go) that
+// name their module, verb, object and the object's revision, so a button
+// of another object or an older screen is recognised and changes nothing.
 package flows

@@ -2,367 +2,251 @@ package flows
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"hoctap/locales"
-	"hoctap/scoring"
 )
 
-// MaxText is the longest text a person may type as a name.
-const MaxText = 100
+// Envelope is a conversation's state between inputs: who the person is and
+// their language, which module's conversation is active, and that module's
+// own state in the module's version. It is small and can be rebuilt from
+// the stores, so losing one costs a question, never an answer.
+type Envelope struct {
+	Rev    int    // storage revision, for the states' revision check
+	Module string // the active module's name
+	V      int    // the version of the module's state
+	Lang   string // the conversation's language
+	Person int64  // 0 until consent
+	Data   []byte // the module's state, as JSON
+}
 
-// Engine runs the conversations.
-type Engine struct {
-	Channel string // the channel's name in the Store: "telegram", "terminal"
-	Sets    *scoring.Catalog
-	Store   Store
-	States  States
-	Files   Files
-	Blobs   Blobs
+// Module is one conversation — enrolment, the self-assessment, and next
+// review, progress, invitations — with its own steps, its own button verbs
+// (tokens whose Module is its name) and its own small store port.
+type Module interface {
+	// Name names it in envelopes and tokens: one or two lower-case letters.
+	Name() string
+	// Version is the version of its state; an envelope of another version
+	// is rebuilt from the stores.
+	Version() int
+	// Load decodes its state from an envelope's Data.
+	Load(data []byte) (any, error)
+	// Resume rebuilds its state from the stores when the envelope was lost;
+	// ok is false when it has nothing going on for the person.
+	Resume(t *Turn) (state any, ok bool, err error)
+	// Enter makes its state when another module hands the conversation to
+	// it (Turn.Switch), from an argument the module documents.
+	Enter(t *Turn, arg any) (state any, err error)
+	// Handle applies an input while it is active: a press on one of its
+	// buttons (Turn.Token), a text, a photo, something unsupported, or a
+	// timer or event that names it.
+	Handle(t *Turn) error
+	// Command handles /start or /cancel while it is active; false for a
+	// command it does not know.
+	Command(t *Turn, name string) (bool, error)
+	// Show adds its current screen.
+	Show(t *Turn) error
+}
+
+// Config is what an Engine is made of.
+type Config struct {
+	People People
+	// Home is the module a conversation starts in and returns to; it must
+	// resume any person, consented or not.
+	Home Module
+	// Modules are the others, asked in order to resume a lost conversation.
+	Modules []Module
 	Now     func() time.Time // the clock; time.Now when nil
 	// DefaultLang is the language of a person whose channel reports none
 	// that hoctap speaks; locales.Default when empty.
 	DefaultLang string
 }
 
-func (e *Engine) now() time.Time {
-	if e.Now != nil {
-		return e.Now()
-	}
-	return time.Now()
+// Engine steps the conversations: it routes each input to the module it
+// belongs to and handles what every conversation shares (help, privacy,
+// the language, blocking). It does no I/O of a channel.
+type Engine struct {
+	cfg    Config
+	byName map[string]Module
 }
 
-// Handle applies one input to its conversation and returns what to show.
-// An error means nothing was shown and the input may be tried again: what
-// was stored before the error is keyed by the input and will not be
-// applied twice.
-func (e *Engine) Handle(ctx context.Context, in Input) ([]Output, error) {
-	st, ok, err := e.States.Load(ctx, in.Chat)
-	if err != nil {
-		return nil, fmt.Errorf("load state of chat: %w", err)
-	}
-	out, err := e.Step(ctx, in, &st, ok)
-	if err != nil {
-		return nil, err
-	}
-	if err := e.States.Save(ctx, in.Chat, &st); err != nil {
-		return nil, fmt.Errorf("save state of chat: %w", err)
-	}
-	return out, nil
-}
+// core is the namespace of the engine's own buttons.
+const core = "c"
 
-// Step applies one input to a state the caller loaded (found false when
-// there was none) and changes it in place; the caller saves it. A channel
-// that loads and saves states together with its own bookkeeping (locks,
-// de-duplication) uses Step to save round trips.
-func (e *Engine) Step(ctx context.Context, in Input, st *State, found bool) ([]Output, error) {
-	resumed := false
-	if !found {
-		rebuilt, err := e.rebuild(ctx, in)
-		if err != nil {
-			return nil, err
+// verbLanguage is the engine's language button; Code: vi or en.
+const verbLanguage = "lg"
+
+// New makes an engine.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.DefaultLang == "" {
+		cfg.DefaultLang = locales.Default
+	}
+	if cfg.Home == nil || cfg.People == nil {
+		return nil, errors.New("an engine needs People and a Home module")
+	}
+	e := &Engine{cfg: cfg, byName: map[string]Module{}}
+	for _, m := range append([]Module{cfg.Home}, cfg.Modules...) {
+		if !tokenName.MatchString(m.Name()) || m.Name() == core || e.byName[m.Name()] != nil {
+			return nil, fmt.Errorf("module name %q is not one or two lower-case letters of its own", m.Name())
 		}
-		rebuilt.Rev = st.Rev
-		*st = rebuilt
-		resumed = st.Step == stepWalk
+		e.byName[m.Name()] = m
 	}
-	t := &turn{e: e, ctx: ctx, in: in, st: st, p: locales.For(st.Lang)}
-	if err := t.run(resumed); err != nil {
+	return e, nil
+}
+
+// Step applies one input to a conversation's envelope, which the caller
+// loaded (found false when there was none or it could not be read) and
+// saves afterwards; it changes env in place and returns what to show. An
+// error means nothing is to be shown and the input may be tried again:
+// what was stored before the error is keyed by the input and is not applied
+// twice.
+func (e *Engine) Step(ctx context.Context, in Input, env *Envelope, found bool) ([]Output, error) {
+	t := &Turn{Ctx: ctx, In: in, Env: env, e: e}
+	if err := t.load(found); err != nil {
 		return nil, err
 	}
+	t.P = locales.For(env.Lang)
+	if err := t.route(); err != nil {
+		return nil, err
+	}
+	data, err := json.Marshal(t.state)
+	if err != nil {
+		return nil, fmt.Errorf("encode the %s state: %w", t.active.Name(), err)
+	}
+	env.Module, env.V, env.Data = t.active.Name(), t.active.Version(), data
 	return t.out, nil
 }
 
-// Sorry is what to show when Handle failed for a passing reason.
+// Sorry is what to show when a step failed for a passing reason.
 func Sorry(lang string) Output {
-	return Output{Text: locales.For(lang).T("error.later"), Notice: locales.For(lang).T("error.later")}
+	p := locales.For(lang)
+	return Output{Text: p.T("error.later"), Notice: p.T("error.later")}
 }
 
-// rebuild makes a state from the Store when the States lost it: the person,
-// their language, and the assessment in progress.
-func (e *Engine) rebuild(ctx context.Context, in Input) (State, error) {
-	fallback := e.DefaultLang
-	if fallback == "" {
-		fallback = locales.Default
+// load reads the active module's state from the envelope, or rebuilds it.
+func (t *Turn) load(found bool) error {
+	env := t.Env
+	if m := t.e.byName[env.Module]; found && m != nil && env.V == m.Version() {
+		if st, err := m.Load(env.Data); err == nil {
+			t.active, t.state = m, st
+			return nil
+		}
 	}
-	st := State{Lang: locales.MatchOr(in.Lang, fallback)}
-	person, err := e.Store.Person(ctx, e.Channel, in.User)
-	if errors.Is(err, ErrNotFound) {
-		return st, nil
-	}
-	if err != nil {
-		return st, fmt.Errorf("load person: %w", err)
-	}
-	st.Person, st.Lang, st.Step = person.ID, person.Lang, stepMenu
-	a, err := e.Store.OpenAssessment(ctx, person.ID)
+	return t.rebuild()
+}
+
+// rebuild makes the state from the stores: the person and their language,
+// then the first module with something going on for them.
+func (t *Turn) rebuild() error {
+	cfg := t.e.cfg
+	rev := t.Env.Rev
+	*t.Env = Envelope{Rev: rev, Lang: locales.MatchOr(t.In.Lang, cfg.DefaultLang)}
+	person, err := cfg.People.Person(t.Ctx, t.In.Conv.Channel, t.In.User)
 	switch {
 	case errors.Is(err, ErrNotFound):
 	case err != nil:
-		return st, fmt.Errorf("load open assessment: %w", err)
+		return fmt.Errorf("load person: %w", err)
 	default:
-		st.Step, st.Assessment = stepWalk, a.ID
+		t.Env.Person, t.Env.Lang = person.ID, person.Lang
 	}
-	return st, nil
-}
-
-// turn is the handling of one input.
-type turn struct {
-	e   *Engine
-	ctx context.Context
-	in  Input
-	st  *State
-	p   *locales.Printer
-	out []Output
-	// prefix goes before the next screen's text: a warning or a
-	// confirmation, so that a step costs one message.
-	prefix string
-}
-
-// t is a shorthand for the printer's T.
-func (t *turn) t(id string, data ...map[string]any) string { return t.p.T(id, data...) }
-
-// say adds a message.
-func (t *turn) say(text string, buttons ...[]Button) {
-	t.out = append(t.out, Output{Text: text, Buttons: buttons})
-}
-
-// screen adds the step's screen: in place of the pressed message when the
-// input was a button press and nothing replaced it yet, else as a new message.
-func (t *turn) screen(text string, buttons ...[]Button) {
-	replace := t.in.Kind == InputButton
-	for _, o := range t.out {
-		replace = replace && !o.Replace
+	t.P = locales.For(t.Env.Lang)
+	for _, m := range append(cfg.Modules[:len(cfg.Modules):len(cfg.Modules)], cfg.Home) {
+		if t.Env.Person == 0 && m != cfg.Home {
+			continue
+		}
+		st, ok, err := m.Resume(t)
+		if err != nil {
+			return fmt.Errorf("resume %s: %w", m.Name(), err)
+		}
+		if ok {
+			t.active, t.state = m, st
+			return nil
+		}
 	}
-	t.out = append(t.out, Output{Text: t.prefix + text, Buttons: buttons, Replace: replace})
-	t.prefix = ""
+	return fmt.Errorf("home module %s resumed nothing", cfg.Home.Name())
 }
 
-// warn puts a short text before the next screen.
-func (t *turn) warn(text string) { t.prefix += text + "\n\n" }
-
-// notice adds a short answer to a button press.
-func (t *turn) notice(text string) {
-	t.out = append(t.out, Output{Notice: text})
-}
-
-// esc escapes a text of a person's or a criteria set's for the simple HTML
-// of outputs: only <, > and &, which is all Telegram's HTML asks for.
-func esc(s string) string { return htmlEscaper.Replace(s) }
-
-var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-
-func (t *turn) setLang(lang string) {
-	t.st.Lang = lang
-	t.p = locales.For(lang)
-}
-
-func (t *turn) run(resumed bool) error {
-	switch t.in.Kind {
+// route hands the input to the part of the conversation it belongs to.
+func (t *Turn) route() error {
+	switch t.In.Kind {
 	case InputBlocked, InputUnblocked:
-		if t.st.Person != 0 {
-			return t.e.Store.SetInactive(t.ctx, t.st.Person, t.in.Kind == InputBlocked)
+		if t.Env.Person == 0 {
+			return nil
+		}
+		if err := t.e.cfg.People.SetInactive(t.Ctx, t.Env.Person, t.In.Kind == InputBlocked); err != nil {
+			return fmt.Errorf("mark person inactive: %w", err)
 		}
 		return nil
 	case InputCommand:
 		return t.command()
-	}
-	if t.st.Person == 0 {
-		return t.beforeConsent()
-	}
-	if t.in.Kind == InputButton {
-		tok, err := ParseToken(t.in.Button)
-		if err != nil {
-			t.notice(t.t("stale"))
-			return t.show()
+	case InputTimer, InputEvent:
+		if t.In.Ref == nil || t.In.Ref.Module != t.active.Name() {
+			return nil // what it was set for is no longer going on
 		}
-		return t.button(tok)
+	case InputButton:
+		tok, err := ParseToken(t.In.Button)
+		if err != nil {
+			return t.Stale()
+		}
+		t.Token = tok
+		switch tok.Module {
+		case core:
+			return t.coreButton(tok)
+		case t.active.Name():
+		default:
+			return t.Stale() // a button of another conversation than the one going on
+		}
 	}
-	if resumed && t.st.Step == stepWalk {
-		t.st.Step = stepResume
-		return t.show()
-	}
-	return t.input()
+	return t.active.Handle(t)
 }
 
 // command handles the commands, which work at every step.
-func (t *turn) command() error {
-	switch t.in.Command {
-	case "start":
-		if t.st.Person == 0 {
-			t.st.Step = stepConsent
-			t.warn(t.t("start.greeting") + "\n\n" + t.t("privacy.text"))
-			return t.show()
-		}
-		if t.st.Assessment != 0 && (t.st.Step == stepWalk || t.st.Step == stepResume) {
-			t.st.Step = stepResume
-			return t.show()
-		}
-		t.st.Step = stepMenu
-		return t.show()
+func (t *Turn) command() error {
+	switch t.In.Command {
 	case "help":
-		t.say(t.t("help.text"))
+		t.Say(t.T("help.text"))
 		return nil
 	case "privacy":
-		t.say(t.t("privacy.text"))
+		t.Say(t.T("privacy.text"))
 		return nil
 	case "language":
-		if t.st.Step != stepLanguage {
-			t.st.Back = t.st.Step
-		}
-		t.st.Step = stepLanguage
-		return t.show()
-	case "cancel":
-		switch {
-		case t.st.Person == 0:
-			t.say(t.t("cancel.nothing"))
-		case t.st.Assessment != 0:
-			t.st.Step = stepResume
-			t.say(t.t("cancel.paused"))
-		default:
-			t.st.Step, t.st.Kind, t.st.Name, t.st.Area = stepMenu, "", "", ""
-			t.say(t.t("cancel.enrolment"))
-		}
+		t.Screen(t.T("language.ask"), LanguageButtons())
 		return nil
 	}
-	t.warn(t.t("command.unknown"))
-	return t.show()
+	ok, err := t.active.Command(t, t.In.Command)
+	if err != nil || ok {
+		return err
+	}
+	t.Warn(t.T("command.unknown"))
+	return t.Show()
 }
 
-// beforeConsent allows nothing but the consent and language buttons.
-func (t *turn) beforeConsent() error {
-	if t.in.Kind == InputButton {
-		tok, err := ParseToken(t.in.Button)
-		switch {
-		case err != nil:
-		case tok.Verb == verbConsent:
-			person, err := t.e.Store.Consent(t.ctx, t.e.Channel, t.in.User, t.st.Lang, t.e.now())
-			if err != nil {
-				return fmt.Errorf("record consent: %w", err)
-			}
-			t.st.Person = person.ID
-			t.st.Step = stepMenu
-			t.warn(t.t("consent.thanks"))
-			return t.show()
-		case tok.Verb == verbRefuse:
-			t.st.Step = stepNew
-			t.screen(t.t("consent.refused"))
-			return nil
-		case tok.Verb == verbLanguage && (tok.Code == "vi" || tok.Code == "en"):
-			t.setLang(tok.Code)
-			t.st.Step = stepConsent
-			t.warn(t.t("start.greeting") + "\n\n" + t.t("privacy.text"))
-			return t.show()
-		}
-		t.notice(t.t("consent.first"))
+// LanguageButtons are the buttons that switch the conversation's language,
+// each labelled in its own language.
+func LanguageButtons() []Button {
+	return []Button{
+		NewButton("Tiếng Việt", Token{Module: core, Verb: verbLanguage, Code: "vi"}),
+		NewButton("English", Token{Module: core, Verb: verbLanguage, Code: "en"}),
 	}
-	t.st.Step = stepConsent
-	return t.show()
 }
 
-// show adds the screen of the current step, as a new message unless a
-// button press asks to replace.
-func (t *turn) show() error {
-	switch t.st.Step {
-	case stepNew, stepConsent:
-		t.st.Step = stepConsent
-		t.screen(t.t("consent.ask"),
-			[]Button{button(t.t("consent.yes"), Token{Verb: verbConsent}), button(t.t("consent.no"), Token{Verb: verbRefuse})},
-			[]Button{button("Tiếng Việt", Token{Verb: verbLanguage, Code: "vi"}), button("English", Token{Verb: verbLanguage, Code: "en"})})
-		return nil
-	case stepLanguage:
-		t.screen(t.t("language.ask"),
-			[]Button{button("Tiếng Việt", Token{Verb: verbLanguage, Code: "vi"}), button("English", Token{Verb: verbLanguage, Code: "en"})})
-		return nil
-	case stepMenu:
-		return t.showMenu()
-	case stepName:
-		t.screen(t.t("enrol.name." + string(t.st.Kind)))
-		return nil
-	case stepArea:
-		return t.showAreas()
-	case stepResume:
-		return t.showResume()
-	case stepMove:
-		return t.showMove()
-	case stepWalk:
-		a, set, err := t.assessment()
-		if err != nil {
-			return err
-		}
-		return t.showWalk(a, set)
+// coreButton handles the engine's own buttons.
+func (t *Turn) coreButton(tok Token) error {
+	if tok.Verb != verbLanguage || (tok.Code != "vi" && tok.Code != "en") {
+		return t.Stale()
 	}
-	return fmt.Errorf("unknown step %q", t.st.Step)
-}
-
-// input handles a typed text, a photo or something unsupported outside the
-// walk and enrolment.
-func (t *turn) input() error {
-	switch t.st.Step {
-	case stepName:
-		return t.typedName()
-	case stepWalk:
-		a, set, err := t.assessment()
-		if err != nil {
-			return err
-		}
-		return t.walkInput(a, set)
-	}
-	switch t.in.Kind {
-	case InputPhoto:
-		t.warn(t.t("input.no_photo_here"))
-	case InputUnsupported:
-		t.warn(t.t("input.unsupported"))
-	default:
-		t.warn(t.t("input.use_buttons"))
-	}
-	return t.show()
-}
-
-// button handles a press on one of our buttons after consent.
-func (t *turn) button(tok Token) error {
-	switch tok.Verb {
-	case verbLanguage:
-		if tok.Code != "vi" && tok.Code != "en" {
-			break
-		}
-		t.setLang(tok.Code)
-		if err := t.e.Store.SetLanguage(t.ctx, t.st.Person, tok.Code); err != nil {
+	t.SetLang(tok.Code)
+	if t.Env.Person != 0 {
+		if err := t.e.cfg.People.SetLanguage(t.Ctx, t.Env.Person, tok.Code); err != nil {
 			return fmt.Errorf("save language: %w", err)
 		}
-		t.warn(t.t("language.set"))
-		t.st.Step = t.st.Back
-		if t.st.Step == stepLanguage || t.st.Step == stepNew || t.st.Step == stepConsent {
-			t.st.Step = stepMenu
-		}
-		return t.show()
-	case verbConsent, verbRefuse:
-		t.notice(t.t("consent.already"))
-		return nil
-	case verbKind, verbArea:
-		return t.enrolButton(tok)
-	case verbContinue, verbRestart:
-		if t.st.Step != stepResume {
-			break
-		}
-		return t.resumeButton(tok)
-	case verbMove, verbStay:
-		if t.st.Step != stepMove {
-			break
-		}
-		return t.moveButton(tok)
-	default:
-		if t.st.Step != stepWalk {
-			break
-		}
-		a, set, err := t.assessment()
-		if err != nil {
-			return err
-		}
-		return t.walkButton(tok, a, set)
 	}
-	t.notice(t.t("stale"))
-	return nil
+	t.Warn(t.T("language.set"))
+	return t.Show()
 }

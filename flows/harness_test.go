@@ -5,99 +5,145 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
+	"image"
+	"image/color"
+	"image/jpeg"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"hoctap/blob"
 	"hoctap/flows"
+	"hoctap/flows/app"
+	"hoctap/flows/assess"
+	"hoctap/flows/flowstest"
 	"hoctap/scoring"
-	"hoctap/session"
-	"hoctap/session/sessiontest"
-	"hoctap/store"
-	"hoctap/store/storetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden transcripts")
 
-// clock is the fixed time of every test conversation.
-var clock = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+// start is the time every test conversation begins at.
+var start = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 
-// files is the channel side of photos in tests: file ids to bytes.
-type files map[string][]byte
-
-func (f files) Fetch(_ context.Context, p flows.Photo) (io.ReadCloser, error) {
-	data, ok := f[p.FileID]
-	if !ok {
-		return nil, fmt.Errorf("no file %s", p.FileID)
-	}
-	return io.NopCloser(bytes.NewReader(data)), nil
-}
-
-// harness runs one person's conversation against a real PostgreSQL and
-// Redis, and writes it down as a transcript.
+// harness runs one person's conversation on in-memory ports, keeping the
+// envelope between inputs as the runner keeps it in Redis, and writes the
+// conversation down as a transcript with the stored effects of each step.
 type harness struct {
 	t       *testing.T
 	ctx     context.Context
 	e       *flows.Engine
-	db      *store.DB
-	states  *session.Store
-	chat    int64
+	sets    *scoring.Catalog
+	store   *flowstest.Store
+	files   flowstest.Files
+	now     time.Time
+	env     flows.Envelope
+	found   bool
+	conv    flows.Conv
 	lang    string
-	files   files
 	screens [][][]flows.Button // buttons of every output, oldest first
+	held    []flows.Output     // outputs that settle, until the quiet time passes
 	log     strings.Builder
 	seq     int
 }
 
 func newHarness(t *testing.T, lang string) *harness {
 	t.Helper()
-	cat, err := scoring.Shipped()
+	sets, err := scoring.Shipped()
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := storetest.New(t)
-	states, _, _ := sessiontest.New(t)
-	blobs, err := blob.NewDir(t.TempDir(), flows.MaxPhotoSize)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &harness{t: t, ctx: context.Background(), db: db, states: states, chat: 4242, lang: lang, files: files{}}
-	h.e = &flows.Engine{
-		Channel: "test", Sets: cat, Store: db, States: states, Files: h.files, Blobs: blobs,
-		Now: func() time.Time { return clock },
-	}
+	h := &harness{t: t, ctx: context.Background(), sets: sets, store: flowstest.New(), files: flowstest.Files{},
+		now: start, conv: flows.Conv{Channel: "test", ID: 4242}, lang: lang}
+	h.restart()
 	return h
 }
 
-// engineWithSets swaps the catalog, for tests of withdrawn sets.
-func (h *harness) engineWithSets(cat *scoring.Catalog) { h.e.Sets = cat }
+// restart makes a new engine on the same stores, as a new replica of the
+// bot would.
+func (h *harness) restart() {
+	h.e = app.New(app.Config{Store: h.store, Sets: h.sets, Files: h.files, Blobs: flowstest.Blobs{Max: assess.MaxPhotoSize},
+		Now: func() time.Time { return h.now }})
+}
 
-// send gives the engine one input and records the exchange.
+// withSets swaps the criteria sets, for tests of withdrawn sets.
+func (h *harness) withSets(cat *scoring.Catalog) {
+	h.sets = cat
+	h.restart()
+}
+
+// note writes a line of the test's own into the transcript.
+func (h *harness) note(format string, args ...any) {
+	h.log.WriteString("# " + fmt.Sprintf(format, args...) + "\n")
+}
+
+// loseState forgets the envelope, as when Redis lost it.
+func (h *harness) loseState() {
+	h.env, h.found = flows.Envelope{Rev: 0}, false
+	h.note("the conversation state is lost")
+}
+
+// later moves the clock on.
+func (h *harness) later(d time.Duration) {
+	h.now = h.now.Add(d)
+	h.note("%v later", d)
+}
+
+// send gives the engine one input and records the exchange; an error fails
+// the test.
 func (h *harness) send(in flows.Input, shown string) []flows.Output {
 	h.t.Helper()
-	h.seq++
-	in.Chat, in.User, in.Lang, in.At = h.chat, h.chat, h.lang, clock
-	if in.Key == "" {
-		in.Key = fmt.Sprintf("k%d", h.seq)
-	}
-	out, err := h.e.Handle(h.ctx, in)
+	out, err := h.try(in, shown)
 	if err != nil {
 		h.t.Fatalf("%s: %v", shown, err)
-	}
-	h.log.WriteString("> " + shown + "\n")
-	for _, o := range out {
-		h.screens = append(h.screens, o.Buttons)
-		h.log.WriteString(render(o))
 	}
 	return out
 }
 
-var tags = regexp.MustCompile(`</?[bi]>`)
+// try is send that returns the error.
+func (h *harness) try(in flows.Input, shown string) ([]flows.Output, error) {
+	h.t.Helper()
+	h.seq++
+	in.Conv, in.User, in.Lang, in.At = h.conv, h.conv.ID, h.lang, h.now
+	if in.Key == "" {
+		in.Key = fmt.Sprintf("k%d", h.seq)
+	}
+	h.log.WriteString("> " + shown + "\n")
+	if len(h.held) > 0 {
+		h.log.WriteString("  (what was held is dropped: this input came first)\n")
+		h.held = nil
+	}
+	env := h.env
+	out, err := h.e.Step(h.ctx, in, &env, h.found)
+	if err != nil {
+		h.log.WriteString("  error: " + err.Error() + "\n")
+		return nil, err
+	}
+	env.Rev++
+	h.env, h.found = env, true
+	for _, o := range out {
+		h.screens = append(h.screens, o.Buttons)
+		if o.Settle {
+			h.held = append(h.held, o)
+			h.log.WriteString("  (held for the quiet time)\n")
+			continue
+		}
+		h.log.WriteString(render(o))
+	}
+	for _, e := range h.store.Effects() {
+		h.log.WriteString("  = " + e + "\n")
+	}
+	return out, nil
+}
+
+// quiet lets the quiet time pass: what was held goes out.
+func (h *harness) quiet() {
+	h.log.WriteString("> (quiet)\n")
+	for _, o := range h.held {
+		h.log.WriteString(render(o))
+	}
+	h.held = nil
+}
 
 // render writes an output as a transcript shows it.
 func render(o flows.Output) string {
@@ -109,9 +155,6 @@ func render(o flows.Output) string {
 		mark := "<"
 		if o.Replace {
 			mark = "<~"
-		}
-		if o.Coalesce != "" {
-			mark += " [coalesced]"
 		}
 		for i, line := range strings.Split(o.Text, "\n") {
 			if i == 0 {
@@ -132,11 +175,18 @@ func render(o flows.Output) string {
 }
 
 func (h *harness) text(s string) []flows.Output {
+	h.t.Helper()
 	return h.send(flows.Input{Kind: flows.InputText, Text: s}, s)
 }
 
 func (h *harness) command(name string) []flows.Output {
+	h.t.Helper()
 	return h.send(flows.Input{Kind: flows.InputCommand, Command: name}, "/"+name)
+}
+
+func (h *harness) sticker() []flows.Output {
+	h.t.Helper()
+	return h.send(flows.Input{Kind: flows.InputUnsupported}, "sticker")
 }
 
 // token finds the newest button with the label; back > 0 skips that many
@@ -162,6 +212,13 @@ func (h *harness) token(label string, back int) string {
 func (h *harness) press(label string) []flows.Output {
 	h.t.Helper()
 	return h.send(flows.Input{Kind: flows.InputButton, Button: h.token(label, 0)}, "["+label+"]")
+}
+
+// pressOld presses the button with the label on an older screen, skipping
+// back newer screens that have it.
+func (h *harness) pressOld(label string, back int) []flows.Output {
+	h.t.Helper()
+	return h.send(flows.Input{Kind: flows.InputButton, Button: h.token(label, back)}, "old ["+label+"]")
 }
 
 func (h *harness) photo(name string, data []byte, album string) []flows.Output {
@@ -216,11 +273,56 @@ func diff(want, got string) string {
 	return ""
 }
 
-// submitted returns the submitted assessments.
-func (h *harness) submitted() []store.Submitted {
-	var out []store.Submitted
-	if err := h.db.EachSubmitted(h.ctx, func(s store.Submitted) error { out = append(out, s); return nil }); err != nil {
+// open returns the person's open assessment; it fails the test when there
+// is none.
+func (h *harness) open() flows.Assessment {
+	h.t.Helper()
+	p, err := h.store.Person(h.ctx, h.conv.Channel, h.conv.ID)
+	if err != nil {
 		h.t.Fatal(err)
 	}
-	return out
+	a, err := h.store.OpenAssessment(h.ctx, p.ID)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return a
+}
+
+// answers returns the stored answers of the person's open assessment.
+func (h *harness) answers() scoring.Answers { return h.open().Answers }
+
+// picture returns a small JPEG whose colour depends on n, so that photos
+// differ.
+func picture(t *testing.T, n int) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 16, 16))
+	for x := 0; x < 16; x++ {
+		for y := 0; y < 16; y++ {
+			img.Set(x, y, color.RGBA{uint8(n * 40), uint8(x * 16), uint8(y * 16), 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// last returns the text of the last output with a text.
+func last(out []flows.Output) string {
+	for i := len(out) - 1; i >= 0; i-- {
+		if out[i].Text != "" {
+			return out[i].Text
+		}
+	}
+	return ""
+}
+
+func notice(out []flows.Output) string {
+	for _, o := range out {
+		if o.Notice != "" {
+			return o.Notice
+		}
+	}
+	return ""
 }

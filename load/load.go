@@ -342,7 +342,7 @@ func deleteKeys(ctx context.Context, rdb *redis.Client, prefix string) {
 
 // redisPerConversation is the mean memory of a conversation's keys.
 func redisPerConversation(ctx context.Context, rdb *redis.Client, prefix string) (int, float64) {
-	iter := rdb.Scan(ctx, 0, prefix+"st:*", 1000).Iterator()
+	iter := rdb.Scan(ctx, 0, prefix+"{*}:st", 1000).Iterator()
 	n, total := 0, int64(0)
 	for iter.Next(ctx) {
 		if size, err := rdb.MemoryUsage(ctx, iter.Val()).Result(); err == nil {

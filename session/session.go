@@ -1,14 +1,19 @@
 // Package session keeps what is hot and can be rebuilt in Redis: the
-// conversation states, the de-duplication of updates and the per-chat locks.
-// Every key has a TTL and starts with the store's prefix; losing all of them
-// costs speed, never correctness.
+// conversation states, the keys of inputs already taken, the
+// per-conversation locks, and the shared pace of unsolicited messages. It
+// implements the runner's Sessions and Pacer. Every key has a TTL and
+// starts with the store's prefix; losing all of them costs speed, never
+// correctness.
+//
+// A conversation's keys carry its channel and id as a hash tag —
+// "hoctap:{telegram:42}:st" — so that the scripts of a turn touch one slot
+// and run on Redis Cluster; the prefix must hold no braces.
 package session
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -18,6 +23,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"hoctap/flows"
+	"hoctap/runner"
 )
 
 // Defaults for the TTLs.
@@ -33,76 +39,133 @@ type Store struct {
 	ttl    time.Duration
 }
 
+var (
+	_ runner.Sessions = (*Store)(nil)
+	_ runner.Pacer    = (*Store)(nil)
+)
+
 // New returns a store whose keys all start with prefix (e.g. "hoctap:").
-func New(rdb redis.UniversalClient, prefix string) *Store {
-	return &Store{rdb: rdb, prefix: prefix, ttl: StateTTL}
+func New(rdb redis.UniversalClient, prefix string) (*Store, error) {
+	if strings.ContainsAny(prefix, "{}") {
+		return nil, errors.New("the Redis key prefix must not contain { or }: they make the hash tag of Redis Cluster")
+	}
+	return &Store{rdb: rdb, prefix: prefix, ttl: StateTTL}, nil
 }
 
-func (s *Store) key(kind string, id string) string { return s.prefix + kind + ":" + id }
+// keys are a conversation's keys, all in the slot of its hash tag.
+type keys struct{ state, lock, base string }
 
-func chatID(chat int64) string { return strconv.FormatInt(chat, 10) }
+func (s *Store) keys(conv flows.Conv) keys {
+	base := s.prefix + "{" + conv.String() + "}:"
+	return keys{state: base + "st", lock: base + "lk", base: base}
+}
 
-// Load returns a chat's conversation state.
-func (s *Store) Load(ctx context.Context, chat int64) (flows.State, bool, error) {
-	var st flows.State
-	raw, err := s.rdb.Get(ctx, s.key("st", chatID(chat))).Result()
+func (k keys) seen(input string) string { return k.base + "in:" + input }
+func (k keys) gate() string             { return k.base + "gate" }
+
+// Keys returns the keys a turn of the conversation uses with the input
+// key, for tests that check they share a slot.
+func (s *Store) Keys(conv flows.Conv, input string) []string {
+	k := s.keys(conv)
+	return []string{k.state, k.lock, k.seen(input), k.gate()}
+}
+
+// encode writes a stored state: "rev|module|version|lang|person|data".
+func encode(rev int, env *flows.Envelope) string {
+	var b strings.Builder
+	b.Grow(32 + len(env.Data))
+	b.WriteString(strconv.Itoa(rev))
+	b.WriteByte('|')
+	b.WriteString(env.Module)
+	b.WriteByte('|')
+	b.WriteString(strconv.Itoa(env.V))
+	b.WriteByte('|')
+	b.WriteString(env.Lang)
+	b.WriteByte('|')
+	b.WriteString(strconv.FormatInt(env.Person, 10))
+	b.WriteByte('|')
+	b.Write(env.Data)
+	return b.String()
+}
+
+// decode reads a stored state; false when it is not one, with the
+// revision it is stored at still read when it can be (a state of an older
+// release), so that the turn's save replaces it.
+func decode(raw string) (flows.Envelope, bool) {
+	f := strings.SplitN(raw, "|", 6)
+	rev, err := strconv.Atoi(f[0])
+	if err != nil || rev < 0 {
+		return flows.Envelope{}, false
+	}
+	if len(f) != 6 {
+		return flows.Envelope{Rev: rev}, false
+	}
+	v, err1 := strconv.Atoi(f[2])
+	person, err2 := strconv.ParseInt(f[4], 10, 64)
+	if err1 != nil || err2 != nil {
+		return flows.Envelope{Rev: rev}, false
+	}
+	return flows.Envelope{Rev: rev, Module: f[1], V: v, Lang: f[3], Person: person, Data: []byte(f[5])}, true
+}
+
+// revOf is the Lua that reads the revision of a stored state: 0 for none
+// and for one without a revision; decode reads the same, so a turn saves
+// over a state it could not read.
+const revOf = `local function rev_of(cur)
+  if not cur then return 0 end
+  return tonumber(string.match(cur, '^(%d+)|')) or 0
+end
+`
+
+// Load returns a conversation's state; false when there is none or it
+// cannot be read.
+func (s *Store) Load(ctx context.Context, conv flows.Conv) (flows.Envelope, bool, error) {
+	raw, err := s.rdb.Get(ctx, s.keys(conv).state).Result()
 	if errors.Is(err, redis.Nil) {
-		return st, false, nil
+		return flows.Envelope{}, false, nil
 	}
 	if err != nil {
-		return st, false, fmt.Errorf("get state: %w", err)
+		return flows.Envelope{}, false, fmt.Errorf("get state: %w", err)
 	}
-	st, ok := decodeState(raw) // a state that is not ours is rebuilt
-	return st, ok, nil
+	env, ok := decode(raw)
+	return env, ok, nil
 }
 
-// saveScript sets the state only if the stored revision is the expected one
-// (0 when there is none). The value is "rev|json".
-var saveScript = redis.NewScript(`
-local cur = redis.call('GET', KEYS[1])
-local rev = 0
-if cur then rev = tonumber(string.match(cur, '^(%d+)|')) or -1 end
-if rev ~= tonumber(ARGV[1]) then return 0 end
+// saveScript sets the state only if the stored revision is the expected
+// one (0 when there is none).
+var saveScript = redis.NewScript(revOf + `
+if rev_of(redis.call('GET', KEYS[1])) ~= tonumber(ARGV[1]) then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
 `)
 
-// Save stores st if the stored state is still at st.Rev and bumps st.Rev;
-// flows.ErrConflict when another writer won.
-func (s *Store) Save(ctx context.Context, chat int64, st *flows.State) error {
-	doc, err := json.Marshal(st)
-	if err != nil {
-		return fmt.Errorf("encode state: %w", err)
-	}
-	next := st.Rev + 1
-	value := strconv.Itoa(next) + "|" + string(doc)
-	ok, err := saveScript.Run(ctx, s.rdb, []string{s.key("st", chatID(chat))}, st.Rev, value, s.ttl.Milliseconds()).Int()
+// Save stores env if the stored state is still at env.Rev and bumps
+// env.Rev; flows.ErrConflict when another writer won.
+func (s *Store) Save(ctx context.Context, conv flows.Conv, env *flows.Envelope) error {
+	next := env.Rev + 1
+	ok, err := saveScript.Run(ctx, s.rdb, []string{s.keys(conv).state}, env.Rev, encode(next, env), s.ttl.Milliseconds()).Int()
 	if err != nil {
 		return fmt.Errorf("save state: %w", err)
 	}
 	if ok == 0 {
 		return flows.ErrConflict
 	}
-	st.Rev = next
+	env.Rev = next
 	return nil
 }
 
-// Forget deletes a chat's state.
-func (s *Store) Forget(ctx context.Context, chat int64) error {
-	return s.rdb.Del(ctx, s.key("st", chatID(chat))).Err()
+// Forget deletes a conversation's state.
+func (s *Store) Forget(ctx context.Context, conv flows.Conv) error {
+	return s.rdb.Del(ctx, s.keys(conv).state).Err()
 }
 
-var unlockScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`)
+// ErrLocked is returned when a conversation's lock could not be taken in
+// time.
+var ErrLocked = errors.New("conversation is locked by another worker")
 
-// ErrLocked is returned when a chat's lock could not be taken in time.
-var ErrLocked = errors.New("chat is locked by another worker")
-
-// beginScript takes a chat's lock, records an update key and reads the
-// chat's state, in one round trip. It returns {0} when the lock is held,
-// {2} for an update seen before (the lock is left free), or {1, state}.
+// beginScript takes a conversation's lock, records an input key and reads
+// the state, in one round trip. It returns {0} when the lock is held, {2}
+// for an input seen before (the lock is left free), or {1, state}.
 var beginScript = redis.NewScript(`
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {0} end
 if not redis.call('SET', KEYS[2], 1, 'NX', 'EX', ARGV[3]) then
@@ -115,13 +178,10 @@ return {1}
 `)
 
 // finishScript saves a state if the stored one is at the expected revision
-// and frees the chat's lock if it is still ours; 1 when saved.
-var finishScript = redis.NewScript(`
-local cur = redis.call('GET', KEYS[1])
-local rev = 0
-if cur then rev = tonumber(string.match(cur, '^(%d+)|')) or -1 end
+// and frees the lock if it is still ours; 1 when saved.
+var finishScript = redis.NewScript(revOf + `
 local saved = 0
-if rev == tonumber(ARGV[1]) then
+if rev_of(redis.call('GET', KEYS[1])) == tonumber(ARGV[1]) then
   redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
   saved = 1
 end
@@ -129,131 +189,83 @@ if redis.call('GET', KEYS[2]) == ARGV[4] then redis.call('DEL', KEYS[2]) end
 return saved
 `)
 
-// Turn is the handling of one update of a chat, between Begin and Finish
-// or Abort: the chat's lock is held.
-type Turn struct {
-	s         *Store
-	chat      int64
-	key       string
-	token     string
-	State     flows.State // the chat's state, when Found
-	Found     bool
-	Duplicate bool // the update was taken before: do nothing, the lock is not held
+// abortScript frees the lock if it is still ours and forgets the input.
+var abortScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+redis.call('DEL', KEYS[2])
+return 1
+`)
+
+// lock is a turn's hold on its conversation.
+type lock struct {
+	s     *Store
+	keys  keys
+	input string
+	token string
 }
 
-// Begin takes the chat's lock (waiting up to wait; the lock frees itself
-// after ttl), records the update's key and loads the chat's state, in one
-// round trip when the lock is free.
-func (s *Store) Begin(ctx context.Context, chat int64, key string, ttl, wait time.Duration) (*Turn, error) {
+// Begin takes the conversation's lock (waiting up to wait; the lock frees
+// itself after ttl), records the input's key and loads the state, in one
+// round trip when the lock is free. A state that cannot be read is not
+// Found, and is overwritten by the turn's save.
+func (s *Store) Begin(ctx context.Context, conv flows.Conv, input string, ttl, wait time.Duration) (runner.Begun, error) {
 	var b [12]byte
 	if _, err := rand.Read(b[:]); err != nil {
-		return nil, err
+		return runner.Begun{}, err
 	}
-	t := &Turn{s: s, chat: chat, key: key, token: hex.EncodeToString(b[:])}
-	keys := []string{s.key("lk", chatID(chat)), s.key("up", key), s.key("st", chatID(chat))}
+	l := &lock{s: s, keys: s.keys(conv), input: input, token: hex.EncodeToString(b[:])}
+	ks := []string{l.keys.lock, l.keys.seen(input), l.keys.state}
 	deadline := time.Now().Add(wait)
 	delay := 2 * time.Millisecond
 	for {
-		res, err := beginScript.Run(ctx, s.rdb, keys, t.token, ttl.Milliseconds(), int(SeenTTL.Seconds())).Slice()
+		res, err := beginScript.Run(ctx, s.rdb, ks, l.token, ttl.Milliseconds(), int(SeenTTL.Seconds())).Slice()
 		if err != nil {
-			return nil, fmt.Errorf("begin update: %w", err)
+			return runner.Begun{}, fmt.Errorf("begin turn: %w", err)
 		}
 		switch res[0].(int64) {
 		case 2:
-			t.Duplicate = true
-			return t, nil
+			return runner.Begun{Duplicate: true}, nil
 		case 1:
+			begun := runner.Begun{Lock: l}
 			if len(res) > 1 {
 				raw, _ := res[1].(string)
-				t.State, t.Found = decodeState(raw)
+				begun.State, begun.Found = decode(raw)
 			}
-			return t, nil
+			return begun, nil
 		}
 		if time.Now().After(deadline) {
-			return nil, ErrLocked
+			return runner.Begun{}, ErrLocked
 		}
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return runner.Begun{}, ctx.Err()
 		case <-time.After(delay):
 		}
 		delay = min(delay*2, 100*time.Millisecond)
 	}
 }
 
-// decodeState reads a stored "rev|json" state; false when it is not one.
-func decodeState(raw string) (flows.State, bool) {
-	var st flows.State
-	rev, doc, ok := strings.Cut(raw, "|")
-	if !ok || json.Unmarshal([]byte(doc), &st) != nil {
-		return st, false
-	}
-	n, err := strconv.Atoi(rev)
-	if err != nil {
-		return st, false
-	}
-	st.Rev = n
-	return st, true
-}
-
-// Finish saves the state (if the stored one is still at st.Rev, bumping
-// st.Rev) and frees the lock, in one round trip; flows.ErrConflict when
+// Finish saves the state (if the stored one is still at env.Rev, bumping
+// env.Rev) and frees the lock, in one round trip; flows.ErrConflict when
 // another writer won.
-func (t *Turn) Finish(ctx context.Context, st *flows.State) error {
-	doc, err := json.Marshal(st)
-	if err != nil {
-		return fmt.Errorf("encode state: %w", err)
-	}
-	next := st.Rev + 1
-	keys := []string{t.s.key("st", chatID(t.chat)), t.s.key("lk", chatID(t.chat))}
-	ok, err := finishScript.Run(ctx, t.s.rdb, keys, st.Rev, strconv.Itoa(next)+"|"+string(doc), t.s.ttl.Milliseconds(), t.token).Int()
+func (l *lock) Finish(ctx context.Context, env *flows.Envelope) error {
+	next := env.Rev + 1
+	ok, err := finishScript.Run(ctx, l.s.rdb, []string{l.keys.state, l.keys.lock},
+		env.Rev, encode(next, env), l.s.ttl.Milliseconds(), l.token).Int()
 	if err != nil {
 		return fmt.Errorf("save state: %w", err)
 	}
 	if ok == 0 {
 		return flows.ErrConflict
 	}
-	st.Rev = next
+	env.Rev = next
 	return nil
 }
 
-// Abort frees the lock and forgets the update's key, so that the update is
+// Abort frees the lock and forgets the input's key, so that the input is
 // taken again when it is delivered again.
-func (t *Turn) Abort(ctx context.Context) {
+func (l *lock) Abort(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer cancel()
-	pipe := t.s.rdb.Pipeline()
-	unlockScript.Eval(ctx, pipe, []string{t.s.key("lk", chatID(t.chat))}, t.token)
-	pipe.Del(ctx, t.s.key("up", t.key))
-	pipe.Exec(ctx)
-}
-
-// latestScript deletes a hold and returns 1 if its count is still n.
-var latestScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) return 1 end
-return 0
-`)
-
-// Hold counts one more output held back under key (an album's
-// confirmation) and returns its number; across replicas, only the holder of
-// the last number sends (see Latest).
-func (s *Store) Hold(ctx context.Context, key string) (int64, error) {
-	k := s.key("co", key)
-	pipe := s.rdb.TxPipeline()
-	n := pipe.Incr(ctx, k)
-	pipe.Expire(ctx, k, time.Minute)
-	if _, err := pipe.Exec(ctx); err != nil {
-		return 0, fmt.Errorf("hold output: %w", err)
-	}
-	return n.Val(), nil
-}
-
-// Latest reports whether hold n is still the last under key, and if so
-// clears it.
-func (s *Store) Latest(ctx context.Context, key string, n int64) (bool, error) {
-	ok, err := latestScript.Run(ctx, s.rdb, []string{s.key("co", key)}, n).Int()
-	if err != nil {
-		return false, fmt.Errorf("check held output: %w", err)
-	}
-	return ok == 1, nil
+	abortScript.Run(ctx, l.s.rdb, []string{l.keys.lock, l.keys.seen(l.input)}, l.token)
 }

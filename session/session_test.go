@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -14,48 +15,78 @@ import (
 )
 
 func TestStateRevisionCheck(t *testing.T) {
+	t.Parallel()
 	s, _, _ := sessiontest.New(t)
 	ctx := context.Background()
-	if _, ok, err := s.Load(ctx, 1); ok || err != nil {
-		t.Fatalf("a new chat has a state: %v %v", ok, err)
+	conv := flows.Conv{Channel: "telegram", ID: 1}
+	if _, ok, err := s.Load(ctx, conv); ok || err != nil {
+		t.Fatalf("a new conversation has a state: %v %v", ok, err)
 	}
-	a := flows.State{Lang: "vi", Step: "menu", Person: 7}
-	if err := s.Save(ctx, 1, &a); err != nil || a.Rev != 1 {
+	a := flows.Envelope{Module: "e", V: 1, Lang: "vi", Person: 7, Data: []byte(`{"s":"menu","n":"a|b"}`)}
+	if err := s.Save(ctx, conv, &a); err != nil || a.Rev != 1 {
 		t.Fatalf("first save: %v, rev %d", err, a.Rev)
 	}
-	b, ok, err := s.Load(ctx, 1)
-	if !ok || err != nil || b != a {
+	b, ok, err := s.Load(ctx, conv)
+	if !ok || err != nil || !reflect.DeepEqual(b, a) {
 		t.Fatalf("loaded %+v, want %+v (%v)", b, a, err)
 	}
 	// Two writers from the same revision: the first wins, the second is told.
 	c := b
-	b.Step = "walk"
-	if err := s.Save(ctx, 1, &b); err != nil {
+	b.Data = []byte(`{"s":"walk"}`)
+	if err := s.Save(ctx, conv, &b); err != nil {
 		t.Fatal(err)
 	}
-	c.Step = "name"
-	if err := s.Save(ctx, 1, &c); !errors.Is(err, flows.ErrConflict) {
+	c.Data = []byte(`{"s":"name"}`)
+	if err := s.Save(ctx, conv, &c); !errors.Is(err, flows.ErrConflict) {
 		t.Errorf("second writer: %v, want ErrConflict", err)
 	}
-	if got, _, _ := s.Load(ctx, 1); got.Step != "walk" {
-		t.Errorf("stored step %q, want walk", got.Step)
+	if got, _, _ := s.Load(ctx, conv); string(got.Data) != `{"s":"walk"}` {
+		t.Errorf("stored %s, want the first writer's", got.Data)
+	}
+	// Another conversation of the same id on another channel is another.
+	if _, ok, _ := s.Load(ctx, flows.Conv{Channel: "terminal", ID: 1}); ok {
+		t.Error("the terminal's conversation 1 has telegram's state")
 	}
 	// A state saved from revision 0 after the key was lost is a conflict
 	// only when another writer recreated it.
-	if err := s.Forget(ctx, 1); err != nil {
+	if err := s.Forget(ctx, conv); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, _ := s.Load(ctx, 1); ok {
+	if _, ok, _ := s.Load(ctx, conv); ok {
 		t.Error("state still there after Forget")
 	}
-	stale := flows.State{Rev: 2}
-	if err := s.Save(ctx, 1, &stale); !errors.Is(err, flows.ErrConflict) {
+	stale := flows.Envelope{Rev: 2}
+	if err := s.Save(ctx, conv, &stale); !errors.Is(err, flows.ErrConflict) {
 		t.Errorf("saving revision 2 over nothing: %v", err)
 	}
 }
 
-func TestTurnsOfOneChatNeverOverlap(t *testing.T) {
+// A state that cannot be read (a format of an older release, a corrupt
+// value) is not Found, and the turn's save from revision 0 replaces it.
+func TestUnreadableStateIsReplaced(t *testing.T) {
+	t.Parallel()
+	s, rdb, _ := sessiontest.New(t)
+	ctx := context.Background()
+	conv := flows.Conv{Channel: "telegram", ID: 3}
+	for _, raw := range []string{`7|{"r":1,"s":"walk"}`, "garbage", "9|e|x|vi|1|{}"} {
+		if err := rdb.Set(ctx, s.Keys(conv, "k")[0], raw, time.Minute).Err(); err != nil {
+			t.Fatal(err)
+		}
+		b, err := s.Begin(ctx, conv, "k:"+raw, time.Second, time.Second)
+		if err != nil || b.Found {
+			t.Fatalf("%q: %+v %v", raw, b, err)
+		}
+		env := flows.Envelope{Rev: b.State.Rev, Module: "e", V: 1, Lang: "vi"}
+		if err := b.Lock.Finish(ctx, &env); err != nil {
+			t.Errorf("%q: saving over it: %v", raw, err)
+		}
+	}
+}
+
+func TestTurnsOfOneConversationNeverOverlap(t *testing.T) {
+	t.Parallel()
 	s, _, _ := sessiontest.New(t)
+	conv := func(id int64) flows.Conv { return flows.Conv{Channel: "telegram", ID: id} }
 	ctx := context.Background()
 	var mu sync.Mutex
 	inside, most := 0, 0
@@ -64,7 +95,7 @@ func TestTurnsOfOneChatNeverOverlap(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			turn, err := s.Begin(ctx, 5, fmt.Sprintf("tg:%d", i), time.Second, 5*time.Second)
+			b, err := s.Begin(ctx, conv(5), fmt.Sprintf("tg:%d", i), time.Second, 5*time.Second)
 			if err != nil {
 				t.Error(err)
 				return
@@ -77,7 +108,7 @@ func TestTurnsOfOneChatNeverOverlap(t *testing.T) {
 			mu.Lock()
 			inside--
 			mu.Unlock()
-			turn.Abort(ctx)
+			b.Lock.Abort(ctx)
 		}()
 	}
 	wg.Wait()
@@ -85,67 +116,52 @@ func TestTurnsOfOneChatNeverOverlap(t *testing.T) {
 		t.Errorf("%d turns of one chat at once", most)
 	}
 	// A lock whose holder died frees itself after its TTL.
-	if _, err := s.Begin(ctx, 6, "tg:a", 200*time.Millisecond, 0); err != nil {
+	if _, err := s.Begin(ctx, conv(6), "tg:a", 200*time.Millisecond, 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Begin(ctx, 6, "tg:b", time.Second, 2*time.Second); err != nil {
+	if _, err := s.Begin(ctx, conv(6), "tg:b", time.Second, 2*time.Second); err != nil {
 		t.Errorf("after the TTL: %v", err)
 	}
 }
 
 func TestTurn(t *testing.T) {
+	t.Parallel()
 	s, _, _ := sessiontest.New(t)
 	ctx := context.Background()
-	turn, err := s.Begin(ctx, 9, "tg:1", time.Second, time.Second)
+	conv := flows.Conv{Channel: "telegram", ID: 9}
+	turn, err := s.Begin(ctx, conv, "tg:1", time.Second, time.Second)
 	if err != nil || turn.Duplicate || turn.Found {
 		t.Fatalf("first update: %+v %v", turn, err)
 	}
-	// While the turn holds the chat, another update of the chat waits.
-	if _, err := s.Begin(ctx, 9, "tg:2", time.Second, 30*time.Millisecond); !errors.Is(err, session.ErrLocked) {
+	// While the turn holds the conversation, another input of it waits.
+	if _, err := s.Begin(ctx, conv, "tg:2", time.Second, 30*time.Millisecond); !errors.Is(err, session.ErrLocked) {
 		t.Errorf("second update while the first runs: %v, want ErrLocked", err)
 	}
-	st := flows.State{Step: "menu", Lang: "en"}
-	if err := turn.Finish(ctx, &st); err != nil || st.Rev != 1 {
-		t.Fatalf("finish: %v, rev %d", err, st.Rev)
+	env := flows.Envelope{Module: "e", V: 1, Lang: "en", Data: []byte(`{"s":"menu"}`)}
+	if err := turn.Lock.Finish(ctx, &env); err != nil || env.Rev != 1 {
+		t.Fatalf("finish: %v, rev %d", err, env.Rev)
 	}
-	// The same update again is a duplicate and leaves the chat free.
-	again, err := s.Begin(ctx, 9, "tg:1", time.Second, time.Second)
+	// The same update again is a duplicate and leaves the conversation free.
+	again, err := s.Begin(ctx, conv, "tg:1", time.Second, time.Second)
 	if err != nil || !again.Duplicate {
 		t.Fatalf("duplicate: %+v %v", again, err)
 	}
-	next, err := s.Begin(ctx, 9, "tg:2", time.Second, time.Second)
-	if err != nil || next.Duplicate || !next.Found || next.State != st {
+	next, err := s.Begin(ctx, conv, "tg:2", time.Second, time.Second)
+	if err != nil || next.Duplicate || !next.Found || !reflect.DeepEqual(next.State, env) {
 		t.Fatalf("next update: %+v %v", next, err)
 	}
-	// A failed update frees the chat and is taken again on redelivery.
-	next.Abort(ctx)
-	retry, err := s.Begin(ctx, 9, "tg:2", time.Second, time.Second)
+	// A failed update frees the conversation and is taken again on redelivery.
+	next.Lock.Abort(ctx)
+	retry, err := s.Begin(ctx, conv, "tg:2", time.Second, time.Second)
 	if err != nil || retry.Duplicate {
 		t.Fatalf("redelivery after abort: %+v %v", retry, err)
 	}
-	// A stale save loses and still frees the chat.
-	stale := flows.State{Rev: 0}
-	if err := retry.Finish(ctx, &stale); !errors.Is(err, flows.ErrConflict) {
+	// A stale save loses and still frees the conversation.
+	stale := flows.Envelope{Rev: 0}
+	if err := retry.Lock.Finish(ctx, &stale); !errors.Is(err, flows.ErrConflict) {
 		t.Errorf("stale finish: %v", err)
 	}
-	if _, err := s.Begin(ctx, 9, "tg:3", time.Second, 30*time.Millisecond); err != nil {
-		t.Errorf("the chat is still locked after a lost save: %v", err)
-	}
-}
-
-func TestHoldLatest(t *testing.T) {
-	s, _, _ := sessiontest.New(t)
-	ctx := context.Background()
-	// Two replicas hold an album's confirmation; only the last sends.
-	a, _ := s.Hold(ctx, "7:album:1")
-	b, _ := s.Hold(ctx, "7:album:1")
-	if last, err := s.Latest(ctx, "7:album:1", a); last || err != nil {
-		t.Errorf("the first hold is latest: %v %v", last, err)
-	}
-	if last, err := s.Latest(ctx, "7:album:1", b); !last || err != nil {
-		t.Errorf("the last hold is not latest: %v %v", last, err)
-	}
-	if last, _ := s.Latest(ctx, "7:album:1", b); last {
-		t.Error("the last hold sends twice")
+	if _, err := s.Begin(ctx, conv, "tg:3", time.Second, 30*time.Millisecond); err != nil {
+		t.Errorf("the conversation is still locked after a lost save: %v", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"hoctap/area"
 	"hoctap/flows"
 	"hoctap/scoring"
 )
@@ -45,26 +46,7 @@ func scanArea(row pgx.CollectableRow) (flows.Area, error) {
 	return a, err
 }
 
-// sampleAreas is a small area list for a new installation and the
-// playground: two provinces, a few communes and villages (one commune in a
-// hardship area). Real lists are imported.
-var sampleAreas = []struct {
-	code, parent, level, vi, en, region string
-}{
-	{"01", "", "province", "Thành phố Hà Nội", "Hà Nội", "normal"},
-	{"01.001", "01", "commune", "Xã Sóc Sơn", "Sóc Sơn commune", "normal"},
-	{"01.001.01", "01.001", "village", "Thôn Đông", "Đông village", "normal"},
-	{"01.001.02", "01.001", "village", "Thôn Đoài", "Đoài village", "normal"},
-	{"01.002", "01", "commune", "Phường Hoàn Kiếm", "Hoàn Kiếm ward", "normal"},
-	{"01.002.01", "01.002", "village", "Tổ dân phố số 1", "Residential group 1", "normal"},
-	{"01.002.02", "01.002", "village", "Tổ dân phố số 2", "Residential group 2", "normal"},
-	{"08", "", "province", "Tỉnh Tuyên Quang", "Tuyên Quang", "normal"},
-	{"08.001", "08", "commune", "Xã Lâm Bình", "Lâm Bình commune", "hardship"},
-	{"08.001.01", "08.001", "village", "Thôn Nà Khà", "Nà Khà village", "hardship"},
-	{"08.001.02", "08.001", "village", "Thôn Bản Bó", "Bản Bó village", "hardship"},
-}
-
-// SeedSampleAreas loads the sample area list when there are no areas, and
+// SeedSampleAreas loads the sample area list (package area) when there are no areas, and
 // reports whether it did.
 func (db *DB) SeedSampleAreas(ctx context.Context) (bool, error) {
 	seeded := false
@@ -76,9 +58,9 @@ func (db *DB) SeedSampleAreas(ctx context.Context) (bool, error) {
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM areas)`).Scan(&any); err != nil || any {
 			return err
 		}
-		for _, a := range sampleAreas {
+		for _, a := range area.Sample {
 			if _, err := tx.Exec(ctx, `INSERT INTO areas (code, parent_code, level, name_vi, name_en, region)
-				VALUES ($1, nullif($2, ''), $3, $4, $5, $6)`, a.code, a.parent, a.level, a.vi, a.en, a.region); err != nil {
+				VALUES ($1, nullif($2, ''), $3, $4, $5, $6)`, a.Code, a.Parent, a.Level, a.Name.VI, a.Name.EN, string(a.Region)); err != nil {
 				return err
 			}
 		}

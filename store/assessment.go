@@ -14,8 +14,6 @@ import (
 	"hoctap/scoring"
 )
 
-var _ flows.Store = (*DB)(nil)
-
 // Person returns the person with a channel identity.
 func (db *DB) Person(ctx context.Context, channel string, user int64) (flows.Person, error) {
 	var p flows.Person
@@ -175,7 +173,7 @@ func (db *DB) Apply(ctx context.Context, c flows.Change) (int, error) {
 				given_by = EXCLUDED.given_by, given_at = now()
 		), audit AS (
 			INSERT INTO audit_log (person_id, assessment_id, action, detail)
-			SELECT $7, $2, 'answer', jsonb_build_object('code', $5::text, 'value', $6::jsonb) FROM upd WHERE $6::jsonb IS NOT NULL
+			SELECT $7, $2, 'answer', jsonb_build_object('code', $5::text) FROM upd WHERE $6::jsonb IS NOT NULL
 		)
 		SELECT (SELECT rev FROM upd), EXISTS (SELECT 1 FROM seen)`,
 		c.Key, c.AssessmentID, c.Rev, c.Cursor, c.Code, value, c.PersonID).Scan(&rev, &fresh)
@@ -242,16 +240,20 @@ func (db *DB) Submit(ctx context.Context, id int64, rev int, personID int64, res
 	return flows.ErrConflict
 }
 
-// Abandon closes an assessment in progress without submitting it.
-func (db *DB) Abandon(ctx context.Context, id int64, personID int64) error {
-	_, err := db.pool.Exec(ctx, `
+// Abandon closes an assessment in progress at rev without submitting it;
+// flows.ErrConflict when it is no longer open at rev.
+func (db *DB) Abandon(ctx context.Context, id int64, rev int, personID int64) error {
+	tag, err := db.pool.Exec(ctx, `
 		WITH upd AS (
 			UPDATE assessments SET status = 'abandoned', rev = rev + 1, updated_at = now()
-			WHERE id = $1 AND status = 'open' RETURNING id
+			WHERE id = $1 AND rev = $2 AND status = 'open' RETURNING id
 		)
-		INSERT INTO audit_log (person_id, assessment_id, action) SELECT $2, id, 'abandon' FROM upd`, id, personID)
+		INSERT INTO audit_log (person_id, assessment_id, action) SELECT $3, id, 'abandon' FROM upd`, id, rev, personID)
 	if err != nil {
 		return fmt.Errorf("abandon assessment: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return flows.ErrConflict
 	}
 	return nil
 }

@@ -10,9 +10,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"hoctap/flows"
+	"hoctap/runner"
 )
 
 // localFiles serves the playground's photos from disk: a photo's file id is
@@ -41,22 +43,26 @@ func runChat(e *env, args []string) error {
 		return err
 	}
 	defer p.close()
-	pg := &playground{e: e, engine: p.engine("terminal", localFiles{}, c), user: *user, lang: *lang}
-	return pg.run(ctx)
+	pg := &playground{e: e, user: *user, lang: *lang}
+	pg.run = p.runner(p.engine(localFiles{}, c), pg, 0, c, e.log)
+	defer pg.run.Stop(context.Background())
+	return pg.loop(ctx)
 }
 
-// playground is the conversation in a terminal: buttons are numbered, a
-// number presses one, /photo PATH sends a picture.
+// playground is the conversation in a terminal, on the same runner as
+// Telegram's: buttons are numbered, a number presses one, /photo PATH
+// sends a picture.
 type playground struct {
 	e       *env
-	engine  *flows.Engine
+	run     *runner.Runner
 	user    int64
 	lang    string
+	mu      sync.Mutex
 	buttons []flows.Button // of the last screen, in order
 	seq     int
 }
 
-func (pg *playground) run(ctx context.Context) error {
+func (pg *playground) loop(ctx context.Context) error {
 	fmt.Fprintln(pg.e.stdout, "hoctap playground — type /start; a number presses a button; /photo PATH sends a picture; Ctrl-D leaves.")
 	lines := bufio.NewScanner(pg.e.stdin)
 	lines.Buffer(make([]byte, 64<<10), 64<<10)
@@ -65,14 +71,9 @@ func (pg *playground) run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		in, ok := pg.input(strings.TrimSpace(lines.Text()))
-		if ok {
-			out, err := pg.engine.Handle(ctx, in)
-			if err != nil {
-				pg.e.log.Error("the conversation failed", "error", err)
-				out = []flows.Output{flows.Sorry(pg.lang)}
-			}
-			pg.show(out)
+		if in, ok := pg.input(strings.TrimSpace(lines.Text())); ok {
+			// A failure was told to the person already ("try again").
+			pg.run.Run(ctx, runner.Input{Input: in, Taken: time.Now()})
 		}
 		fmt.Fprint(pg.e.stdout, "> ")
 	}
@@ -83,8 +84,10 @@ func (pg *playground) run(ctx context.Context) error {
 // input turns a typed line into an input; false for an empty line or a
 // number that presses no button.
 func (pg *playground) input(line string) (flows.Input, bool) {
+	pg.mu.Lock()
+	defer pg.mu.Unlock()
 	pg.seq++
-	in := flows.Input{Chat: pg.user, User: pg.user, Lang: pg.lang, At: time.Now(),
+	in := flows.Input{Conv: flows.Conv{Channel: "terminal", ID: pg.user}, User: pg.user, Lang: pg.lang, At: time.Now(),
 		Key: fmt.Sprintf("term:%d:%d:%d", pg.user, time.Now().UnixNano(), pg.seq)}
 	switch {
 	case line == "":
@@ -123,26 +126,29 @@ func mimeOf(path string) string {
 
 var tag = regexp.MustCompile(`</?[a-z]+>`)
 
-// show prints outputs as plain text with numbered buttons.
-func (pg *playground) show(out []flows.Output) {
-	for _, o := range out {
-		if o.Notice != "" {
-			fmt.Fprintf(pg.e.stdout, "  (%s)\n", o.Notice)
-		}
-		if o.Text == "" {
-			continue
-		}
-		fmt.Fprintln(pg.e.stdout, html.UnescapeString(tag.ReplaceAllString(o.Text, "")))
-		if len(o.Buttons) > 0 {
-			pg.buttons = pg.buttons[:0]
-			for _, row := range o.Buttons {
-				var cells []string
-				for _, b := range row {
-					pg.buttons = append(pg.buttons, b)
-					cells = append(cells, fmt.Sprintf("[%d] %s", len(pg.buttons), b.Label))
-				}
-				fmt.Fprintln(pg.e.stdout, "  "+strings.Join(cells, "   "))
+// Send shows a message as plain text with numbered buttons; it is the
+// playground's runner.Sender.
+func (pg *playground) Send(_ context.Context, m runner.Message) error {
+	pg.mu.Lock()
+	defer pg.mu.Unlock()
+	o := m.Out
+	if o.Notice != "" {
+		fmt.Fprintf(pg.e.stdout, "  (%s)\n", o.Notice)
+	}
+	if o.Text == "" {
+		return nil
+	}
+	fmt.Fprintln(pg.e.stdout, html.UnescapeString(tag.ReplaceAllString(o.Text, "")))
+	if len(o.Buttons) > 0 {
+		pg.buttons = pg.buttons[:0]
+		for _, row := range o.Buttons {
+			var cells []string
+			for _, b := range row {
+				pg.buttons = append(pg.buttons, b)
+				cells = append(cells, fmt.Sprintf("[%d] %s", len(pg.buttons), b.Label))
 			}
+			fmt.Fprintln(pg.e.stdout, "  "+strings.Join(cells, "   "))
 		}
 	}
+	return nil
 }

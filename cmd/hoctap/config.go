@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/url"
 	"regexp"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -14,7 +16,10 @@ import (
 
 	"hoctap/blob"
 	"hoctap/flows"
+	"hoctap/flows/app"
+	"hoctap/flows/assess"
 	"hoctap/metric"
+	"hoctap/runner"
 	"hoctap/scoring"
 	"hoctap/session"
 	"hoctap/store"
@@ -34,6 +39,8 @@ type config struct {
 	webhookSecret string
 	listenAddr    string
 	metricsAddr   string
+	stopTimeout   time.Duration
+	sendRate      float64
 }
 
 var secretPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
@@ -68,8 +75,18 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.defaultLang != "vi" && c.defaultLang != "en" {
 		errs = append(errs, fmt.Errorf("DEFAULT_LANGUAGE is vi or en, not %q", c.defaultLang))
 	}
-	if _, err := redis.ParseURL(c.redisURL); err != nil {
-		errs = append(errs, errors.New("REDIS_URL is not a redis:// URL"))
+	if err := session.CheckURL(c.redisURL); err != nil {
+		errs = append(errs, fmt.Errorf("REDIS_URL is %w", err))
+	}
+	if strings.ContainsAny(c.redisPrefix, "{}") {
+		errs = append(errs, errors.New("REDIS_PREFIX must not contain { or }: they make Redis Cluster's hash tags"))
+	}
+	var err error
+	if c.stopTimeout, err = time.ParseDuration(or("STOP_TIMEOUT", "10s")); err != nil || c.stopTimeout <= 0 {
+		errs = append(errs, errors.New("STOP_TIMEOUT is a duration above zero, such as 10s"))
+	}
+	if c.sendRate, err = strconv.ParseFloat(or("SEND_RATE", "25"), 64); err != nil || c.sendRate <= 0 || c.sendRate > 1000 {
+		errs = append(errs, errors.New("SEND_RATE is messages per second, above 0 and at most 1000"))
 	}
 	if c.webhookURL != "" {
 		if u, err := url.Parse(c.webhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -85,7 +102,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 // parts are the pieces every conversation needs, wired together.
 type parts struct {
 	db      *store.DB
-	rdb     *redis.Client
+	rdb     redis.UniversalClient
 	session *session.Store
 	blobs   *blob.Dir
 	sets    *scoring.Catalog
@@ -126,8 +143,7 @@ func openParts(ctx context.Context, c config, log *slog.Logger) (*parts, error) 
 		p.close()
 		return nil, fmt.Errorf("PostgreSQL is not reachable at DATABASE_URL: %w", err)
 	}
-	opt, _ := redis.ParseURL(c.redisURL) // checked by loadConfig
-	p.rdb = redis.NewClient(opt)
+	p.rdb, _ = session.Connect(c.redisURL) // checked by loadConfig
 	p.rdb.AddHook(p.metrics.RedisHook())
 	if err := p.rdb.Ping(pingCtx).Err(); err != nil {
 		p.close()
@@ -143,8 +159,8 @@ func openParts(ctx context.Context, c config, log *slog.Logger) (*parts, error) 
 	} else if seeded {
 		log.Info("the database had no areas: the sample area list was loaded")
 	}
-	p.session = session.New(p.rdb, c.redisPrefix)
-	if p.blobs, err = blob.NewDir(c.evidenceDir, flows.MaxPhotoSize); err != nil {
+	p.session, _ = session.New(p.rdb, c.redisPrefix) // the prefix is checked by loadConfig
+	if p.blobs, err = blob.NewDir(c.evidenceDir, assess.MaxPhotoSize); err != nil {
 		p.close()
 		return nil, fmt.Errorf("EVIDENCE_DIR: %w", err)
 	}
@@ -159,10 +175,21 @@ func openParts(ctx context.Context, c config, log *slog.Logger) (*parts, error) 
 	return p, nil
 }
 
-// engine makes the conversation engine for a channel.
-func (p *parts) engine(channel string, files flows.Files, c config) *flows.Engine {
-	return &flows.Engine{
-		Channel: channel, Sets: p.sets, Store: p.db, States: p.session, Files: files, Blobs: p.blobs,
-		DefaultLang: c.defaultLang,
-	}
+// engine makes the conversation engine on a channel's files.
+func (p *parts) engine(files flows.Files, c config) *flows.Engine {
+	return app.New(app.Config{Store: p.db, Sets: p.sets, Files: files, Blobs: p.blobs, DefaultLang: c.defaultLang})
+}
+
+// runner makes a channel's runner: the engine, the sessions and the shared
+// pace in Redis, and the channel's sender.
+func (p *parts) runner(engine *flows.Engine, sender runner.Sender, quiet time.Duration, c config, log *slog.Logger) *runner.Runner {
+	return runner.New(runner.Config{
+		Engine: engine, Sessions: p.session, Sender: sender, Pacer: p.session, Rate: c.sendRate, Quiet: quiet,
+		Blocked: func(ctx context.Context, channel string, user int64) {
+			if err := p.db.SetInactiveByChannel(ctx, channel, user, true); err != nil {
+				log.Warn("could not mark a person inactive", "error", err)
+			}
+		},
+		Metrics: p.metrics, Log: log,
+	})
 }

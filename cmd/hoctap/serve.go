@@ -22,6 +22,14 @@ func contextOf() context.Context {
 	return ctx
 }
 
+// The channel's workers (conversations at once, and the webhook's
+// max_connections) and how long an album's confirmation waits for more
+// photos.
+const (
+	workers    = 64
+	albumQuiet = 1500 * time.Millisecond
+)
+
 // serveContext ends on SIGTERM or SIGINT; tests give their own.
 var serveContext = func() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
@@ -47,21 +55,17 @@ func runServe(e *env, args []string) error {
 	}
 	defer p.close()
 
-	engine := p.engine("telegram", nil, c)
-	inactive := func(ctx context.Context, chat int64) {
-		if err := p.db.SetInactiveByChannel(ctx, "telegram", chat, true); err != nil {
-			e.log.Warn("could not mark a person inactive", "error", err)
-		}
-	}
-	b, err := bot.New(bot.Config{Token: c.token, APIURL: c.apiURL, WebhookURL: c.webhookURL, WebhookSecret: c.webhookSecret,
-		Metrics: p.metrics}, engine, p.session, inactive, e.log)
+	client, err := bot.NewClient(c.token, c.apiURL, workers, p.metrics)
 	if err != nil {
 		return err
 	}
-	engine.Files = b // photos are fetched through the Bot API
+	run := p.runner(p.engine(client, c), bot.NewSender(client), albumQuiet, c, e.log)
+	b := bot.New(bot.Config{WebhookURL: c.webhookURL, WebhookSecret: c.webhookSecret, Connections: workers,
+		StopTimeout: c.stopTimeout, Log: e.log}, client, run)
 	setupCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := b.Setup(setupCtx); err != nil {
+		b.Stop()
 		return err
 	}
 
@@ -123,10 +127,17 @@ func serveWebhook(ctx context.Context, e *env, c config, b *bot.Bot, p *parts) e
 		return fmt.Errorf("webhook server: %w", err)
 	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	// The runner finishes what it took within the stop timeout and then
+	// fails the rest, whose requests are answered 503; Shutdown waits for
+	// those answers, and what is still open after a second more is closed.
+	shutdown, cancel := context.WithTimeout(context.Background(), b.StopTimeout()+time.Second)
 	defer cancel()
-	err = srv.Shutdown(shutdown) // waits for the requests taken, hence their updates
+	shut := make(chan error, 1)
+	go func() { shut <- srv.Shutdown(shutdown) }()
 	b.Stop()
+	if err := <-shut; err != nil {
+		srv.Close()
+	}
 	e.log.Info("stopped")
-	return err
+	return nil
 }

@@ -66,5 +66,9 @@ func New(t testing.TB) (*session.Store, redis.UniversalClient, string) {
 	t.Helper()
 	rdb := Client(t)
 	prefix := Prefix(t, rdb)
-	return session.New(rdb, prefix), rdb, prefix
+	s, err := session.New(rdb, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, rdb, prefix
 }

@@ -1,4 +1,4 @@
-package flows
+package assess
 
 import (
 	"strings"
@@ -40,44 +40,6 @@ func TestParseNumber(t *testing.T) {
 			t.Errorf("ParseNumber(%.20q, %s) = %v, %v; want %v, ok %v", tt.in, tt.lang, got, err, tt.want, tt.ok)
 		}
 	}
-}
-
-func TestTokens(t *testing.T) {
-	for _, tok := range []Token{
-		{Verb: verbAnswer, Rev: 12, Code: "1.2", Value: "na"},
-		{Verb: verbArea, Code: "01.001.01"},
-		{Verb: verbConsent},
-		{Verb: verbAnswer, Rev: 999999999, Code: "C1234567890.1", Value: "abcdefghij_klmno"},
-	} {
-		s := tok.String()
-		if len(s) > 64 {
-			t.Errorf("%s is %d bytes, over Telegram's 64", s, len(s))
-		}
-		back, err := ParseToken(s)
-		if err != nil || back != tok {
-			t.Errorf("%s parsed back as %+v, %v", s, back, err)
-		}
-	}
-	for _, bad := range []string{"", "a:1:2", "a:-1:x:y", "a:01:x:y", "A:1:x:y", "a:1:x y:z", "a:1:x:Y", strings.Repeat("a", 65), "a:1:x:y:z"} {
-		if _, err := ParseToken(bad); err == nil {
-			t.Errorf("ParseToken(%q) accepted it", bad)
-		}
-	}
-}
-
-func FuzzParseToken(f *testing.F) {
-	for _, s := range []string{"a:12:1.2:na", "ok:0::", "ar:0:01.001:", "x"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		tok, err := ParseToken(s)
-		if err != nil {
-			return
-		}
-		if tok.String() != s || len(s) > 64 {
-			t.Errorf("%q parsed as %+v, which writes %q", s, tok, tok.String())
-		}
-	})
 }
 
 func FuzzParseNumber(f *testing.F) {

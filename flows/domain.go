@@ -9,11 +9,11 @@ import (
 	"hoctap/scoring"
 )
 
-// Errors a Store returns that the engine branches on.
+// Errors the stores return that the conversations branch on.
 var (
-	// ErrConflict: the assessment changed since the revision the step was
-	// made for (another person, another device, a duplicate delivery).
-	ErrConflict = errors.New("assessment changed meanwhile")
+	// ErrConflict: the object changed since the revision the step was made
+	// for (another person, another device, a duplicate delivery).
+	ErrConflict = errors.New("changed meanwhile")
 	// ErrDone: the input was already applied (its key was seen before).
 	ErrDone = errors.New("input already applied")
 	// ErrNotFound: no such record.
@@ -39,9 +39,9 @@ type Area struct {
 }
 
 // Assessment is one subject's self-assessment against one set version.
-// The conversation state keeps a copy of the one in progress (the JSON names
-// are short for that), so that a step reads PostgreSQL only when the copy
-// is missing or a write finds it stale.
+// The self-assessment conversation keeps a copy of the one in progress in
+// its state (the JSON names are short for that), so that a step reads
+// PostgreSQL only when the copy is missing or a write finds it stale.
 type Assessment struct {
 	ID          int64           `json:"id"`
 	SubjectName string          `json:"n"`
@@ -52,7 +52,7 @@ type Assessment struct {
 	SetVersion  int             `json:"v"`
 	Year        int             `json:"y"`
 	Rev         int             `json:"r"`            // bumped by every change
-	Cursor      string          `json:"cu,omitempty"` // the question being asked; "" for the review screen
+	Cursor      string          `json:"cu,omitempty"` // the question being asked; "" for the summary screen
 	Answers     scoring.Answers `json:"an,omitempty"`
 	Photos      map[string]int  `json:"ph,omitempty"` // evidence photos per question
 	Submitted   *time.Time      `json:"-"`
@@ -79,7 +79,7 @@ type Change struct {
 	Rev          int // the revision the change was made for
 	PersonID     int64
 	Key          string // the input that made it
-	Cursor       string // the question to ask next ("" for the review screen)
+	Cursor       string // the question to ask next ("" for the summary screen)
 	Code         string // the question answered, if any
 	Answer       *scoring.Answer
 }
@@ -97,51 +97,15 @@ type Evidence struct {
 	Key          string
 }
 
-// Store keeps what must last.
-type Store interface {
+// People is what every conversation needs to know of people: who a channel
+// identity is, and their settings.
+type People interface {
 	// Person returns the person with a channel identity, or ErrNotFound.
 	Person(ctx context.Context, channel string, user int64) (Person, error)
-	// Consent records a person's consent, creating them.
-	Consent(ctx context.Context, channel string, user int64, lang string, at time.Time) (Person, error)
 	// SetLanguage saves a person's language.
 	SetLanguage(ctx context.Context, personID int64, lang string) error
 	// SetInactive marks a person who blocked the bot, or unblocked it.
 	SetInactive(ctx context.Context, personID int64, inactive bool) error
-
-	// Areas returns the children of an area ("" for the top), by name.
-	Areas(ctx context.Context, parent string) ([]Area, error)
-	// Area returns one area.
-	Area(ctx context.Context, code string) (Area, error)
-
-	// OpenAssessment returns the person's assessment in progress, or ErrNotFound.
-	OpenAssessment(ctx context.Context, personID int64) (Assessment, error)
-	// Assessment returns an assessment with its answers and photo counts.
-	Assessment(ctx context.Context, id int64) (Assessment, error)
-	// Start creates the subject and its assessment. Idempotent on Key.
-	Start(ctx context.Context, a NewAssessment) (Assessment, error)
-	// Apply saves a change and returns the new revision; ErrConflict when the
-	// assessment is no longer at c.Rev, ErrDone when c.Key was applied.
-	Apply(ctx context.Context, c Change) (int, error)
-	// AddEvidence records a stored photo and returns the question's photo
-	// count; a photo already recorded for the question is not added twice.
-	AddEvidence(ctx context.Context, e Evidence) (int, error)
-	// Submit marks the assessment submitted with its result, once; ErrDone
-	// when it already was.
-	Submit(ctx context.Context, id int64, rev int, personID int64, res scoring.Result, at time.Time) error
-	// Abandon closes an assessment in progress without submitting it.
-	Abandon(ctx context.Context, id int64, personID int64) error
-	// MoveSet pins the assessment to another set version, keeping the
-	// answers given and dropping those in drop.
-	MoveSet(ctx context.Context, id int64, rev int, setID string, version int, drop []string, cursor string) (int, error)
-}
-
-// States keeps conversation states, with a revision check.
-type States interface {
-	// Load returns the chat's state, or ok false when there is none.
-	Load(ctx context.Context, chat int64) (s State, ok bool, err error)
-	// Save stores the state if the stored one is still at s.Rev, and bumps
-	// s.Rev; ErrConflict otherwise.
-	Save(ctx context.Context, chat int64, s *State) error
 }
 
 // Files fetches a photo from the channel.

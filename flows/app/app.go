@@ -1,0 +1,45 @@
+// Package app puts hoctap's conversations together into one engine:
+// enrolment is home, and the self-assessment follows it. Every channel and
+// every test that runs the whole conversation builds its engine here.
+package app
+
+import (
+	"time"
+
+	"hoctap/flows"
+	"hoctap/flows/assess"
+	"hoctap/flows/enrol"
+	"hoctap/scoring"
+)
+
+// Store is every store port of the conversations.
+type Store interface {
+	flows.People
+	enrol.Store
+	assess.Store
+}
+
+// Config is what the engine runs on.
+type Config struct {
+	Store       Store
+	Sets        *scoring.Catalog
+	Files       flows.Files // the channel's photos
+	Blobs       flows.Blobs // where evidence is kept
+	Now         func() time.Time
+	DefaultLang string
+}
+
+// New makes the engine.
+func New(c Config) *flows.Engine {
+	e, err := flows.New(flows.Config{
+		People:      c.Store,
+		Home:        enrol.New(c.Store, c.Sets),
+		Modules:     []flows.Module{assess.New(assess.Config{Store: c.Store, Sets: c.Sets, Files: c.Files, Blobs: c.Blobs})},
+		Now:         c.Now,
+		DefaultLang: c.DefaultLang,
+	})
+	if err != nil {
+		panic(err) // the modules above have names of their own: a build defect
+	}
+	return e
+}

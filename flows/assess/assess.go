@@ -1,0 +1,336 @@
+// Package assess is the self-assessment conversation: a head of household
+// (or of a clan, village, unit, or a citizen) walks the questionnaire of the
+// criteria set their assessment is pinned to, attaches photo evidence,
+// checks the summary with its score and submits. It also offers to continue
+// an assessment in progress and to move one to the replacement of a
+// withdrawn set.
+//
+// Its buttons name the assessment and the revision they were made for;
+// every change is stored with that revision checked, so a button from
+// another assessment or an older screen changes nothing.
+package assess
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"hoctap/flows"
+	"hoctap/scoring"
+)
+
+// Name is the module's name in envelopes and tokens.
+const Name = "s"
+
+// Store is what the self-assessment needs to keep.
+type Store interface {
+	// OpenAssessment returns the person's assessment in progress, or
+	// flows.ErrNotFound.
+	OpenAssessment(ctx context.Context, personID int64) (flows.Assessment, error)
+	// Assessment returns an assessment with its answers and photo counts.
+	Assessment(ctx context.Context, id int64) (flows.Assessment, error)
+	// Start creates the subject and its assessment, once per key;
+	// flows.ErrConflict when the person has another one open.
+	Start(ctx context.Context, a flows.NewAssessment) (flows.Assessment, error)
+	// Apply saves a change and returns the new revision; flows.ErrConflict
+	// when the assessment is no longer open at c.Rev, flows.ErrDone when
+	// c.Key was applied.
+	Apply(ctx context.Context, c flows.Change) (int, error)
+	// AddEvidence records a stored photo and returns the question's photo
+	// count; a photo already recorded for the question is not added twice.
+	AddEvidence(ctx context.Context, e flows.Evidence) (int, error)
+	// Submit marks the assessment submitted with its result, once;
+	// flows.ErrDone when it already was, flows.ErrConflict when it is no
+	// longer at rev.
+	Submit(ctx context.Context, id int64, rev int, personID int64, res scoring.Result, at time.Time) error
+	// Abandon closes an assessment in progress at rev without submitting
+	// it; flows.ErrConflict when it is no longer open at rev.
+	Abandon(ctx context.Context, id int64, rev int, personID int64) error
+	// MoveSet pins the assessment at rev to another set version, dropping
+	// the answers in drop; flows.ErrConflict when it is no longer at rev.
+	MoveSet(ctx context.Context, id int64, rev int, setID string, version int, drop []string, cursor string) (int, error)
+}
+
+// Config is what the module is made of.
+type Config struct {
+	Store Store
+	Sets  *scoring.Catalog
+	Files flows.Files // the channel's photos
+	Blobs flows.Blobs // where evidence is kept
+}
+
+// Module is the self-assessment conversation.
+type Module struct{ cfg Config }
+
+// New makes the module.
+func New(cfg Config) *Module { return &Module{cfg: cfg} }
+
+// Steps of the self-assessment.
+const (
+	stepWalk   = "walk"   // the questionnaire; the question is the assessment's cursor
+	stepResume = "resume" // continue or start over
+	stepMove   = "move"   // move to the replacement of a withdrawn set
+)
+
+// Verbs of its buttons. Every token names the assessment and its revision.
+const (
+	verbAnswer   = "a"  // Code: indicator or condition; Value: y, n, na or an option
+	verbInfo     = "i"  // Code: indicator or condition whose guidance to show
+	verbBack     = "bk" // back to the previous question
+	verbLater    = "lt" // skip the question for now
+	verbDone     = "dn" // evidence done
+	verbSkip     = "sk" // no (optional) evidence
+	verbEdit     = "e"  // Code: the question to change from the summary
+	verbSummary  = "sm" // to the summary
+	verbSubmit   = "sb" // submit the assessment
+	verbContinue = "ct" // continue the assessment in progress
+	verbRestart  = "ns" // give up the assessment in progress
+	verbMove     = "mv" // move to the replacement of a withdrawn set
+	verbStay     = "st" // keep answering on the withdrawn set
+)
+
+// state is what the self-assessment keeps between inputs.
+type state struct {
+	Step       string `json:"s"`
+	Assessment int64  `json:"a"`
+	Stay       bool   `json:"st,omitempty"` // keeps answering on a withdrawn set
+	// Copy is the assessment as last read or written, so that a step need
+	// not read it from the Store; the Store's revision check finds a stale
+	// copy, which is then read again.
+	Copy *flows.Assessment `json:"c,omitempty"`
+}
+
+func (*Module) Name() string { return Name }
+func (*Module) Version() int { return 1 }
+
+func (*Module) Load(data []byte) (any, error) {
+	st := &state{}
+	if err := json.Unmarshal(data, st); err != nil {
+		return nil, err
+	}
+	if st.Assessment == 0 {
+		return nil, errors.New("no assessment")
+	}
+	return st, nil
+}
+
+// Resume takes up the person's assessment in progress. An input that is
+// not a button or a command is not taken as an answer: the person is asked
+// whether to continue, since they cannot know where the walk was.
+func (m *Module) Resume(t *flows.Turn) (any, bool, error) {
+	a, err := m.cfg.Store.OpenAssessment(t.Ctx, t.Env.Person)
+	if errors.Is(err, flows.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("load open assessment: %w", err)
+	}
+	st := &state{Step: stepWalk, Assessment: a.ID}
+	switch t.In.Kind {
+	case flows.InputText, flows.InputPhoto, flows.InputUnsupported:
+		st.Step = stepResume
+	}
+	remember(st, a)
+	return st, true, nil
+}
+
+// Start is Enter's argument that starts an assessment: what enrolment
+// collected and the set that applies.
+type Start struct {
+	Kind scoring.Kind
+	Name string
+	Area flows.Area
+	Set  *scoring.Set
+}
+
+// Enter starts an assessment (arg a Start) and shows its first question
+// next, or, when the person has one open already, offers that one.
+func (m *Module) Enter(t *flows.Turn, arg any) (any, error) {
+	s, ok := arg.(Start)
+	if !ok {
+		return nil, fmt.Errorf("assess: enter with %T", arg)
+	}
+	qs := questions(s.Set)
+	a, err := m.cfg.Store.Start(t.Ctx, flows.NewAssessment{
+		PersonID: t.Env.Person, Kind: s.Kind, Name: s.Name, AreaCode: s.Area.Code, Region: s.Area.Region,
+		SetID: s.Set.ID, SetVersion: s.Set.Version, Year: t.Now().Year(), Cursor: qs[0].code, Key: t.In.Key,
+	})
+	if errors.Is(err, flows.ErrConflict) {
+		// The person has an assessment in progress already: most often this
+		// one, started by an earlier press whose state was not saved (Redis
+		// or the reply went away after the start was stored). Offer it.
+		open, err := m.cfg.Store.OpenAssessment(t.Ctx, t.Env.Person)
+		if err != nil {
+			return nil, fmt.Errorf("load open assessment: %w", err)
+		}
+		st := &state{Step: stepResume, Assessment: open.ID}
+		remember(st, open)
+		return st, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("start assessment: %w", err)
+	}
+	st := &state{Step: stepWalk, Assessment: a.ID}
+	remember(st, a)
+	t.Warn(t.T("enrol.started", map[string]any{
+		"Title": flows.Esc(t.P.SetTitle(s.Set)), "Name": flows.Esc(a.SubjectName), "Area": flows.Esc(s.Area.Name.In(t.P.Lang())),
+		"N": len(qs),
+	}))
+	return st, nil
+}
+
+// turn is one input to the self-assessment.
+type turn struct {
+	m  *Module
+	t  *flows.Turn
+	st *state
+}
+
+func (m *Module) turn(t *flows.Turn) *turn { return &turn{m: m, t: t, st: t.State().(*state)} }
+
+func (m *Module) Handle(t *flows.Turn) error {
+	w := m.turn(t)
+	if t.In.Kind == flows.InputButton {
+		return w.button(t.Token)
+	}
+	if !t.In.Kind.FromPerson() {
+		return nil // no timer or event of the self-assessment yet
+	}
+	if w.st.Step != stepWalk {
+		t.WarnButtonsOnly()
+		return w.show()
+	}
+	a, set, err := w.assessment()
+	if err != nil {
+		return err
+	}
+	return w.walkInput(a, set)
+}
+
+func (m *Module) Command(t *flows.Turn, name string) (bool, error) {
+	w := m.turn(t)
+	switch name {
+	case "start":
+		w.st.Step = stepResume
+		return true, w.show()
+	case "cancel":
+		w.st.Step = stepResume
+		t.Say(t.T("cancel.paused"))
+		return true, nil
+	}
+	return false, nil
+}
+
+func (m *Module) Show(t *flows.Turn) error { return m.turn(t).show() }
+
+// show adds the screen of the current step.
+func (w *turn) show() error {
+	switch w.st.Step {
+	case stepResume:
+		return w.showResume()
+	case stepMove:
+		return w.showMove()
+	case stepWalk:
+		a, set, err := w.assessment()
+		if err != nil {
+			return err
+		}
+		return w.showWalk(a, set)
+	}
+	return fmt.Errorf("unknown self-assessment step %q", w.st.Step)
+}
+
+// token makes a token of the self-assessment for an assessment at its
+// revision.
+func token(verb string, a flows.Assessment, code, value string) flows.Token {
+	return flows.Token{Module: Name, Verb: verb, ID: a.ID, Rev: a.Rev, Code: code, Value: value}
+}
+
+// button handles a press on one of the self-assessment's buttons. A button
+// of another assessment than the one in progress changes nothing; each step
+// checks the revision its buttons need.
+func (w *turn) button(tok flows.Token) error {
+	if tok.ID != w.st.Assessment {
+		return w.t.Stale()
+	}
+	switch tok.Verb {
+	case verbContinue, verbRestart:
+		if w.st.Step != stepResume {
+			break
+		}
+		return w.resumeButton(tok)
+	case verbMove, verbStay:
+		if w.st.Step != stepMove {
+			break
+		}
+		return w.moveButton(tok)
+	default:
+		if w.st.Step != stepWalk {
+			break
+		}
+		a, set, err := w.assessment()
+		if err != nil {
+			return err
+		}
+		return w.walkButton(tok, a, set)
+	}
+	return w.t.Stale()
+}
+
+// assessment returns the conversation's assessment — the state's copy, or
+// else read from the Store — and the set it is pinned to.
+func (w *turn) assessment() (flows.Assessment, *scoring.Set, error) {
+	if c := w.st.Copy; c != nil && c.ID == w.st.Assessment {
+		return w.pinned(*c)
+	}
+	return w.reload()
+}
+
+// reload reads the conversation's assessment from the Store.
+func (w *turn) reload() (flows.Assessment, *scoring.Set, error) {
+	a, err := w.m.cfg.Store.Assessment(w.t.Ctx, w.st.Assessment)
+	if err != nil {
+		return a, nil, fmt.Errorf("load assessment: %w", err)
+	}
+	remember(w.st, a)
+	return w.pinned(a)
+}
+
+// remember keeps a copy of an assessment in progress in the state.
+func remember(st *state, a flows.Assessment) {
+	if a.Submitted != nil || a.ID != st.Assessment {
+		st.Copy = nil
+		return
+	}
+	a.Answers = copyAnswers(a.Answers)
+	photos := make(map[string]int, len(a.Photos))
+	for k, v := range a.Photos {
+		photos[k] = v
+	}
+	a.Photos = photos
+	st.Copy = &a
+}
+
+// pinned returns the assessment with the set it is pinned to.
+func (w *turn) pinned(a flows.Assessment) (flows.Assessment, *scoring.Set, error) {
+	set, ok := w.m.cfg.Sets.Get(a.SetID, a.SetVersion)
+	if !ok {
+		return a, nil, fmt.Errorf("assessment %d is pinned to %s@%d, which is not loaded", a.ID, a.SetID, a.SetVersion)
+	}
+	return a, set, nil
+}
+
+// done ends the self-assessment: the conversation goes back home.
+func (w *turn) done() error { return w.t.SwitchHome() }
+
+func copyAnswers(in scoring.Answers) scoring.Answers {
+	out := make(scoring.Answers, len(in)+1)
+	for k, v := range in {
+		out[k] = v
+	}
+	return out
+}
+
+var _ flows.Module = (*Module)(nil)

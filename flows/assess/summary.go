@@ -1,0 +1,337 @@
+package assess
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"hoctap/flows"
+	"hoctap/scoring"
+)
+
+// MaxPhotoSize is the largest evidence file accepted, in bytes.
+const MaxPhotoSize = 10 << 20
+
+// photo stores an evidence photo for question q and confirms it; the
+// confirmation of a photo in an album settles, so that the album is
+// confirmed once, after its last photo.
+func (w *turn) photo(a flows.Assessment, set *scoring.Set, q question) error {
+	t := w.t
+	ph := t.In.Photo
+	if ph.Size > MaxPhotoSize {
+		t.Warn(t.T("walk.photo.too_large", map[string]any{"Max": MaxPhotoSize >> 20}))
+		return w.showWalk(a, set)
+	}
+	if ph.AsFile && ph.MIME != "image/jpeg" && ph.MIME != "image/png" {
+		t.Warn(t.T("walk.photo.wrong_kind"))
+		return w.showWalk(a, set)
+	}
+	body, err := w.m.cfg.Files.Fetch(t.Ctx, *ph)
+	if err != nil {
+		return fmt.Errorf("fetch photo: %w", err)
+	}
+	defer body.Close()
+	sum, size, mime, err := w.m.cfg.Blobs.Put(t.Ctx, body)
+	switch {
+	case errors.Is(err, flows.ErrNotImage):
+		t.Warn(t.T("walk.photo.wrong_kind"))
+		return w.showWalk(a, set)
+	case errors.Is(err, flows.ErrTooLarge):
+		t.Warn(t.T("walk.photo.too_large", map[string]any{"Max": MaxPhotoSize >> 20}))
+		return w.showWalk(a, set)
+	case err != nil:
+		return fmt.Errorf("store photo: %w", err)
+	}
+	n, err := w.m.cfg.Store.AddEvidence(t.Ctx, flows.Evidence{
+		AssessmentID: a.ID, PersonID: t.Env.Person, Code: q.code, SHA256: sum, Size: size, MIME: mime,
+		FileID: ph.FileID, UniqueID: ph.UniqueID, Key: t.In.Key,
+	})
+	if err != nil {
+		return fmt.Errorf("record evidence: %w", err)
+	}
+	photos := map[string]int{q.code: n}
+	for k, v := range a.Photos {
+		if k != q.code {
+			photos[k] = v
+		}
+	}
+	a.Photos = photos
+	remember(w.st, a)
+	if err := w.showEvidence(a, set, q); err != nil {
+		return err
+	}
+	if ph.Album != "" {
+		t.Settle()
+	}
+	return nil
+}
+
+// missing lists what stops a submission: questions not answered, and
+// required evidence not given for answers that earn points.
+func missing(set *scoring.Set, a flows.Assessment) (unanswered, photos []string) {
+	for _, q := range questions(set) {
+		ans, ok := a.Answers[q.code]
+		switch {
+		case !ok:
+			unanswered = append(unanswered, q.code)
+		case q.ind != nil && q.ind.EvidenceRule() == scoring.EvidenceRequired &&
+			earns(q.ind, ans) && a.Photos[q.code] < q.ind.Evidence.MinPhotos:
+			photos = append(photos, q.code)
+		}
+	}
+	return unanswered, photos
+}
+
+// showSummary shows every answer with the score so far, before submitting.
+func (w *turn) showSummary(a flows.Assessment, set *scoring.Set) error {
+	t := w.t
+	res, err := scoring.Score(set, a.Answers, a.Region)
+	if err != nil {
+		return fmt.Errorf("score assessment %d: %w", a.ID, err)
+	}
+	var b strings.Builder
+	b.WriteString("<b>" + flows.Esc(t.P.SetTitle(set)) + "</b> — " + flows.Esc(a.SubjectName) + "\n")
+	b.WriteString(t.T("summary.title") + "\n\n")
+	var edits []flows.Button
+	for _, q := range questions(set) {
+		text := t.T("summary.unanswered")
+		if ans, ok := a.Answers[q.code]; ok {
+			text = w.answerText(q, ans)
+		}
+		line := "<b>" + flows.Esc(q.code) + "</b> " + flows.Esc(text)
+		if n := a.Photos[q.code]; n > 0 {
+			line += " " + t.T("summary.photos", map[string]any{"N": n})
+		}
+		b.WriteString(line + "\n")
+		edits = append(edits, flows.NewButton("✏️ "+q.code, token(verbEdit, a, q.code, "")))
+	}
+	for _, ind := range set.Indicators() {
+		if ind.Kind == scoring.AnswerReviewer {
+			b.WriteString("<b>" + flows.Esc(ind.Code) + "</b> " + t.T("summary.by_reviewer") + "\n")
+		}
+	}
+	b.WriteString("\n" + t.T("summary.score", map[string]any{
+		"Total": t.P.Number(res.Total), "Max": t.P.Points(res.Max), "Pass": t.P.Number(res.PassMark),
+	}))
+	for _, f := range res.Failures {
+		b.WriteString("\n• " + w.failureText(f))
+	}
+	unanswered, photos := missing(set, a)
+	if len(unanswered) > 0 {
+		b.WriteString("\n\n" + t.T("summary.still_unanswered", map[string]any{"Codes": strings.Join(unanswered, ", ")}))
+	}
+	if len(photos) > 0 {
+		b.WriteString("\n\n" + t.T("summary.missing_photos", map[string]any{"Codes": strings.Join(photos, ", ")}))
+	}
+	var rows [][]flows.Button
+	for i := 0; i < len(edits); i += 4 {
+		rows = append(rows, edits[i:min(i+4, len(edits))])
+	}
+	rows = append(rows, []flows.Button{flows.NewButton(t.T("button.submit"), token(verbSubmit, a, "", ""))})
+	t.Screen(b.String(), rows...)
+	return nil
+}
+
+// failureText writes a failed rule for a person.
+func (w *turn) failureText(f scoring.Failure) string {
+	p := w.t.P
+	return p.T("failure."+string(f.Rule), map[string]any{"Code": flows.Esc(f.Code), "Got": p.Number(f.Got), "Want": p.Number(f.Want)})
+}
+
+// submit scores and submits a complete assessment, once.
+func (w *turn) submit(a flows.Assessment, set *scoring.Set) error {
+	t := w.t
+	unanswered, photos := missing(set, a)
+	if len(unanswered) > 0 || len(photos) > 0 {
+		t.Notice(t.T("summary.incomplete"))
+		return nil
+	}
+	res, err := scoring.Score(set, a.Answers, a.Region)
+	if err != nil {
+		return fmt.Errorf("score assessment %d: %w", a.ID, err)
+	}
+	err = w.m.cfg.Store.Submit(t.Ctx, a.ID, a.Rev, t.Env.Person, res, t.Now())
+	switch {
+	case errors.Is(err, flows.ErrDone), errors.Is(err, flows.ErrConflict):
+		if _, _, err := w.reload(); err != nil {
+			return err
+		}
+		return t.Stale()
+	case err != nil:
+		return fmt.Errorf("submit assessment: %w", err)
+	}
+	if err := w.done(); err != nil {
+		return err
+	}
+	t.Notice("")
+	verdict := t.T("result.passed")
+	if !res.Passed {
+		verdict = t.T("result.failed", map[string]any{"Pass": t.P.Number(res.PassMark)})
+	}
+	var b strings.Builder
+	b.WriteString(t.T("result.submitted") + "\n")
+	b.WriteString("<b>" + flows.Esc(t.P.SetTitle(set)) + "</b> — " + flows.Esc(a.SubjectName) + "\n")
+	b.WriteString(t.T("result.score", map[string]any{"Total": t.P.Number(res.Total), "Max": t.P.Points(res.Max)}) + "\n")
+	b.WriteString(verdict)
+	if len(res.Unanswered) > 0 {
+		b.WriteString("\n" + t.T("result.awaiting_reviewer", map[string]any{"Codes": strings.Join(res.Unanswered, ", ")}))
+	} else {
+		for _, f := range res.Failures {
+			b.WriteString("\n• " + w.failureText(f))
+		}
+	}
+	b.WriteString("\n\n" + t.T("result.next"))
+	t.Say(b.String())
+	return nil
+}
+
+// showResume offers to continue the assessment in progress or start over.
+func (w *turn) showResume() error {
+	t := w.t
+	a, set, err := w.assessment()
+	if err != nil {
+		return err
+	}
+	if a.Submitted != nil {
+		if err := w.done(); err != nil {
+			return err
+		}
+		return t.Show()
+	}
+	qs := questions(set)
+	answered := 0
+	for _, q := range qs {
+		if _, ok := a.Answers[q.code]; ok {
+			answered++
+		}
+	}
+	t.Screen(t.T("resume.ask", map[string]any{
+		"Title": flows.Esc(t.P.SetTitle(set)), "Name": flows.Esc(a.SubjectName), "N": answered, "Of": len(qs),
+	}), []flows.Button{
+		flows.NewButton(t.T("button.continue"), token(verbContinue, a, "", "")),
+		flows.NewButton(t.T("button.restart"), token(verbRestart, a, "", "")),
+	})
+	return nil
+}
+
+// resumeButton continues the walk, or gives the assessment up when the
+// Start over pressed is that of its current revision.
+func (w *turn) resumeButton(tok flows.Token) error {
+	t := w.t
+	if tok.Verb == verbContinue {
+		w.st.Step = stepWalk
+		return w.show()
+	}
+	a, _, err := w.assessment()
+	if err != nil {
+		return err
+	}
+	if tok.Rev != a.Rev {
+		return t.Stale()
+	}
+	err = w.m.cfg.Store.Abandon(t.Ctx, a.ID, a.Rev, t.Env.Person)
+	if errors.Is(err, flows.ErrConflict) {
+		if _, _, err := w.reload(); err != nil {
+			return err
+		}
+		return t.Stale()
+	}
+	if err != nil {
+		return fmt.Errorf("abandon assessment: %w", err)
+	}
+	if err := w.done(); err != nil {
+		return err
+	}
+	return t.Show()
+}
+
+// replacement returns the set that replaces a withdrawn one and the answers
+// that would not carry over: those whose question is gone, changed kind, or
+// no longer fits.
+func (w *turn) replacement(a flows.Assessment, set *scoring.Set) (*scoring.Set, []string, error) {
+	next, err := w.m.cfg.Sets.Replacement(set)
+	if err != nil {
+		return nil, nil, err
+	}
+	var drop []string
+	for code, ans := range a.Answers {
+		old, oldOK := set.Indicator(code)
+		ind, ok := next.Indicator(code)
+		_, cond := next.Condition(code)
+		switch {
+		case cond && !oldOK:
+		case !ok || !oldOK || ind.Kind != old.Kind || next.Check(code, ans) != nil:
+			drop = append(drop, code)
+		}
+	}
+	return next, drop, nil
+}
+
+func (w *turn) showMove() error {
+	t := w.t
+	a, set, err := w.assessment()
+	if err != nil {
+		return err
+	}
+	next, drop, err := w.replacement(a, set)
+	if err != nil {
+		w.st.Stay, w.st.Step = true, stepWalk
+		return w.showWalk(a, set)
+	}
+	t.Screen(t.T("move.ask", map[string]any{
+		"Old": flows.Esc(t.P.SetTitle(set)), "OldRef": set.Ref(), "New": flows.Esc(t.P.SetTitle(next)), "NewRef": next.Ref(),
+		"Kept": len(a.Answers) - len(drop), "Of": len(a.Answers),
+	}), []flows.Button{
+		flows.NewButton(t.T("button.move"), token(verbMove, a, "", "")),
+		flows.NewButton(t.T("button.stay"), token(verbStay, a, "", "")),
+	})
+	return nil
+}
+
+func (w *turn) moveButton(tok flows.Token) error {
+	t := w.t
+	a, set, err := w.assessment()
+	if err != nil {
+		return err
+	}
+	if tok.Rev != a.Rev {
+		return t.Stale()
+	}
+	w.st.Step = stepWalk
+	if tok.Verb == verbStay {
+		w.st.Stay = true
+		return w.showWalk(a, set)
+	}
+	next, drop, err := w.replacement(a, set)
+	if err != nil {
+		return fmt.Errorf("find replacement of %s: %w", set.Ref(), err)
+	}
+	kept := copyAnswers(a.Answers)
+	for _, code := range drop {
+		delete(kept, code)
+	}
+	qs := questions(next)
+	cursor := ""
+	if len(qs) > 0 {
+		if _, ok := kept[qs[0].code]; !ok {
+			cursor = qs[0].code
+		} else {
+			cursor = nextOpen(qs, kept, 0)
+		}
+	}
+	rev, err := w.m.cfg.Store.MoveSet(t.Ctx, a.ID, a.Rev, next.ID, next.Version, drop, cursor)
+	if errors.Is(err, flows.ErrConflict) {
+		if _, _, err := w.reload(); err != nil {
+			return err
+		}
+		w.st.Step = stepMove
+		return t.Stale()
+	}
+	if err != nil {
+		return fmt.Errorf("move assessment to %s: %w", next.Ref(), err)
+	}
+	a.Rev, a.Cursor, a.Answers, a.SetID, a.SetVersion = rev, cursor, kept, next.ID, next.Version
+	remember(w.st, a)
+	t.Warn(t.T("move.done", map[string]any{"Ref": next.Ref()}))
+	return w.showWalk(a, next)
+}

@@ -1,0 +1,345 @@
+// Package enrol is the conversation a person starts in: consent, the
+// choice of the title to assess, the subject's name and its place in the
+// area tree. It hands over to the self-assessment (package assess) once it
+// knows what to assess, and gets the conversation back when that ends.
+package enrol
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"hoctap/flows"
+	"hoctap/flows/assess"
+	"hoctap/scoring"
+)
+
+// Name is the module's name in envelopes and tokens.
+const Name = "e"
+
+// MaxName is the longest name a person may type for a subject.
+const MaxName = 100
+
+// Store is what enrolment needs to keep.
+type Store interface {
+	// Consent records a person's consent, creating them.
+	Consent(ctx context.Context, channel string, user int64, lang string, at time.Time) (flows.Person, error)
+	// Areas returns the children of an area ("" for the top), by name.
+	Areas(ctx context.Context, parent string) ([]flows.Area, error)
+	// Area returns one area, or flows.ErrNotFound.
+	Area(ctx context.Context, code string) (flows.Area, error)
+}
+
+// Module is the enrolment conversation.
+type Module struct {
+	store Store
+	sets  *scoring.Catalog
+}
+
+// New makes the module.
+func New(store Store, sets *scoring.Catalog) *Module { return &Module{store: store, sets: sets} }
+
+// Steps of enrolment.
+const (
+	stepNew     = ""        // nothing asked yet, or consent refused
+	stepConsent = "consent" // consent asked
+	stepMenu    = "menu"    // which title to assess
+	stepName    = "name"    // the subject's name
+	stepArea    = "area"    // the subject's place
+)
+
+// Verbs of its buttons.
+const (
+	verbConsent = "ok" // consent given
+	verbRefuse  = "no" // consent refused
+	verbKind    = "k"  // Code: the title kind to assess
+	verbArea    = "ar" // Code: the area chosen; Value "up" to go back up to it
+)
+
+// state is what enrolment keeps between inputs.
+type state struct {
+	Step string       `json:"s,omitempty"`
+	Kind scoring.Kind `json:"k,omitempty"` // the title chosen
+	Name string       `json:"n,omitempty"` // the subject's name
+	Area string       `json:"a,omitempty"` // the area whose children are offered
+}
+
+func (*Module) Name() string { return Name }
+func (*Module) Version() int { return 1 }
+
+func (*Module) Load(data []byte) (any, error) {
+	st := &state{}
+	return st, json.Unmarshal(data, st)
+}
+
+// Resume starts anew: at consent for a person who has not given it, else
+// at the menu.
+func (*Module) Resume(t *flows.Turn) (any, bool, error) {
+	if t.Env.Person == 0 {
+		return &state{}, true, nil
+	}
+	return &state{Step: stepMenu}, true, nil
+}
+
+// Enter takes the conversation back at the menu; arg is unused.
+func (*Module) Enter(*flows.Turn, any) (any, error) { return &state{Step: stepMenu}, nil }
+
+// turn is one input to enrolment.
+type turn struct {
+	m  *Module
+	t  *flows.Turn
+	st *state
+}
+
+func (m *Module) turn(t *flows.Turn) *turn { return &turn{m: m, t: t, st: t.State().(*state)} }
+
+func (m *Module) Handle(t *flows.Turn) error {
+	e := m.turn(t)
+	if t.Env.Person == 0 {
+		return e.beforeConsent()
+	}
+	switch t.In.Kind {
+	case flows.InputButton:
+		return e.button(t.Token)
+	case flows.InputText, flows.InputPhoto, flows.InputUnsupported:
+		return e.input()
+	}
+	return nil
+}
+
+func (m *Module) Command(t *flows.Turn, name string) (bool, error) {
+	e := m.turn(t)
+	switch name {
+	case "start":
+		*e.st = state{Step: stepMenu}
+		if t.Env.Person == 0 {
+			e.st.Step = stepConsent
+		}
+		return true, e.show()
+	case "cancel":
+		if t.Env.Person == 0 {
+			t.Say(t.T("cancel.nothing"))
+			return true, nil
+		}
+		*e.st = state{Step: stepMenu}
+		t.Say(t.T("cancel.enrolment"))
+		return true, nil
+	}
+	return false, nil
+}
+
+func (m *Module) Show(t *flows.Turn) error { return m.turn(t).show() }
+
+// show adds the screen of the current step.
+func (e *turn) show() error {
+	t := e.t
+	switch e.st.Step {
+	case stepNew, stepConsent:
+		e.st.Step = stepConsent
+		t.Screen(t.T("start.greeting")+"\n\n"+t.T("privacy.text")+"\n\n"+t.T("consent.ask"),
+			[]flows.Button{e.btn(t.T("consent.yes"), verbConsent, ""), e.btn(t.T("consent.no"), verbRefuse, "")},
+			flows.LanguageButtons())
+		return nil
+	case stepMenu:
+		return e.showMenu()
+	case stepName:
+		t.Screen(t.T("enrol.name." + string(e.st.Kind)))
+		return nil
+	case stepArea:
+		return e.showAreas()
+	}
+	return fmt.Errorf("unknown enrolment step %q", e.st.Step)
+}
+
+// btn makes one of enrolment's buttons; they act on no stored object.
+func (e *turn) btn(label, verb, code string) flows.Button {
+	return flows.NewButton(label, flows.Token{Module: Name, Verb: verb, Code: code})
+}
+
+// beforeConsent allows nothing but the consent buttons (and the engine's
+// language buttons).
+func (e *turn) beforeConsent() error {
+	t := e.t
+	if t.In.Kind == flows.InputButton {
+		switch t.Token.Verb {
+		case verbConsent:
+			person, err := e.m.store.Consent(t.Ctx, t.In.Conv.Channel, t.In.User, t.Env.Lang, t.Now())
+			if err != nil {
+				return fmt.Errorf("record consent: %w", err)
+			}
+			t.Env.Person = person.ID
+			*e.st = state{Step: stepMenu}
+			t.Warn(t.T("consent.thanks"))
+			return e.show()
+		case verbRefuse:
+			e.st.Step = stepNew
+			t.Screen(t.T("consent.refused"))
+			return nil
+		}
+		t.Notice(t.T("consent.first"))
+	}
+	e.st.Step = stepConsent
+	return e.show()
+}
+
+// button handles a press on one of enrolment's buttons after consent.
+func (e *turn) button(tok flows.Token) error {
+	t := e.t
+	switch {
+	case tok.Verb == verbConsent || tok.Verb == verbRefuse:
+		t.Notice(t.T("consent.already"))
+		return e.show()
+	case tok.Verb == verbKind && e.st.Step == stepMenu && e.hasSet(scoring.Kind(tok.Code)):
+		*e.st = state{Step: stepName, Kind: scoring.Kind(tok.Code)}
+		return e.show()
+	case tok.Verb == verbArea && e.st.Step == stepArea:
+		return e.chooseArea(tok.Code, tok.Value == "up")
+	}
+	return t.Stale()
+}
+
+// input handles a typed text, a photo or something unsupported.
+func (e *turn) input() error {
+	t := e.t
+	if e.st.Step == stepName {
+		return e.typedName()
+	}
+	t.WarnButtonsOnly()
+	return e.show()
+}
+
+// showMenu offers the titles that have a criteria set.
+func (e *turn) showMenu() error {
+	var rows [][]flows.Button
+	for _, k := range scoring.Kinds {
+		if e.hasSet(k) {
+			rows = append(rows, []flows.Button{e.btn(e.t.T("kind."+string(k)), verbKind, string(k))})
+		}
+	}
+	e.t.Screen(e.t.T("menu.ask"), rows...)
+	return nil
+}
+
+func (e *turn) hasSet(k scoring.Kind) bool {
+	for _, s := range e.m.sets.Sets() {
+		if s.Kind == k && s.Status != scoring.StatusWithdrawn {
+			return true
+		}
+	}
+	return false
+}
+
+// typedName takes the subject's name.
+func (e *turn) typedName() error {
+	t := e.t
+	if t.In.Kind != flows.InputText {
+		t.Warn(t.T("enrol.name.wrong_kind"))
+		return e.show()
+	}
+	name := strings.Join(strings.Fields(t.In.Text), " ")
+	switch {
+	case utf8.RuneCountInString(name) < 2, strings.IndexFunc(name, unicode.IsControl) >= 0:
+		t.Warn(t.T("enrol.name.short"))
+		return e.show()
+	case utf8.RuneCountInString(name) > MaxName:
+		t.Warn(t.T("enrol.name.long", map[string]any{"Max": MaxName}))
+		return e.show()
+	}
+	e.st.Name, e.st.Step, e.st.Area = name, stepArea, ""
+	return e.show()
+}
+
+// showAreas offers the children of the area chosen so far.
+func (e *turn) showAreas() error {
+	t := e.t
+	areas, err := e.m.store.Areas(t.Ctx, e.st.Area)
+	if err != nil {
+		return fmt.Errorf("list areas: %w", err)
+	}
+	var rows [][]flows.Button
+	for i, a := range areas {
+		b := e.btn(a.Name.In(t.P.Lang()), verbArea, a.Code)
+		if i%2 == 0 {
+			rows = append(rows, []flows.Button{b})
+		} else {
+			rows[len(rows)-1] = append(rows[len(rows)-1], b)
+		}
+	}
+	if e.st.Area != "" {
+		parent, err := e.m.store.Area(t.Ctx, e.st.Area)
+		if err != nil {
+			return fmt.Errorf("load area: %w", err)
+		}
+		rows = append(rows, []flows.Button{flows.NewButton(t.T("button.back"),
+			flows.Token{Module: Name, Verb: verbArea, Code: parent.Parent, Value: "up"})})
+	}
+	level := "province"
+	if len(areas) > 0 {
+		level = areas[0].Level
+	}
+	t.Screen(t.T("enrol.area."+level, map[string]any{"Name": flows.Esc(e.st.Name)}), rows...)
+	return nil
+}
+
+// levelFor is the area level a subject of a kind is placed at: a household,
+// village or person in a village; a clan (which may span villages) or a
+// unit in a commune.
+func levelFor(k scoring.Kind) string {
+	if k == scoring.KindClan || k == scoring.KindUnit {
+		return "commune"
+	}
+	return "village"
+}
+
+// chooseArea goes down the area tree, or up to code, and hands over to the
+// self-assessment once the subject's level is reached.
+func (e *turn) chooseArea(code string, up bool) error {
+	t := e.t
+	if up {
+		e.st.Area = code
+		return e.show()
+	}
+	area, err := e.m.store.Area(t.Ctx, code)
+	if err != nil || area.Parent != e.st.Area {
+		return t.Stale()
+	}
+	children, err := e.m.store.Areas(t.Ctx, code)
+	if err != nil {
+		return fmt.Errorf("list areas: %w", err)
+	}
+	if area.Level != levelFor(e.st.Kind) && len(children) > 0 {
+		e.st.Area = code
+		return e.show()
+	}
+	province, err := e.province(area)
+	if err != nil {
+		return err
+	}
+	set, ok := e.m.sets.Pick(e.st.Kind, province, t.Now().Year())
+	if !ok {
+		*e.st = state{Step: stepMenu}
+		return t.Stale()
+	}
+	if err := t.Switch(assess.Name, assess.Start{Kind: e.st.Kind, Name: e.st.Name, Area: area, Set: set}); err != nil {
+		return err
+	}
+	return t.Show()
+}
+
+// province returns the top-level ancestor of an area.
+func (e *turn) province(a flows.Area) (string, error) {
+	for a.Parent != "" {
+		parent, err := e.m.store.Area(e.t.Ctx, a.Parent)
+		if err != nil {
+			return "", fmt.Errorf("load area: %w", err)
+		}
+		a = parent
+	}
+	return a.Code, nil
+}
+
+var _ flows.Module = (*Module)(nil)

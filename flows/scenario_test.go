@@ -1,0 +1,311 @@
+package flows_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"hoctap/scoring"
+)
+
+// labels are the button labels a person reads, by language.
+var labels = map[string]map[string]string{
+	"vi": {
+		"agree": "✅ Đồng ý", "family": "Gia đình học tập", "clan": "Dòng họ học tập", "community": "Cộng đồng học tập (thôn, tổ dân phố)", "province": "Thành phố Hà Nội",
+		"commune": "Xã Sóc Sơn", "village": "Thôn Đông", "yes": "Có", "no": "Không", "na": "Không áp dụng", "done": "✅ Xong",
+		"no_photo": "⏭ Không có ảnh", "some": "Có, ở một số việc · 5 điểm", "internet": "Điện thoại thông minh hoặc máy tính có internet · 6 điểm",
+		"later": "⏭ Để sau", "back": "◀ Quay lại", "submit": "📤 Nộp bản tự đánh giá", "info": "ℹ️ Hướng dẫn",
+		"continue": "▶ Tiếp tục", "restart": "🗑 Làm lại từ đầu",
+	},
+	"en": {
+		"agree": "✅ I agree", "family": "Learning Family", "clan": "Learning Clan", "community": "Learning Community (village, residential group)", "province": "Hà Nội",
+		"commune": "Sóc Sơn commune", "village": "Đông village", "yes": "Yes", "no": "No", "na": "Not applicable", "done": "✅ Done",
+		"no_photo": "⏭ No photo", "some": "Yes, in some things · 5 points", "internet": "A smartphone or a computer with internet · 6 points",
+		"later": "⏭ Later", "back": "◀ Back", "submit": "📤 Submit the self-assessment", "info": "ℹ️ Guidance",
+		"continue": "▶ Continue", "restart": "🗑 Start over",
+	},
+}
+
+// l is the label of a button in the harness's language.
+func (h *harness) l(name string) string {
+	h.t.Helper()
+	label, ok := labels[h.lang][name]
+	if !ok {
+		h.t.Fatalf("no label %q", name)
+	}
+	return label
+}
+
+// enrol takes a person through consent and enrolment to the first question
+// of a title (a label name of labels).
+func (h *harness) enrol(title, name string) {
+	h.t.Helper()
+	h.command("start")
+	h.press(h.l("agree"))
+	h.press(h.l(title))
+	h.text(name)
+	h.press(h.l("province"))
+	h.press(h.l("commune"))
+	if title != "clan" {
+		h.press(h.l("village"))
+	}
+}
+
+// walkFamily walks the Learning Family questionnaire to a submission, with
+// the detours people take: a wrong input, evidence asked for, an album, a
+// question left for later, a guidance look-up and a back step.
+func walkFamily(h *harness) {
+	t := h.t
+	h.enrol("family", "<Nguyễn & Con>")
+	h.press(h.l("info")) // 1.1's guidance
+	h.press(h.l("yes"))  // 1.1: evidence required
+	h.text("xin chào")
+	h.press(h.l("done")) // not yet: a photo is needed
+	h.photo("report-card.jpg", picture(t, 1), "")
+	h.press(h.l("done"))
+	h.press(h.l("na"))  // 1.2
+	h.press(h.l("yes")) // 1.3
+	h.press(h.l("back"))
+	h.press(h.l("yes")) // 1.3 again
+	h.press(h.l("yes")) // 2.1
+	h.press(h.l("yes")) // 2.2: optional evidence
+	h.press(h.l("no_photo"))
+	h.press(h.l("some")) // 2.3
+	h.sticker()          // wrong kind of input
+	h.press(h.l("yes"))  // 3.1: evidence required, sent as an album
+	h.photo("corner-1.jpg", picture(t, 2), "album-1")
+	h.photo("corner-2.jpg", picture(t, 3), "album-1")
+	h.quiet()
+	h.press(h.l("done"))
+	h.press(h.l("internet")) // 3.2
+	h.press(h.l("later"))    // 3.3 left for later
+	h.press(h.l("yes"))      // 4.1
+	h.press(h.l("no"))       // 4.2: no evidence needed for a no
+	h.press(h.l("yes"))      // 4.3: the summary
+	h.press(h.l("submit"))   // refused: 3.3 is unanswered
+	h.press("✏️ 3.3")
+	h.press(h.l("yes"))
+	h.press(h.l("submit"))
+
+	got := h.store.Submitted()
+	if len(got) != 1 {
+		t.Fatalf("%d submitted assessments, want 1", len(got))
+	}
+	if a := got[0]; a.SubjectName != "<Nguyễn & Con>" || a.Kind != "family" || a.AreaCode != "01.001.01" ||
+		a.SetID != "family-2015" || a.SetVersion != 1 || a.Result.Total != 88 || !a.Result.Passed {
+		t.Errorf("submitted %+v with %+v", a, a.Result)
+	}
+}
+
+// scenarios are the golden conversations: each writes testdata/NAME.golden,
+// the transcript with the stored effects of every step, and checks what a
+// person would notice.
+var scenarios = []struct {
+	name string
+	lang string
+	run  func(h *harness)
+}{
+	{"walk_family_vi", "vi", walkFamily},
+	{"walk_family_en", "en", walkFamily},
+
+	// A person stops midway and comes back ten days later, to a new
+	// replica of the bot: /start offers the assessment where it was.
+	{"resume_after_days", "vi", func(h *harness) {
+		h.enrol("family", "Nhà Lê")
+		h.press(h.l("na")) // 1.1
+		h.press(h.l("na")) // 1.2
+		h.later(10 * 24 * time.Hour)
+		h.restart()
+		out := h.command("start")
+		if !strings.Contains(last(out), "(đã trả lời 2/12 câu)") {
+			h.t.Errorf("after ten days: %q", last(out))
+		}
+		out = h.press(h.l("continue"))
+		if !strings.Contains(last(out), "<b>1.3</b>") {
+			h.t.Errorf("continued at %q, want question 1.3", last(out))
+		}
+	}},
+
+	// Redis lost the conversation midway: the answers are in PostgreSQL,
+	// and what the person types next is not taken for an answer.
+	{"redis_lost", "vi", func(h *harness) {
+		h.enrol("community", "Thôn Đông")
+		h.text("80") // 1.1
+		h.loseState()
+		out := h.text("95")
+		if !strings.Contains(last(out), "Bạn đang làm dở bản tự đánh giá") || !strings.Contains(last(out), "(đã trả lời 1/") {
+			h.t.Fatalf("after the state was lost: %q", last(out))
+		}
+		out = h.press(h.l("continue"))
+		if !strings.Contains(last(out), "<b>1.2</b>") {
+			h.t.Errorf("continued at %q, want question 1.2", last(out))
+		}
+		if a := h.answers(); len(a) != 1 || a["1.1"] != scoring.Value(80) {
+			h.t.Errorf("answers %v", a)
+		}
+	}},
+
+	// The province withdraws family-2015@1 for a version 2 without 1.2: the
+	// person is offered the move and keeps the answers that carry over.
+	{"withdrawn_set", "vi", func(h *harness) {
+		h.enrol("family", "Nhà Lê")
+		h.press(h.l("na")) // 1.1
+		h.press(h.l("na")) // 1.2
+		h.withSets(withdrawnFamily(h.t))
+		h.note("family-2015@1 is withdrawn for family-2015@2")
+		out := h.text("?")
+		if !strings.Contains(last(out), "family-2015@1") || !strings.Contains(last(out), "Giữ lại được 1/2 câu trả lời") {
+			h.t.Fatalf("no offer to move: %q", last(out))
+		}
+		out = h.press("Chuyển sang bộ mới")
+		if !strings.Contains(last(out), "Đã chuyển sang bộ family-2015@2") || !strings.Contains(last(out), "<b>1.9</b>") {
+			h.t.Errorf("after the move: %q", last(out))
+		}
+		if a := h.answers(); len(a) != 1 || a["1.1"] != scoring.NotApplicable() {
+			h.t.Errorf("answers after the move: %v", a)
+		}
+	}},
+
+	// A clan: a ratio typed, a choice, evidence, a condition not met and an
+	// indicator the reviewer scores.
+	{"clan_conditions", "en", func(h *harness) {
+		h.enrol("clan", "Nguyễn Đình clan")
+		h.text("85")             // 1.1 ratio
+		h.press(h.l("yes"))      // 1.2
+		h.press(h.l("yes"))      // 1.3: optional evidence
+		h.press(h.l("no_photo")) //
+		h.press(h.l("yes"))      // 2.1
+		h.press("A fund raised every year · 10 points")
+		h.press(h.l("yes")) // 2.3: required evidence
+		h.photo("rules.jpg", picture(h.t, 5), "")
+		h.press(h.l("done"))
+		h.press(h.l("yes"))       // 3.1: optional evidence
+		h.press(h.l("no_photo"))  //
+		h.press(h.l("yes"))       // 3.2
+		out := h.press(h.l("no")) // C1, a condition
+		if !strings.Contains(last(out), "Condition C1 is not met.") || !strings.Contains(last(out), "3.3</b> — scored by the reviewer") {
+			h.t.Errorf("summary: %q", last(out))
+		}
+		out = h.press(h.l("submit"))
+		if !strings.HasPrefix(last(out), "✅ Submitted") || !strings.Contains(last(out), "Still to be scored by the reviewer: 3.3.") {
+			h.t.Errorf("result: %q", last(out))
+		}
+	}},
+
+	// The person starts over and begins a new assessment; a button of the
+	// abandoned one, at the same question and revision as the new one's,
+	// changes nothing.
+	{"abandoned_assessment_button", "vi", func(h *harness) {
+		h.enrol("family", "Nhà Lê")
+		old := h.open()
+		h.command("start")
+		h.press(h.l("restart"))
+		h.press(h.l("family"))
+		h.text("Nhà Lê")
+		h.press(h.l("province"))
+		h.press(h.l("commune"))
+		h.press(h.l("village"))
+		now := h.open()
+		if now.ID == old.ID || now.Rev != old.Rev {
+			h.t.Fatalf("the new assessment is %d at revision %d, the old %d at %d: the case needs the same revision", now.ID, now.Rev, old.ID, old.Rev)
+		}
+		out := h.pressOld(h.l("na"), 1) // 1.1 of the abandoned assessment
+		if notice(out) != "Nút này đã cũ, không còn dùng được." || !strings.Contains(last(out), "<b>1.1</b>") || !out[len(out)-1].Replace {
+			h.t.Errorf("a button of the abandoned assessment answered %+v", out)
+		}
+		if a := h.answers(); len(a) != 0 {
+			h.t.Errorf("the new assessment has answers %v", a)
+		}
+	}},
+
+	// A Start over from an older resume offer, after the person went on:
+	// nothing is thrown away.
+	{"old_start_over", "vi", func(h *harness) {
+		h.enrol("family", "Nhà Lê")
+		h.press(h.l("na")) // 1.1
+		h.command("start")
+		h.press(h.l("continue"))
+		h.press(h.l("na")) // 1.2
+		out := h.pressOld(h.l("restart"), 0)
+		if notice(out) != "Nút này đã cũ, không còn dùng được." || !strings.Contains(last(out), "<b>1.3</b>") {
+			h.t.Errorf("an old Start over answered %+v", out)
+		}
+		if a := h.answers(); len(a) != 2 {
+			h.t.Errorf("answers after an old Start over: %v", a)
+		}
+	}},
+
+	// An album at a photo step followed at once by Done: the album's
+	// confirmation never comes after the next question. When the person
+	// waits instead, it comes once, after the last photo.
+	{"album_then_done", "vi", func(h *harness) {
+		h.enrol("family", "Nhà Lê")
+		h.press(h.l("yes")) // 1.1: evidence required
+		for i := range 3 {
+			h.photo("album", picture(h.t, i), "a1")
+		}
+		h.press(h.l("done"))
+		if len(h.held) != 0 {
+			h.t.Error("an album's confirmation is still held after the next step")
+		}
+		h.press(h.l("yes")) // 1.2: evidence required
+		for i := range 2 {
+			h.photo("album", picture(h.t, 10+i), "a2")
+		}
+		if len(h.held) != 1 || !strings.Contains(h.held[0].Text, "Đã nhận 2 ảnh") {
+			h.t.Errorf("held %+v, want the one confirmation of 2 photos", h.held)
+		}
+		h.quiet()
+		if got := h.open().Photos; got["1.1"] != 3 || got["1.2"] != 2 {
+			h.t.Errorf("photos stored %v", got)
+		}
+	}},
+}
+
+func TestScenarios(t *testing.T) {
+	t.Parallel()
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, sc.lang)
+			sc.run(h)
+			h.golden(sc.name)
+		})
+	}
+}
+
+// withdrawnFamily returns the shipped sets with family-2015@1 withdrawn
+// for a version 2 in which question 1.2 became 1.9.
+func withdrawnFamily(t *testing.T) *scoring.Catalog {
+	t.Helper()
+	dir := t.TempDir()
+	files, err := scoring.ShippedFiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range files {
+		if name != "family-2015.yaml" {
+			write(t, filepath.Join(dir, name), string(data))
+			continue
+		}
+		old := strings.Replace(string(data), "status: draft\n", "status: withdrawn\nreplaced_by: family-2015@2\n", 1)
+		next := strings.Replace(string(data), "version: 1\n", "version: 2\n", 1)
+		next = strings.Replace(next, `      - code: "1.2"`, `      - code: "1.9"`, 1)
+		write(t, filepath.Join(dir, "old.yaml"), old)
+		write(t, filepath.Join(dir, "new.yaml"), next)
+	}
+	cat, err := scoring.LoadFolder(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
+}
+
+func write(t *testing.T, path, data string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

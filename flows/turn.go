@@ -1,0 +1,128 @@
+package flows
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"hoctap/locales"
+)
+
+// Turn is the handling of one input: what a module reads of the input and
+// the conversation, and where it puts what to show.
+type Turn struct {
+	Ctx   context.Context
+	In    Input
+	Env   *Envelope        // the person and language; the engine keeps the rest
+	P     *locales.Printer // in the conversation's language
+	Token Token            // the parsed token, for a button press
+
+	e      *Engine
+	active Module
+	state  any // the active module's state
+	out    []Output
+	// prefix goes before the next screen's text: a warning or a
+	// confirmation, so that a step costs one message.
+	prefix string
+}
+
+// State is the active module's state, as its Load, Resume or Enter made it.
+func (t *Turn) State() any { return t.state }
+
+// Now is the time of the engine's clock.
+func (t *Turn) Now() time.Time { return t.e.cfg.Now() }
+
+// T is the printer's T.
+func (t *Turn) T(id string, data ...map[string]any) string { return t.P.T(id, data...) }
+
+// SetLang changes the conversation's language.
+func (t *Turn) SetLang(lang string) {
+	t.Env.Lang = lang
+	t.P = locales.For(lang)
+}
+
+// Say adds a message.
+func (t *Turn) Say(text string, buttons ...[]Button) {
+	t.out = append(t.out, Output{Text: text, Buttons: buttons})
+}
+
+// Screen adds the step's screen: in place of the pressed message when the
+// input was a button press and nothing replaced it yet, else as a new
+// message; a warning given before goes first.
+func (t *Turn) Screen(text string, buttons ...[]Button) {
+	replace := t.In.Kind == InputButton
+	for _, o := range t.out {
+		replace = replace && !o.Replace
+	}
+	t.out = append(t.out, Output{Text: t.prefix + text, Buttons: buttons, Replace: replace})
+	t.prefix = ""
+}
+
+// Warn puts a short text before the next screen.
+func (t *Turn) Warn(text string) { t.prefix += text + "\n\n" }
+
+// WarnButtonsOnly warns about a text, a photo or something unsupported
+// sent at a step that asks for a button.
+func (t *Turn) WarnButtonsOnly() {
+	switch t.In.Kind {
+	case InputPhoto:
+		t.Warn(t.T("input.no_photo_here"))
+	case InputUnsupported:
+		t.Warn(t.T("input.unsupported"))
+	default:
+		t.Warn(t.T("input.use_buttons"))
+	}
+}
+
+// Notice adds a short answer to a button press: a toast, or "" to answer
+// it without one.
+func (t *Turn) Notice(text string) { t.out = append(t.out, Output{Notice: text}) }
+
+// Quiet reports whether the turn has shown nothing yet.
+func (t *Turn) Quiet() bool { return len(t.out) == 0 }
+
+// Settle marks the last output as one to hold for the channel's quiet time
+// (see Output.Settle).
+func (t *Turn) Settle() {
+	if len(t.out) > 0 {
+		t.out[len(t.out)-1].Settle = true
+	}
+}
+
+// Stale answers a button or a timer that is out of date: nothing changes,
+// the person is told so and sees where the conversation is now.
+func (t *Turn) Stale() error {
+	if !t.In.Kind.FromPerson() {
+		return nil // a timer or event that lost its object drops itself
+	}
+	t.Notice(t.T("stale"))
+	return t.Show()
+}
+
+// Show adds the active module's current screen.
+func (t *Turn) Show() error { return t.active.Show(t) }
+
+// Switch hands the conversation to another module, which makes its state
+// from arg (see the module's Enter); it shows nothing by itself.
+func (t *Turn) Switch(module string, arg any) error {
+	m := t.e.byName[module]
+	if m == nil {
+		return fmt.Errorf("no module %q", module)
+	}
+	st, err := m.Enter(t, arg)
+	if err != nil {
+		return err
+	}
+	t.active, t.state = m, st
+	return nil
+}
+
+// SwitchHome hands the conversation back to the home module.
+func (t *Turn) SwitchHome() error { return t.Switch(t.e.cfg.Home.Name(), nil) }
+
+// Esc escapes a text of a person's or a criteria set's for the simple HTML
+// of outputs: only <, > and &, which is all Telegram's HTML asks for.
+func Esc(s string) string { return htmlEscaper.Replace(s) }
+
+var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")

@@ -1,0 +1,327 @@
+// Package runner runs every input of every channel through one turn: lock
+// the conversation, skip an input seen before, load the state, step the
+// conversation (package flows), save the state with its revision check — or
+// abort — and hand what to show to the outbox. Telegram (polling and
+// webhook), the terminal playground, timers and a future web channel all
+// call it; no channel has a sequence of its own, and nothing is sent for a
+// turn whose save failed.
+//
+// Conversations run in parallel on a bounded pool of workers, the inputs
+// of one conversation one at a time and in order (across replicas too:
+// the lock is in Redis). The outbox sends what the turns produce through
+// the channel's Sender: replies to a person's own action first and at
+// once, notices and bulk messages paced.
+package runner
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"hoctap/flows"
+	"hoctap/locales"
+	"hoctap/metric"
+)
+
+// Origin is the channel's handle of what a person acted on — on Telegram,
+// the button press to answer and the message to edit. The runner and the
+// outbox hand it to the channel's Sender as it is.
+type Origin any
+
+// Input is an input as a channel takes it: what happened, and the handle
+// to answer it.
+type Input struct {
+	flows.Input
+	Origin Origin    // nil for timers and events
+	Taken  time.Time // when the channel took it, for the reply latency
+}
+
+// Sessions is the runner's hot state (Redis): per-conversation locks,
+// the keys of inputs seen, and the conversation states.
+type Sessions interface {
+	// Begin takes the conversation's lock (waiting up to wait; the lock
+	// frees itself after ttl), records the input's key and loads the state,
+	// in one round trip when the lock is free.
+	Begin(ctx context.Context, conv flows.Conv, key string, ttl, wait time.Duration) (Begun, error)
+}
+
+// Begun is a turn that has the conversation's lock, or a duplicate input.
+type Begun struct {
+	Duplicate bool           // the input was taken before: nothing to do, no lock is held
+	Found     bool           // State was stored and could be read
+	State     flows.Envelope // the conversation's state, when Found
+	Lock      Lock           // the lock held, unless Duplicate
+}
+
+// Lock ends a turn.
+type Lock interface {
+	// Finish saves the state if the stored one is still at env.Rev (bumping
+	// env.Rev) and frees the lock, in one round trip; flows.ErrConflict
+	// when another writer won.
+	Finish(ctx context.Context, env *flows.Envelope) error
+	// Abort frees the lock and forgets the input's key, so that the input
+	// is taken again when it is delivered again.
+	Abort(ctx context.Context)
+}
+
+// Config is what a runner is made of.
+type Config struct {
+	Engine   *flows.Engine
+	Sessions Sessions
+	Sender   Sender
+	// Pacer keeps the pace of unsolicited messages across replicas; nil
+	// keeps it in this process only.
+	Pacer Pacer
+	Rate  float64 // unsolicited messages per second in all; 25 when 0
+	// Blocked is told of a person who blocked the bot (a send answered
+	// ErrBlocked); it marks them inactive.
+	Blocked func(ctx context.Context, channel string, user int64)
+	Workers int           // conversations run at once; 64 when 0
+	Turn    time.Duration // the longest a turn may take, and its lock's TTL; 30 s when 0
+	// Quiet is how long an output that settles is held (an album's
+	// confirmation); 0 sends it at once.
+	Quiet   time.Duration
+	Metrics *metric.Metrics
+	Log     *slog.Logger
+}
+
+// Runner runs the inputs of one channel.
+type Runner struct {
+	cfg    Config
+	pool   *pool
+	out    *outbox
+	cancel context.CancelFunc // ends the pool's context: running turns fail
+
+	mu       sync.Mutex
+	held     map[heldKey]*held // outputs that settle, by conversation and state revision
+	stopping bool              // what settles from now on goes out at once
+}
+
+// New makes a runner and starts its workers.
+func New(cfg Config) *Runner {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 64
+	}
+	if cfg.Turn <= 0 {
+		cfg.Turn = 30 * time.Second
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = metric.New()
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &Runner{cfg: cfg, cancel: cancel, held: map[heldKey]*held{}}
+	r.pool = newPool(ctx, cfg.Workers, cfg.Log)
+	r.out = newOutbox(cfg)
+	return r
+}
+
+// Submit queues an input behind the earlier ones of its conversation and
+// calls done once its effects are stored (nil), or it failed or was not run
+// (ErrStopped); done is called after the replies were handed to the
+// outbox. It returns false, without calling done, once the runner stops.
+func (r *Runner) Submit(in Input, done func(error)) bool {
+	return r.submit(in, done, false)
+}
+
+func (r *Runner) submit(in Input, done func(error), internal bool) bool {
+	r.cfg.Metrics.Queue.Inc()
+	ok := r.pool.submit(job{conv: in.Conv, done: func(err error) {
+		r.cfg.Metrics.Queue.Dec()
+		if !in.Taken.IsZero() {
+			r.cfg.Metrics.Handling.Observe(time.Since(in.Taken).Seconds())
+		}
+		done(err)
+	}, run: func(ctx context.Context) error { return r.Run(ctx, in) }}, internal)
+	if !ok {
+		r.cfg.Metrics.Queue.Dec()
+	}
+	return ok
+}
+
+// Run runs one input to the end of its turn and hands what it shows to the
+// outbox: the same for every channel. It returns once the turn's effects
+// are stored (nil) or it failed, in which case nothing of the turn is shown
+// but a "please try again" and the input is taken again when delivered
+// again.
+func (r *Runner) Run(ctx context.Context, in Input) error {
+	if in.Kind == flows.InputTimer && in.Ref != nil && in.Ref.Module == "" {
+		return r.settled(ctx, in)
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.Turn)
+	defer cancel()
+	b, err := r.cfg.Sessions.Begin(ctx, in.Conv, in.Key, r.cfg.Turn, r.cfg.Turn)
+	if err != nil {
+		r.failed("session", in, "", err)
+		return fmt.Errorf("begin turn: %w", err)
+	}
+	if b.Duplicate {
+		r.cfg.Metrics.Updates.WithLabelValues("duplicate").Inc()
+		return nil
+	}
+	env := b.State
+	outs, err := r.cfg.Engine.Step(ctx, in.Input, &env, b.Found)
+	if err == nil {
+		err = b.Lock.Finish(ctx, &env)
+	}
+	if err != nil {
+		b.Lock.Abort(ctx) // a new delivery is taken again
+		r.failed("step", in, env.Lang, err)
+		return err
+	}
+	r.cfg.Metrics.Updates.WithLabelValues("ok").Inc()
+	r.cfg.Metrics.Steps.Inc()
+	r.reply(ctx, in, env.Rev, outs)
+	return nil
+}
+
+// failed counts and logs a failed turn and tells the person to try again.
+// Logs name the input and the error, never what the person wrote.
+func (r *Runner) failed(kind string, in Input, lang string, err error) {
+	r.cfg.Metrics.Updates.WithLabelValues("failed").Inc()
+	r.cfg.Metrics.Errors.WithLabelValues(kind).Inc()
+	r.cfg.Log.Error("turn failed", "conv", in.Conv.String(), "input", in.Key, "error", err)
+	if !in.Kind.FromPerson() {
+		return
+	}
+	if lang == "" {
+		lang = locales.Match(in.Lang)
+	}
+	sorry := flows.Sorry(lang)
+	if in.Kind == flows.InputButton {
+		sorry.Text = ""
+	} else {
+		sorry.Notice = ""
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	r.reply(ctx, in, 0, []flows.Output{sorry})
+}
+
+// reply hands a turn's outputs to the outbox as the reply to its input;
+// those that settle are held for the quiet time, under the state revision
+// the turn saved.
+func (r *Runner) reply(ctx context.Context, in Input, rev int, outs []flows.Output) {
+	msgs := make([]Message, 0, len(outs)+1)
+	if in.Kind == flows.InputButton {
+		ack := Message{Conv: in.Conv, User: in.User, Origin: in.Origin, Ack: true}
+		for _, o := range outs {
+			if o.Notice != "" {
+				ack.Out.Notice = o.Notice
+				break
+			}
+		}
+		msgs = append(msgs, ack)
+	}
+	var settle []Message
+	for _, o := range outs {
+		if o.Text == "" {
+			continue
+		}
+		m := Message{Conv: in.Conv, User: in.User, Origin: in.Origin, Out: o}
+		if o.Settle && r.cfg.Quiet > 0 && rev > 0 {
+			settle = append(settle, m)
+			continue
+		}
+		msgs = append(msgs, m)
+	}
+	lane := LaneReply
+	if !in.Kind.FromPerson() {
+		lane = LaneNotice
+	}
+	r.out.send(ctx, lane, in.Taken, msgs)
+	if len(settle) > 0 {
+		r.hold(in, rev, settle)
+	}
+}
+
+// heldKey names what a turn held: its conversation and the state revision
+// it saved.
+type heldKey struct {
+	conv flows.Conv
+	rev  int
+}
+
+type held struct {
+	msgs  []Message
+	timer *time.Timer
+	taken time.Time
+}
+
+// hold keeps outputs that settle until the quiet time has passed; then a
+// timer input of the conversation, set for the state revision the turn
+// saved, goes through the conversation's order like any input and lets them
+// out only if no other turn of the conversation came meanwhile.
+func (r *Runner) hold(in Input, rev int, msgs []Message) {
+	k := heldKey{in.Conv, rev}
+	timer := Input{Input: flows.Input{Kind: flows.InputTimer, Conv: in.Conv, User: in.User,
+		Ref: &flows.Ref{Name: "settle", Rev: rev}, Key: "settle:" + strconv.Itoa(rev)}}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	quiet := r.cfg.Quiet
+	if r.stopping {
+		quiet = 0
+	}
+	h := &held{msgs: msgs, taken: in.Taken}
+	h.timer = time.AfterFunc(quiet, func() {
+		if !r.submit(timer, func(error) {}, true) {
+			r.take(k) // the runner is gone: nothing more is sent
+		}
+	})
+	r.held[k] = h
+}
+
+func (r *Runner) take(k heldKey) *held {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	h := r.held[k]
+	delete(r.held, k)
+	return h
+}
+
+// settled runs a settle timer: under the conversation's lock, what was
+// held goes out if the state is still at the revision it was held for.
+func (r *Runner) settled(ctx context.Context, in Input) error {
+	h := r.take(heldKey{in.Conv, in.Ref.Rev})
+	if h == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.Turn)
+	defer cancel()
+	b, err := r.cfg.Sessions.Begin(ctx, in.Conv, in.Key, r.cfg.Turn, r.cfg.Turn)
+	if err != nil {
+		return fmt.Errorf("begin settle timer: %w", err)
+	}
+	if b.Duplicate {
+		return nil
+	}
+	defer b.Lock.Abort(ctx)
+	if !b.Found || b.State.Rev != in.Ref.Rev {
+		return nil // a newer screen was shown meanwhile
+	}
+	r.out.send(ctx, LaneReply, h.taken, h.msgs)
+	return nil
+}
+
+// Stop stops taking inputs and finishes those taken, until ctx ends: what
+// is held goes through its conversation now, the outbox keeps sending and
+// retrying until then. Once ctx ends, the turns still running fail, the
+// inputs not started are dropped (their done gets ErrStopped, so that the
+// channel leaves them to be delivered again), and nothing more is sent.
+func (r *Runner) Stop(ctx context.Context) {
+	r.pool.close()
+	r.mu.Lock()
+	r.stopping = true
+	for _, h := range r.held {
+		h.timer.Reset(0)
+	}
+	r.mu.Unlock()
+	r.pool.wait(ctx, r.cancel)
+	r.out.stop(ctx)
+	r.cancel()
+}
