@@ -55,6 +55,7 @@ type setup struct {
 	metrics *metric.Metrics // the replicas'; a fresh one when nil
 	turn    time.Duration   // the runner's turn timeout; 30 s when 0
 	stop    time.Duration   // the stop timeout; 10 s when 0
+	apiURL  string          // where the bot finds the Bot API; the fake's URL when empty
 }
 
 // system is the bot wired to real PostgreSQL and Redis and to the fake API.
@@ -112,7 +113,11 @@ func (s *system) replica() *bot.Bot {
 	if m == nil {
 		m = metric.New()
 	}
-	client, err := bot.NewClient(token, s.api.URL(), 64, m)
+	apiURL := s.cfg.apiURL
+	if apiURL == "" {
+		apiURL = s.api.URL()
+	}
+	client, err := bot.NewClient(token, apiURL, 64, m)
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -325,6 +330,34 @@ func TestFamilyQuestionnaireWithAlbum(t *testing.T) {
 	}
 }
 
+// An album at a photo step followed at once by ✅ Xong: the album's
+// confirmation, held for its quiet time, is dropped, and never arrives
+// under the next question.
+func TestAlbumThenDoneLeavesNoLateConfirmation(t *testing.T) {
+	s := newSystem(t, setup{})
+	s.startBot()
+	p := s.person(1007, "vi")
+	p.toQuestions()
+	p.step("Có", "1.1 Minh chứng")
+	s.api.SendAlbum(p.u, [][]byte{picture(1), picture(2), picture(3)})
+	p.press("✅ Xong")
+	p.wait("Câu 2/12")
+	time.Sleep(time.Second) // well past the quiet time (200 ms here)
+	if last, _ := s.api.LastMessage(p.u.ID); !strings.Contains(last.Text, "Câu 2/12") {
+		t.Errorf("the newest message is %q, not question 2", last.Text)
+	}
+	for _, c := range s.api.Calls() {
+		if c.Method == "sendMessage" && strings.Contains(c.Params["text"], "Đã nhận") {
+			t.Errorf("a confirmation of the album went out: %q", c.Params["text"])
+		}
+	}
+	var photos int
+	s.db.Pool().QueryRow(context.Background(), `SELECT count(*) FROM evidence`).Scan(&photos)
+	if photos != 3 {
+		t.Errorf("%d photos stored, want the album's 3", photos)
+	}
+}
+
 func TestStaleDuplicateWrongKindAndDoubleSubmit(t *testing.T) {
 	s := newSystem(t, setup{})
 	s.startBot()
@@ -347,7 +380,9 @@ func TestStaleDuplicateWrongKindAndDoubleSubmit(t *testing.T) {
 	p.wait("Vui lòng chọn một nút bên dưới.")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	s.api.Wait(ctx, func(s *telegramtest.Server) bool { return len(s.CallbackAnswers(p.u.ID)) >= 2 })
+	if err := s.api.Wait(ctx, func(s *telegramtest.Server) bool { return len(s.CallbackAnswers(p.u.ID)) >= 2 }); err != nil {
+		t.Fatal("the stale press was not answered")
+	}
 	answers := s.api.CallbackAnswers(p.u.ID)
 	if answers[len(answers)-1].Text != "Nút này đã cũ, không còn dùng được." {
 		t.Errorf("stale press answered %+v", answers[len(answers)-1])
@@ -356,10 +391,12 @@ func TestStaleDuplicateWrongKindAndDoubleSubmit(t *testing.T) {
 	p.finish()
 	// Submit tapped twice: the second tap on the same message.
 	p.press("📤 Nộp bản tự đánh giá")
-	s.api.Wait(ctx, func(s *telegramtest.Server) bool {
+	if err := s.api.Wait(ctx, func(s *telegramtest.Server) bool {
 		a := s.CallbackAnswers(p.u.ID)
 		return a[len(a)-1].Text != ""
-	})
+	}); err != nil {
+		t.Fatal("the second press of Submit was not answered with a notice")
+	}
 	if n := len(s.submitted()); n != 1 {
 		t.Errorf("%d submissions", n)
 	}
@@ -445,7 +482,9 @@ func TestNoConsentNoData(t *testing.T) {
 	p.s.api.SendPhoto(p.u, picture(1), "")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	s.api.Wait(ctx, func(s *telegramtest.Server) bool { return len(s.Messages(p.u.ID)) == 3 }) // consent asked again, twice
+	if err := s.api.Wait(ctx, func(s *telegramtest.Server) bool { return len(s.Messages(p.u.ID)) == 3 }); err != nil {
+		t.Fatalf("the consent was not asked again for a text and a photo: %d messages", len(s.api.Messages(p.u.ID)))
+	}
 	p.step("Không đồng ý", "không lưu gì về bạn")
 	for _, table := range []string{"people", "subjects", "assessments", "answers", "evidence", "audit_log"} {
 		var n int

@@ -1754,3 +1754,94 @@ func TestResilienceFlood(t *testing.T) {
 	}
 	verify(t, s, c, expect{complete: true, consentOnce: true})
 }
+
+// ---------------------------------------------------------------------------
+// 8. SIGTERM while the Bot API is unreachable: the stop ends once its
+// timeout has passed, and what the replica did not finish is delivered
+// again to the next one, with nothing lost or doubled.
+
+func TestResilienceStopWithTheBotAPIGone(t *testing.T) {
+	for _, mode := range []string{"polling", "webhook"} {
+		t.Run(mode, func(t *testing.T) {
+			h := newHub()
+			const stop = time.Second
+			cfg := setup{stop: stop}
+			var f *front
+			if mode == "webhook" {
+				f = newFront(t, false)
+				cfg.webhook = f.url()
+			}
+			s := newSystem(t, cfg, telegramtest.WithCallHook(h.hook))
+			// The bot reaches the Bot API through a proxy that can cut it off;
+			// the fake still delivers the webhook.
+			proxy, err := tcpproxy.New(strings.TrimPrefix(s.api.URL(), "http://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { proxy.Close() })
+			s.cfg.apiURL = "http://" + proxy.Addr()
+			s.startBot()
+			if f != nil {
+				f.set(s.bot.WebhookHandler())
+			}
+
+			c := s.crowd(h, scale(10, 30), 10000, walkOptions{burst: 3})
+			ctx, cancel := context.WithTimeout(context.Background(), scale(90*time.Second, 5*time.Minute))
+			defer cancel()
+			if err := c.run(ctx, started); err != nil {
+				t.Fatal(err)
+			}
+			before := c.sum(func(w *walker) int { return w.acked })
+			finish := c.start(ctx, nil)
+			if err := c.wait(ctx, "people to walk on", func() bool {
+				return c.sum(func(w *walker) int { return w.acked }) >= before+len(c.walkers)
+			}); err != nil {
+				t.Fatal(err, finish())
+			}
+			proxy.Cut() // the Bot API is gone for the bot; people go on pressing
+			time.Sleep(300 * time.Millisecond)
+			stopping := time.Now()
+			s.stopBot()
+			took := time.Since(stopping)
+			t.Logf("the replica stopped in %v with a stop timeout of %v", took.Round(time.Millisecond), stop)
+			// The stop's timeout, then at most a second to confirm (polling),
+			// and a margin for a loaded machine.
+			if took > stop+3*time.Second {
+				t.Errorf("the stop took %v, past its %v timeout", took, stop)
+			}
+			proxy.Restore()
+			s.cfg.stop = 0
+			s.startBot()
+			if f != nil {
+				f.set(s.bot.WebhookHandler())
+			}
+			if err := finish(); err != nil {
+				t.Fatal(err)
+			}
+			verify(t, s, c, expect{complete: true, consentOnce: true})
+		})
+	}
+}
+
+// ---------------------------------------------------------------------------
+// 9. Telegram's limits: with the fake holding the bot to them, people who
+// press as fast as the bot answers, several answers at once, never see a
+// 429 (the load command does the same with 300 people).
+
+func TestResilienceTelegramLimits(t *testing.T) {
+	h := newHub()
+	s := newSystem(t, setup{}, telegramtest.WithCallHook(h.hook), telegramtest.WithLimits())
+	s.startBot()
+	c := s.crowd(h, scale(20, 100), 11000, walkOptions{burst: 3})
+	ctx, cancel := context.WithTimeout(context.Background(), scale(90*time.Second, 5*time.Minute))
+	defer cancel()
+	begin := time.Now()
+	if err := c.run(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	logCrowd(t, c, begin)
+	verify(t, s, c, expect{complete: true, consentOnce: true})
+	if n := s.api.Throttled(); n != 0 {
+		t.Errorf("the fake answered %d messages with 429", n)
+	}
+}

@@ -1,5 +1,5 @@
 // Package load measures the conversation core under load: it starts the
-// in-repo fake Bot API, runs real `hoctap serve` replicas as child processes
+// in-repo fake Bot API, holding the bot to Telegram's limits, runs real `hoctap serve` replicas as child processes
 // on a database and Redis prefix of their own, and lets simulated people walk
 // the questionnaire at the same time — buttons, typed numbers, photos and
 // albums, some Back and Edit — each thinking a while after the bot's reply.
@@ -89,6 +89,7 @@ type Report struct {
 	HeapStart, HeapEnd, HeapMax float64
 	Submitted                   int
 	Errors                      float64
+	Throttled                   int // 429s the fake answered for Telegram's limits
 }
 
 // Run makes the load and returns what it measured.
@@ -97,7 +98,7 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		return nil, errors.New("polling takes one replica: Telegram ends a getUpdates when another starts; use --mode webhook for several")
 	}
 	r := &run{opt: opt, people: map[int64]*person{}, photos: photos(8)}
-	r.api = telegramtest.New(token, telegramtest.WithoutHistory(), telegramtest.WithoutThumbnails(),
+	r.api = telegramtest.New(token, telegramtest.WithoutHistory(), telegramtest.WithoutThumbnails(), telegramtest.WithLimits(),
 		telegramtest.WithCallHook(r.onCall))
 	defer r.api.Close()
 
@@ -171,6 +172,7 @@ watch:
 	heap.sample(reps)
 
 	rep := r.report(elapsed, before, after, heap)
+	rep.Throttled = r.api.Throttled()
 	rep.Conversations, rep.RedisPerConversation = redisPerConversation(context.Background(), rdb, prefix)
 	if err := db.QueryRow(context.Background(), `SELECT count(*) FROM assessments WHERE status = 'submitted'`).Scan(&rep.Submitted); err != nil {
 		return nil, fmt.Errorf("count submissions: %w", err)
@@ -258,6 +260,7 @@ func (rep *Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "Redis round trips     %.2f per step\n", rep.RedisPerStep)
 	fmt.Fprintf(w, "PostgreSQL round trips %.2f per step\n", rep.PGPerStep)
 	fmt.Fprintf(w, "Bot API calls         %.2f per step\n", rep.BotAPIPerStep)
+	fmt.Fprintf(w, "429s                  %d (the fake keeps Telegram's limits)\n", rep.Throttled)
 	fmt.Fprintf(w, "Redis per conversation %.0f bytes (%d conversations)\n", rep.RedisPerConversation, rep.Conversations)
 	fmt.Fprintf(w, "bot heap in use       %.1f MB at start, %.1f MB at end, %.1f MB at most\n", rep.HeapStart/1e6, rep.HeapEnd/1e6, rep.HeapMax/1e6)
 	fmt.Fprintf(w, "bot errors            %.0f\n", rep.Errors)

@@ -162,21 +162,21 @@ func (o *outbox) send(ctx context.Context, lane Lane, taken time.Time, msgs []Me
 		return
 	}
 	if lane != LaneReply {
-		o.enqueue(msgs, lane, true)
+		o.enqueue(msgs, lane, true, nil)
 		return
 	}
 	o.mu.Lock()
 	_, waiting := o.chats[msgs[0].Conv]
 	o.mu.Unlock()
 	if waiting {
-		o.enqueue(msgs, lane, false)
+		o.enqueue(msgs, lane, false, nil)
 		return
 	}
 	texts := 0
 	for i, m := range msgs {
 		if !m.Ack {
 			if texts == ReplyBurst {
-				o.enqueue(msgs[i:], lane, true)
+				o.enqueue(msgs[i:], lane, true, nil)
 				return
 			}
 			texts++
@@ -190,8 +190,7 @@ func (o *outbox) send(ctx context.Context, lane Lane, taken time.Time, msgs []Me
 			return
 		case o.permanent(err):
 		default: // a 429 or a passing failure: the rest waits its turn in the queue
-			o.enqueue(msgs[i:], lane, false)
-			o.failedOnce(msgs[0].Conv, err)
+			o.enqueue(msgs[i:], lane, false, err)
 			return
 		}
 	}
@@ -232,15 +231,16 @@ func (o *outbox) permanent(err error) bool {
 }
 
 // enqueue puts messages behind what waits in their conversation and makes
-// sure a drain is on it.
-func (o *outbox) enqueue(msgs []Message, lane Lane, paced bool) {
+// sure a drain is on it. failed is why the first of them could not be sent
+// just now, for a queue it starts: it waits as setBack says.
+func (o *outbox) enqueue(msgs []Message, lane Lane, paced bool, failed error) {
 	if len(msgs) == 0 {
 		return
 	}
 	conv := msgs[0].Conv
 	o.mu.Lock()
-	defer o.mu.Unlock()
 	if o.ctx.Err() != nil {
+		o.mu.Unlock()
 		return
 	}
 	q, ok := o.chats[conv]
@@ -248,22 +248,18 @@ func (o *outbox) enqueue(msgs []Message, lane Lane, paced bool) {
 		q = &chatQueue{}
 		o.chats[conv] = q
 		o.drains.Add(1)
-		go o.drain(conv, q)
 	}
 	for _, m := range msgs {
 		q.msgs = append(q.msgs, queued{m: m, lane: lane, paced: paced || lane != LaneReply})
 	}
-}
-
-// failedOnce sets back the head of a conversation's queue after a 429 or a
-// passing failure of its first try on the fast path.
-func (o *outbox) failedOnce(conv flows.Conv, err error) {
-	o.mu.Lock()
-	q := o.chats[conv]
 	o.mu.Unlock()
-	if q != nil {
-		o.setBack(conv, q, err)
+	if ok {
+		return // its drain is on it
 	}
+	if failed != nil {
+		o.setBack(conv, q, failed)
+	}
+	go o.drain(conv, q)
 }
 
 // setBack makes the head of a queue wait after a failure: a 429's time for

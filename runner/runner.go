@@ -94,6 +94,7 @@ type Runner struct {
 	pool   *pool
 	out    *outbox
 	cancel context.CancelFunc // ends the pool's context: running turns fail
+	stop   sync.Once
 
 	mu       sync.Mutex
 	held     map[heldKey]*held // outputs that settle, by conversation and state revision
@@ -313,7 +314,12 @@ func (r *Runner) settled(ctx context.Context, in Input) error {
 // retrying until then. Once ctx ends, the turns still running fail, the
 // inputs not started are dropped (their done gets ErrStopped, so that the
 // channel leaves them to be delivered again), and nothing more is sent.
+// Stopping again does nothing.
 func (r *Runner) Stop(ctx context.Context) {
+	r.stop.Do(func() { r.stopOnce(ctx) })
+}
+
+func (r *Runner) stopOnce(ctx context.Context) {
 	r.pool.close()
 	r.mu.Lock()
 	r.stopping = true

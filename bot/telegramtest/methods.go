@@ -217,6 +217,9 @@ func sendMessage(s *Server, r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.limitLocked(c.user.ID); err != nil {
+		return nil, err
+	}
 	m := &message{text: text, source: r.str("text"), parseMode: r.str("parse_mode")}
 	m.setMarkup(mk)
 	s.addBotMessageLocked(c, m)
@@ -246,6 +249,9 @@ func editMessageText(s *Server, r *request) (any, error) {
 	if m.text.equal(text) && sameKeyboard(m.inline, mk.inline) {
 		return nil, errNotModified
 	}
+	if err := s.limitLocked(m.api.Chat.ID); err != nil {
+		return nil, err
+	}
 	m.text, m.source, m.parseMode, m.inline = text, r.str("text"), r.str("parse_mode"), mk.inline
 	s.editedLocked(m)
 	return m.apiMessage(), nil
@@ -266,6 +272,9 @@ func editMessageReplyMarkup(s *Server, r *request) (any, error) {
 	}
 	if sameKeyboard(m.inline, mk.inline) {
 		return nil, errNotModified
+	}
+	if err := s.limitLocked(m.api.Chat.ID); err != nil {
+		return nil, err
 	}
 	m.inline = mk.inline
 	s.editedLocked(m)
@@ -367,6 +376,9 @@ func sendPhoto(s *Server, r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.limitLocked(c.user.ID); err != nil {
+		return nil, err
+	}
 	var files []*storedFile
 	if uploaded {
 		files = s.addPhotoLocked(sizes)
@@ -401,6 +413,9 @@ func sendDocument(s *Server, r *request) (any, error) {
 	defer s.mu.Unlock()
 	c, err := s.sendTargetLocked(r)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.limitLocked(c.user.ID); err != nil {
 		return nil, err
 	}
 	var f *storedFile

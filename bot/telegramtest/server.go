@@ -63,6 +63,8 @@ type Server struct {
 	albumSeq    int64
 	commands    map[string][]models.BotCommand
 
+	limits limits // WithLimits
+
 	// Inspection and faults.
 	calls    []Call
 	fault    func(method string, chatID int64) *Fault
@@ -79,6 +81,7 @@ type config struct {
 	enqueueHook  func(models.Update, time.Time)
 	noHistory    bool
 	noThumbnails bool
+	limits       bool
 }
 
 // What WithoutHistory keeps: the last historyLimit calls and webhook
@@ -201,6 +204,7 @@ func New(token string, opts ...Option) *Server {
 		callbacks: make(map[string]*callbackQuery),
 		commands:  make(map[string][]models.BotCommand),
 		failNext:  make(map[string][]Fault),
+		limits:    limits{credits: map[int64][]time.Time{}, unsolicited: map[int64]time.Time{}},
 	}
 	s.http = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	return s

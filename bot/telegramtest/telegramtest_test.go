@@ -1179,3 +1179,76 @@ func TestBotRoundTrip(t *testing.T) {
 	cancel()
 	<-stopped
 }
+
+func TestLimits(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	tick := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	srv, b := newServer(t, WithLimits(), WithClock(clock)) // lan's /start: three replies
+	ctx := ctxTimeout(t)
+	send := func(chat int64) error {
+		_, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: chat, Text: "x"})
+		return err
+	}
+	retryAfter := func(err error) int {
+		var tooMany *bot.TooManyRequestsError
+		if errors.As(err, &tooMany) {
+			return tooMany.RetryAfter
+		}
+		return 0
+	}
+	for i := range 3 {
+		if err := send(lan.ID); err != nil {
+			t.Fatalf("reply %d to lan's /start: %v", i+1, err)
+		}
+	}
+	// Beyond the replies: one unsolicited message a second.
+	if err := send(lan.ID); err != nil {
+		t.Fatalf("the first unsolicited message: %v", err)
+	}
+	if err := send(lan.ID); retryAfter(err) != 1 {
+		t.Fatalf("a second unsolicited message at once: %v, want 429 retry after 1", err)
+	}
+	tick(time.Second)
+	if err := send(lan.ID); err != nil {
+		t.Fatalf("a second later: %v", err)
+	}
+	// An edit counts as a message too.
+	m, _ := srv.LastMessage(lan.ID)
+	if _, err := b.EditMessageText(ctx, &bot.EditMessageTextParams{ChatID: lan.ID, MessageID: m.ID, Text: "y"}); retryAfter(err) != 1 {
+		t.Errorf("an edit right after: %v, want 429", err)
+	}
+	// Credits expire after the reply window.
+	srv.SendText(lan, "hello")
+	tick(ReplyWindow + time.Second)
+	if err := send(lan.ID); err != nil {
+		t.Fatalf("after the window, the first unsolicited: %v", err)
+	}
+	if err := send(lan.ID); retryAfter(err) == 0 {
+		t.Errorf("the reply credits outlived their window")
+	}
+	// 30 a second in all.
+	tick(time.Second)
+	var users []User
+	for i := range GlobalRate + 1 {
+		u := User{ID: int64(5000 + i), FirstName: "P"}
+		users = append(users, u)
+		srv.Block(u) // makes the chat, which counts no credit
+		srv.Unblock(u)
+	}
+	tick(time.Second)
+	for i, u := range users {
+		err := send(u.ID)
+		if i < GlobalRate && err != nil {
+			t.Fatalf("message %d of a second: %v", i+1, err)
+		}
+		if i == GlobalRate && retryAfter(err) != 1 {
+			t.Errorf("message %d of a second: %v, want 429", i+1, err)
+		}
+	}
+	if n := srv.Throttled(); n != 4 {
+		t.Errorf("%d messages throttled, want 4", n)
+	}
+}

@@ -63,6 +63,9 @@ func (s *Server) enqueueLocked(u *models.Update, kind string) enqueued {
 		s.history[p.id] = p
 	}
 	s.queue = append(s.queue, p)
+	if kind == models.AllowedUpdateMessage || kind == models.AllowedUpdateCallbackQuery {
+		s.creditLocked(p.chat)
+	}
 	s.notifyLocked()
 	s.kickWebhookLocked()
 	e := enqueued{p: p, at: s.now()}

@@ -8,8 +8,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"net"
 	"os"
+	"os/exec"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -71,4 +75,39 @@ func New(t testing.TB) (*session.Store, redis.UniversalClient, string) {
 		t.Fatal(err)
 	}
 	return s, rdb, prefix
+}
+
+// StartServer runs a redis-server of the test's own on a free port, with
+// extra arguments (such as "--cluster-enabled", "yes"), until the test
+// ends, and returns its address. The shared Redis is never restarted; a
+// test that needs a Redis of another kind starts its own.
+func StartServer(t testing.TB, args ...string) string {
+	t.Helper()
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		t.Fatalf("redis-server is not installed (.ci/run installs it): %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	dir := t.TempDir()
+	cmd := exec.Command("redis-server", append([]string{"--port", port, "--bind", "127.0.0.1", "--save", "",
+		"--appendonly", "no", "--dir", dir}, args...)...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	addr := "127.0.0.1:" + port
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	defer rdb.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for rdb.Ping(context.Background()).Err() != nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("the redis-server on %s does not answer after 10 s", addr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return addr
 }
