@@ -285,6 +285,7 @@ func (s *system) submitted() []store.Submitted {
 }
 
 func TestFamilyQuestionnaireWithAlbum(t *testing.T) {
+	t.Parallel()
 	s := newSystem(t, setup{})
 	s.startBot()
 	p := s.person(1001, "vi")
@@ -334,6 +335,7 @@ func TestFamilyQuestionnaireWithAlbum(t *testing.T) {
 // confirmation, held for its quiet time, is dropped, and never arrives
 // under the next question.
 func TestAlbumThenDoneLeavesNoLateConfirmation(t *testing.T) {
+	t.Parallel()
 	s := newSystem(t, setup{})
 	s.startBot()
 	p := s.person(1007, "vi")
@@ -359,6 +361,7 @@ func TestAlbumThenDoneLeavesNoLateConfirmation(t *testing.T) {
 }
 
 func TestStaleDuplicateWrongKindAndDoubleSubmit(t *testing.T) {
+	t.Parallel()
 	s := newSystem(t, setup{})
 	s.startBot()
 	p := s.person(1002, "vi")
@@ -417,6 +420,7 @@ func TestStaleDuplicateWrongKindAndDoubleSubmit(t *testing.T) {
 }
 
 func TestRestartAndRedisLossMidway(t *testing.T) {
+	t.Parallel()
 	s := newSystem(t, setup{})
 	s.startBot()
 	p := s.person(1003, "vi")
@@ -444,6 +448,7 @@ func TestRestartAndRedisLossMidway(t *testing.T) {
 }
 
 func TestWebhookRefusesWrongSecret(t *testing.T) {
+	t.Parallel()
 	var handler http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	defer srv.Close()
@@ -473,6 +478,7 @@ func TestWebhookRefusesWrongSecret(t *testing.T) {
 }
 
 func TestNoConsentNoData(t *testing.T) {
+	t.Parallel()
 	s := newSystem(t, setup{})
 	s.startBot()
 	p := s.person(1005, "vi")
@@ -496,6 +502,7 @@ func TestNoConsentNoData(t *testing.T) {
 }
 
 func TestFaultsAndBlock(t *testing.T) {
+	t.Parallel()
 	s := newSystem(t, setup{})
 	var mu sync.Mutex
 	calls := 0
@@ -537,6 +544,7 @@ func TestFaultsAndBlock(t *testing.T) {
 }
 
 func TestCommandsPerLanguage(t *testing.T) {
+	t.Parallel()
 	s := newSystem(t, setup{})
 	s.startBot()
 	en := s.api.Commands(nil, "en")

@@ -13,6 +13,7 @@ import (
 )
 
 func TestAssessmentLifecycle(t *testing.T) {
+	t.Parallel()
 	db := storetest.New(t)
 	ctx := context.Background()
 	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
@@ -102,6 +103,7 @@ func TestAssessmentLifecycle(t *testing.T) {
 }
 
 func TestMigrateTwiceAndSampleAreasOnce(t *testing.T) {
+	t.Parallel()
 	db := storetest.New(t) // migrated and seeded
 	ctx := context.Background()
 	if err := db.Migrate(ctx); err != nil {

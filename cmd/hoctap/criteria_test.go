@@ -66,6 +66,7 @@ func shippedSets(t *testing.T) []*scoring.Set {
 }
 
 func TestCriteriaList(t *testing.T) {
+	t.Parallel()
 	r := hoctap(t, nil, "", "criteria", "list")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
@@ -86,6 +87,7 @@ func TestCriteriaList(t *testing.T) {
 }
 
 func TestCriteriaListWithProvinceFolder(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	copyFile(t, "../../scoring/testdata/sample.yaml", filepath.Join(dir, "sample.yaml"))
 	r := hoctap(t, map[string]string{"CRITERIA_DIR": dir}, "", "criteria", "list")
@@ -106,6 +108,7 @@ func copyFile(t *testing.T, from, to string) {
 }
 
 func TestCriteriaLint(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.yaml")
 	copyFile(t, "../../scoring/testdata/sample.yaml", good)
@@ -140,6 +143,7 @@ func TestCriteriaLint(t *testing.T) {
 }
 
 func TestCriteriaShowGolden(t *testing.T) {
+	t.Parallel()
 	for _, s := range shippedSets(t) {
 		for _, lang := range []string{"vi", "en"} {
 			t.Run(s.ID+"."+lang, func(t *testing.T) {
@@ -157,6 +161,7 @@ func TestCriteriaShowGolden(t *testing.T) {
 }
 
 func TestCriteriaShowDraftSaysSo(t *testing.T) {
+	t.Parallel()
 	vi := hoctap(t, nil, "", "criteria", "show", "family-2015")
 	en := hoctap(t, nil, "", "criteria", "show", "--lang=en", "family-2015")
 	if !strings.HasPrefix(vi.stdout, "Gia đình học tập (dự thảo)\n") || !strings.HasPrefix(en.stdout, "Learning Family (draft)\n") {
@@ -167,6 +172,7 @@ func TestCriteriaShowDraftSaysSo(t *testing.T) {
 func firstLine(s string) string { l, _, _ := strings.Cut(s, "\n"); return l }
 
 func TestCriteriaShowJSON(t *testing.T) {
+	t.Parallel()
 	r := hoctap(t, nil, "", "criteria", "show", "--json", "../../scoring/testdata/sample.yaml")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
@@ -221,6 +227,7 @@ func sameSet(a, b []string) bool {
 }
 
 func TestCriteriaScore(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	answers := filepath.Join(dir, "answers.json")
 	if err := os.WriteFile(answers, []byte(`{"1.1": true, "1.2": "na", "1.3": true, "2.1": true, "2.2": false,
@@ -265,6 +272,7 @@ func TestCriteriaScore(t *testing.T) {
 }
 
 func TestCriteriaScoreHardshipAndEmptyLists(t *testing.T) {
+	t.Parallel()
 	// The citizen set passes at 70 in hardship areas; every indicator is at
 	// least 5.
 	answers := `{"1.1":"fair","1.2":"fair","1.3":"fair","1.4":"fair","2.1":"fair","2.2":"pass","2.3":"pass","2.4":"fair","3.1":"fair","3.2":"fair"}`
@@ -280,6 +288,7 @@ func TestCriteriaScoreHardshipAndEmptyLists(t *testing.T) {
 }
 
 func TestCriteriaExitCodes(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.json")
 	os.WriteFile(good, []byte(`{"1.1": true}`), 0o644)
@@ -321,6 +330,7 @@ func TestCriteriaExitCodes(t *testing.T) {
 }
 
 func TestJSONLogs(t *testing.T) {
+	t.Parallel()
 	r := hoctap(t, map[string]string{"LOG_FORMAT": "json"}, "", "criteria", "lint")
 	var line map[string]any
 	if err := json.Unmarshal([]byte(firstLine(r.stderr)), &line); err != nil || line["msg"] != "criteria sets are valid" {
@@ -329,6 +339,7 @@ func TestJSONLogs(t *testing.T) {
 }
 
 func TestCriteriaExcelRoundTrip(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, s := range shippedSets(t) {
 		book := filepath.Join(dir, s.ID+".xlsx")
@@ -354,6 +365,7 @@ func TestCriteriaExcelRoundTrip(t *testing.T) {
 }
 
 func TestCriteriaImportProblems(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.xlsx")
 	if err := os.WriteFile(bad, []byte("not a workbook"), 0o644); err != nil {

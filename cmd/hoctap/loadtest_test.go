@@ -8,19 +8,22 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"hoctap/load"
 	"hoctap/session/sessiontest"
 	"hoctap/store/storetest"
 )
 
 // TestMain lets the load test run this test binary as its `hoctap serve`
-// replicas: with HOCTAP_RUN_AS_MAIN=1 the binary is hoctap itself.
+// replicas: with HOCTAP_RUN_AS_MAIN=1 the binary is hoctap itself. Else it
+// runs the tests, which must leave no goroutine running.
 func TestMain(m *testing.M) {
 	if os.Getenv("HOCTAP_RUN_AS_MAIN") == "1" {
 		main()
 		return
 	}
-	os.Exit(m.Run())
+	goleak.VerifyTestMain(m)
 }
 
 // TestLoadtestRuns runs a small load through real replicas and checks the

@@ -1,0 +1,140 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"hoctap/flows"
+	"hoctap/flows/app"
+	"hoctap/flows/flowstest"
+	"hoctap/scoring"
+	"hoctap/store"
+	"hoctap/store/storetest"
+)
+
+// The PostgreSQL store implements every port of the conversations.
+var _ app.Store = (*store.DB)(nil)
+
+// TestMemoryStoreBehavesAsPostgreSQL runs the same steps on the store and
+// on the in-memory one the flows tests use, and compares every answer, so
+// that the golden transcripts tell what the bot does.
+func TestMemoryStoreBehavesAsPostgreSQL(t *testing.T) {
+	t.Parallel()
+	pg := steps(t, storetest.New(t))
+	mem := steps(t, flowstest.New())
+	if len(pg) != len(mem) {
+		t.Fatalf("%d steps on PostgreSQL, %d in memory", len(pg), len(mem))
+	}
+	for i := range pg {
+		if pg[i] != mem[i] {
+			t.Errorf("step %d: PostgreSQL %s, memory %s", i, pg[i], mem[i])
+		}
+	}
+}
+
+// steps takes a store through the life of two assessments and writes down
+// what it answered at each step.
+func steps(t *testing.T, st app.Store) []string {
+	ctx := context.Background()
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	var log []string
+	note := func(what string, v any, err error) {
+		switch {
+		case errors.Is(err, flows.ErrConflict):
+			v = "ErrConflict"
+		case errors.Is(err, flows.ErrDone):
+			v = "ErrDone"
+		case errors.Is(err, flows.ErrNotFound):
+			v = "ErrNotFound"
+		case err != nil:
+			t.Fatalf("%s: %v", what, err)
+		}
+		log = append(log, fmt.Sprintf("%s: %v", what, v))
+	}
+	_, err := st.Person(ctx, "telegram", 5)
+	note("person before consent", "", err)
+	p, err := st.Consent(ctx, "telegram", 5, "vi", at)
+	note("consent", p.Lang, err)
+	again, err := st.Consent(ctx, "telegram", 5, "en", at.Add(time.Hour))
+	note("consent again keeps the first", again.ID == p.ID && again.Lang == "vi", err)
+
+	areas, err := st.Areas(ctx, "01")
+	var codes []string
+	for _, a := range areas {
+		codes = append(codes, a.Code+" "+a.Level)
+	}
+	note("communes of 01, by name", codes, err)
+	_, err = st.Area(ctx, "99")
+	note("an unknown area", "", err)
+
+	n := flows.NewAssessment{PersonID: p.ID, Kind: scoring.KindFamily, Name: "Nhà Lê", AreaCode: "01.001.01",
+		Region: scoring.RegionNormal, SetID: "family-2015", SetVersion: 1, Year: 2026, Cursor: "1.1", Key: "tg:1"}
+	a, err := st.Start(ctx, n)
+	note("start", []any{a.Rev, a.Cursor, len(a.Answers)}, err)
+	same, err := st.Start(ctx, n)
+	note("the same start again", same.ID == a.ID, err)
+	other := n
+	other.Key = "tg:2"
+	_, err = st.Start(ctx, other)
+	note("a second open assessment", "", err)
+
+	yes, na := scoring.Yes(), scoring.NotApplicable()
+	rev, err := st.Apply(ctx, flows.Change{AssessmentID: a.ID, Rev: a.Rev, PersonID: p.ID, Key: "tg:3", Cursor: "1.2", Code: "1.1", Answer: &yes})
+	note("an answer", rev-a.Rev, err)
+	_, err = st.Apply(ctx, flows.Change{AssessmentID: a.ID, Rev: rev, PersonID: p.ID, Key: "tg:3", Cursor: "1.3"})
+	note("the same input again", "", err)
+	_, err = st.Apply(ctx, flows.Change{AssessmentID: a.ID, Rev: a.Rev, PersonID: p.ID, Key: "tg:4", Cursor: "1.3"})
+	note("a change for an old revision", "", err)
+	_, err = st.Apply(ctx, flows.Change{AssessmentID: a.ID, Rev: rev, PersonID: p.ID, Key: "tg:4", Cursor: "1.3"})
+	note("that input, spent by its conflict", "", err)
+	rev, err = st.Apply(ctx, flows.Change{AssessmentID: a.ID, Rev: rev, PersonID: p.ID, Key: "tg:5", Cursor: "1.3", Code: "1.2", Answer: &na})
+	note("another answer", rev-a.Rev, err)
+	for i, sum := range []string{"aaaaaaaaaa", "bbbbbbbbbb", "aaaaaaaaaa"} {
+		count, err := st.AddEvidence(ctx, flows.Evidence{AssessmentID: a.ID, PersonID: p.ID, Code: "1.1", SHA256: sum, Size: 10,
+			MIME: "image/jpeg", FileID: "f", UniqueID: "u", Key: "tg:" + string(rune('a'+i))})
+		note("a photo", count, err)
+	}
+	got, err := st.Assessment(ctx, a.ID)
+	note("read back", []any{got.Rev - a.Rev, got.Cursor, got.Answers["1.1"] == yes, got.Answers["1.2"] == na, got.Photos["1.1"]}, err)
+	open, err := st.OpenAssessment(ctx, p.ID)
+	note("the open one", open.ID == a.ID, err)
+
+	rev2, err := st.MoveSet(ctx, a.ID, a.Rev, "family-2015", 2, []string{"1.2"}, "1.2")
+	note("move at an old revision", rev2, err)
+	rev, err = st.MoveSet(ctx, a.ID, rev, "family-2015", 2, []string{"1.2"}, "1.2")
+	note("move", rev-a.Rev, err)
+	got, err = st.Assessment(ctx, a.ID)
+	note("after the move", []any{got.SetVersion, len(got.Answers), got.Cursor}, err)
+
+	err = st.Abandon(ctx, a.ID, rev-1, p.ID)
+	note("abandon at an old revision", "", err)
+	res := scoring.Result{Total: 10, Max: 100}
+	err = st.Submit(ctx, a.ID, rev-1, p.ID, res, at)
+	note("submit at an old revision", "", err)
+	err = st.Submit(ctx, a.ID, rev, p.ID, res, at)
+	note("submit", "", err)
+	err = st.Submit(ctx, a.ID, rev, p.ID, res, at)
+	note("submit again", "", err)
+	err = st.Abandon(ctx, a.ID, rev+1, p.ID)
+	note("abandon a submitted one", "", err)
+	_, err = st.OpenAssessment(ctx, p.ID)
+	note("open after submitting", "", err)
+
+	b, err := st.Start(ctx, other)
+	note("a new one after submitting", []any{b.ID != a.ID, b.Rev}, err)
+	err = st.Abandon(ctx, b.ID, b.Rev, p.ID)
+	note("abandon", "", err)
+	_, err = st.Apply(ctx, flows.Change{AssessmentID: b.ID, Rev: b.Rev + 1, PersonID: p.ID, Key: "tg:9", Cursor: "1.2"})
+	note("a change to an abandoned one", "", err)
+
+	err = st.SetLanguage(ctx, p.ID, "en")
+	note("set language", "", err)
+	err = st.SetInactive(ctx, p.ID, true)
+	note("set inactive", "", err)
+	back, err := st.Person(ctx, "telegram", 5)
+	note("the person now", []any{back.Lang, back.Inactive}, err)
+	return log
+}
