@@ -14,8 +14,9 @@ import (
 // and confirms every update below it, so an update cannot stay unconfirmed
 // while more than 100 come after it: past maxLag the oldest unfinished ones
 // are confirmed, so that a slow update or a flood from one chat never keeps
-// the others' updates from being fetched.
-const maxLag = 50
+// the others' updates from being fetched — each getUpdates still shows at
+// least 20 new ones.
+const maxLag = 80
 
 // Poll takes updates by long polling until ctx ends, then stops within the
 // stop timeout.
@@ -66,13 +67,14 @@ func (b *Bot) Poll(ctx context.Context) error {
 			}
 		}
 		if fresh == 0 && waiting {
-			t.wait(ctx, 20*time.Millisecond) // for one to finish, before asking again
+			t.wait(ctx, offset, 25*time.Millisecond) // for the oldest to finish, before asking again
 		}
 	}
 	b.Stop()
 	// Confirm what was finished, so that the next replica does not fetch
-	// it again (it would skip it by its key anyway).
-	offset, _ := t.offset()
+	// it again (it would skip it by its key anyway); what the stop gave up
+	// stays to be delivered again, however far behind.
+	offset := t.oldest()
 	confirm, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	if _, err := b.getUpdates(confirm, offset, 0, 1); err != nil {
@@ -125,17 +127,28 @@ func (t *taken) finish(id int64, err error) {
 	t.changed = make(chan struct{})
 }
 
+// oldest is the oldest update not finished, or the one after the newest.
+func (t *taken) oldest() int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.oldestLocked()
+}
+
+func (t *taken) oldestLocked() int64 {
+	oldest := t.newest + 1
+	for id := range t.unfinished {
+		oldest = min(oldest, id)
+	}
+	return oldest
+}
+
 // offset is the offset of the next getUpdates: the oldest update not
 // finished, at most maxLag behind the newest; waiting is true while some
 // at or above it are not finished.
 func (t *taken) offset() (offset int64, waiting bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	offset = t.newest + 1
-	for id := range t.unfinished {
-		offset = min(offset, id)
-	}
-	offset = max(offset, t.newest+1-maxLag)
+	offset = max(t.oldestLocked(), t.newest+1-maxLag)
 	for id := range t.unfinished {
 		if id >= offset {
 			return offset, true
@@ -144,17 +157,25 @@ func (t *taken) offset() (offset int64, waiting bool) {
 	return offset, false
 }
 
-// wait waits until an update finishes, at most d.
-func (t *taken) wait(ctx context.Context, d time.Duration) {
-	t.mu.Lock()
-	changed := t.changed
-	t.mu.Unlock()
+// wait waits until the next getUpdates would ask from past offset, at
+// most d: asking again before that would fetch only what was taken.
+func (t *taken) wait(ctx context.Context, offset int64, d time.Duration) {
 	timer := time.NewTimer(d)
 	defer timer.Stop()
-	select {
-	case <-changed:
-	case <-timer.C:
-	case <-ctx.Done():
+	for {
+		t.mu.Lock()
+		changed := t.changed
+		t.mu.Unlock()
+		if next, _ := t.offset(); next != offset {
+			return
+		}
+		select {
+		case <-changed:
+		case <-timer.C:
+			return
+		case <-ctx.Done():
+			return
+		}
 	}
 }
 

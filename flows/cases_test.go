@@ -268,6 +268,12 @@ func TestAreaBack(t *testing.T) {
 	}
 	h.press("Tỉnh Tuyên Quang")
 	h.press("Xã Lâm Bình")
+	// Back on the communes' screen, pressed from the villages': it would
+	// jump to the provinces, past the area shown.
+	out = h.pressOld("◀ Quay lại", 1)
+	if notice(out) != staleText || !strings.Contains(last(out), "ở thôn, tổ dân phố nào?") {
+		t.Errorf("an old Back answered %q %q", notice(out), last(out))
+	}
 	out = h.press("Thôn Nà Khà")
 	if !strings.Contains(last(out), "(Thôn Nà Khà)") {
 		t.Errorf("after going back: %q", last(out))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -124,19 +125,24 @@ type outbox struct {
 	waiters   [3][]chan bool // for a token of the global rate, by lane
 	tokens    bool           // the token loop is running
 	throttles []time.Time    // recent 429s
+	seq       uint64         // ids of queued messages
 }
 
 // chatQueue is what waits to be sent in one conversation.
 type chatQueue struct {
-	msgs      []queued
-	notBefore time.Time // paused after a 429, or backing off
+	msgs        []queued
+	pausedUntil time.Time     // after a 429: nothing goes before
+	sending     bool          // the head is being sent
+	wake        chan struct{} // a reply came to the head
 }
 
 type queued struct {
-	m       Message
-	lane    Lane
-	paced   bool // takes the conversation's slot and a token of the global rate
-	attempt int
+	id        uint64 // the outbox's count, to know the head again
+	m         Message
+	lane      Lane
+	paced     bool // takes the conversation's slot and a token of the global rate
+	attempt   int
+	notBefore time.Time // backing off after a passing failure, or waiting for the slot
 }
 
 func newOutbox(cfg Config) *outbox {
@@ -154,29 +160,30 @@ func newOutbox(cfg Config) *outbox {
 }
 
 // send hands messages of one conversation to the outbox. Replies go out at
-// once on the caller's goroutine, unless the conversation has messages
-// waiting, which they then queue behind; from the ReplyBurst-th message on,
-// and for the other lanes, they are paced.
-func (o *outbox) send(ctx context.Context, lane Lane, taken time.Time, msgs []Message) {
+// once on the caller's goroutine, unless the conversation is paused (a 429
+// any replica got) or has replies waiting, which they then queue behind;
+// from the ReplyBurst-th message on, and for the other lanes, they are
+// paced.
+func (o *outbox) send(ctx context.Context, lane Lane, taken time.Time, paused time.Duration, msgs []Message) {
 	if len(msgs) == 0 {
 		return
 	}
 	if lane != LaneReply {
-		o.enqueue(msgs, lane, true, nil)
+		o.enqueue(msgs, lane, true, 0, nil)
 		return
 	}
 	o.mu.Lock()
 	_, waiting := o.chats[msgs[0].Conv]
 	o.mu.Unlock()
-	if waiting {
-		o.enqueue(msgs, lane, false, nil)
+	if waiting || paused > 0 {
+		o.enqueue(msgs, lane, false, paused, nil)
 		return
 	}
 	texts := 0
 	for i, m := range msgs {
 		if !m.Ack {
 			if texts == ReplyBurst {
-				o.enqueue(msgs[i:], lane, true, nil)
+				o.enqueue(msgs[i:], lane, true, 0, nil)
 				return
 			}
 			texts++
@@ -190,7 +197,7 @@ func (o *outbox) send(ctx context.Context, lane Lane, taken time.Time, msgs []Me
 			return
 		case o.permanent(err):
 		default: // a 429 or a passing failure: the rest waits its turn in the queue
-			o.enqueue(msgs[i:], lane, false, err)
+			o.enqueue(msgs[i:], lane, false, 0, err)
 			return
 		}
 	}
@@ -230,10 +237,11 @@ func (o *outbox) permanent(err error) bool {
 	return false
 }
 
-// enqueue puts messages behind what waits in their conversation and makes
-// sure a drain is on it. failed is why the first of them could not be sent
-// just now, for a queue it starts: it waits as setBack says.
-func (o *outbox) enqueue(msgs []Message, lane Lane, paced bool, failed error) {
+// enqueue puts messages in their conversation's queue — replies ahead of
+// the notices and broadcasts that wait there, else behind what waits — and
+// makes sure a drain is on it. A queue it starts waits first for wait, and
+// as setBack says for failed, why the first message could not go just now.
+func (o *outbox) enqueue(msgs []Message, lane Lane, paced bool, wait time.Duration, failed error) {
 	if len(msgs) == 0 {
 		return
 	}
@@ -245,12 +253,31 @@ func (o *outbox) enqueue(msgs []Message, lane Lane, paced bool, failed error) {
 	}
 	q, ok := o.chats[conv]
 	if !ok {
-		q = &chatQueue{}
+		q = &chatQueue{pausedUntil: time.Now().Add(wait), wake: make(chan struct{}, 1)}
 		o.chats[conv] = q
 		o.drains.Add(1)
 	}
-	for _, m := range msgs {
-		q.msgs = append(q.msgs, queued{m: m, lane: lane, paced: paced || lane != LaneReply})
+	at := len(q.msgs)
+	if lane == LaneReply {
+		at = 0
+		if q.sending {
+			at = 1 // the head is on its way
+		}
+		for at < len(q.msgs) && q.msgs[at].lane == LaneReply {
+			at++
+		}
+	}
+	add := make([]queued, len(msgs))
+	for i, m := range msgs {
+		o.seq++
+		add[i] = queued{id: o.seq, m: m, lane: lane, paced: paced || lane != LaneReply}
+	}
+	q.msgs = slices.Insert(q.msgs, at, add...)
+	if at == 0 && ok {
+		select {
+		case q.wake <- struct{}{}:
+		default:
+		}
 	}
 	o.mu.Unlock()
 	if ok {
@@ -270,7 +297,7 @@ func (o *outbox) setBack(conv flows.Conv, q *chatQueue, err error) {
 	if errors.As(err, &throttled) {
 		now := time.Now()
 		o.mu.Lock()
-		q.notBefore = now.Add(throttled.After)
+		q.pausedUntil = now.Add(throttled.After)
 		o.throttles = append(o.throttles, now)
 		for now.Sub(o.throttles[0]) > throttleSpan {
 			o.throttles = o.throttles[1:]
@@ -303,7 +330,7 @@ func (o *outbox) setBack(conv flows.Conv, q *chatQueue, err error) {
 		q.msgs = q.msgs[1:]
 		return
 	}
-	q.notBefore = time.Now().Add(retryFirst << (head.attempt - 1))
+	head.notBefore = time.Now().Add(retryFirst << (head.attempt - 1))
 }
 
 // drop forgets what waits in a conversation (the person blocked the bot).
@@ -329,15 +356,27 @@ func (o *outbox) drain(conv flows.Conv, q *chatQueue) {
 			o.mu.Unlock()
 			return
 		}
-		head, wait := q.msgs[0], time.Until(q.notBefore)
+		head := q.msgs[0]
+		wait := time.Until(q.pausedUntil)
+		wait = max(wait, time.Until(head.notBefore))
 		o.mu.Unlock()
-		if !sleep(o.ctx, wait) {
+		if !o.sleep(q, wait) {
 			continue
 		}
-		if head.paced && !o.pace(conv, q, head.lane) {
+		if head.paced && !o.pace(conv, q, head) {
 			continue
 		}
+		o.mu.Lock()
+		if len(q.msgs) == 0 || q.msgs[0].id != head.id { // a reply came ahead meanwhile
+			o.mu.Unlock()
+			continue
+		}
+		q.sending = true
+		o.mu.Unlock()
 		err := o.deliver(o.ctx, head.m)
+		o.mu.Lock()
+		q.sending = false
+		o.mu.Unlock()
 		switch {
 		case err == nil, errors.Is(err, ErrBlocked), o.permanent(err):
 			o.mu.Lock()
@@ -352,9 +391,27 @@ func (o *outbox) drain(conv flows.Conv, q *chatQueue) {
 	}
 }
 
+// sleep waits d, or until a reply comes to the head of the queue; false
+// when it did not wait the whole time.
+func (o *outbox) sleep(q *chatQueue, d time.Duration) bool {
+	if d <= 0 {
+		return o.ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-o.ctx.Done():
+		return false
+	case <-q.wake:
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
 // pace takes the conversation's slot and a token of the global rate for an
 // unsolicited message; false when the queue must wait first.
-func (o *outbox) pace(conv flows.Conv, q *chatQueue, lane Lane) bool {
+func (o *outbox) pace(conv flows.Conv, q *chatQueue, head queued) bool {
 	wait, err := o.pacer.Gate(o.ctx, conv, ChatEvery)
 	if err != nil {
 		wait = ChatEvery // the shared pace cannot be read: keep to it locally
@@ -362,11 +419,13 @@ func (o *outbox) pace(conv flows.Conv, q *chatQueue, lane Lane) bool {
 	}
 	if wait > 0 {
 		o.mu.Lock()
-		q.notBefore = time.Now().Add(wait)
+		if len(q.msgs) > 0 && q.msgs[0].id == head.id {
+			q.msgs[0].notBefore = time.Now().Add(wait)
+		}
 		o.mu.Unlock()
 		return false
 	}
-	return o.token(lane)
+	return o.token(head.lane)
 }
 
 // token waits for a message of the global rate; notices are served before

@@ -127,7 +127,7 @@ func TestReplyAtOnceAndItsOverflowPaced(t *testing.T) {
 	t.Parallel()
 	s := newScript(nil)
 	o, _, _ := testOutbox(t, s, 25)
-	o.send(context.Background(), LaneReply, time.Time{}, reply(conv(1), "1", "2", "3", "4", "5"))
+	o.send(context.Background(), LaneReply, time.Time{}, 0, reply(conv(1), "1", "2", "3", "4", "5"))
 	if got := s.all(); len(got) != 1+ReplyBurst {
 		t.Fatalf("%d messages went out with the reply, want the answer and %d", len(got), ReplyBurst)
 	}
@@ -154,13 +154,13 @@ func TestThrottlePausesOnlyItsConversation(t *testing.T) {
 	})
 	o, _, _ := testOutbox(t, s, 25)
 	start := time.Now()
-	o.send(context.Background(), LaneReply, time.Time{}, reply(conv(1), "a", "b"))
-	o.send(context.Background(), LaneReply, time.Time{}, reply(conv(2), "c"))
+	o.send(context.Background(), LaneReply, time.Time{}, 0, reply(conv(1), "a", "b"))
+	o.send(context.Background(), LaneReply, time.Time{}, 0, reply(conv(2), "c"))
 	if got := s.all(); len(got) != 3 || got[2].Out.Text != "c" {
 		t.Fatalf("another conversation's reply waited: %+v", got)
 	}
 	// A reply to the paused conversation waits behind what it holds.
-	o.send(context.Background(), LaneReply, time.Time{}, reply(conv(1), "d"))
+	o.send(context.Background(), LaneReply, time.Time{}, 0, reply(conv(1), "d"))
 	got := s.waitFor(t, 7)
 	var one []string
 	for _, m := range got {
@@ -189,7 +189,7 @@ func TestSeveral429sSlowTheGlobalRate(t *testing.T) {
 	})
 	o, pacer, _ := testOutbox(t, s, 25)
 	for i := range throttleBurst {
-		o.send(context.Background(), LaneReply, time.Time{}, reply(conv(int64(i)), "x"))
+		o.send(context.Background(), LaneReply, time.Time{}, 0, reply(conv(int64(i)), "x"))
 	}
 	s.waitFor(t, 2*throttleBurst)
 	pacer.mu.Lock()
@@ -208,7 +208,7 @@ func TestBlockedMarksThePerson(t *testing.T) {
 		return nil
 	})
 	o, _, blocked := testOutbox(t, s, 25)
-	o.send(context.Background(), LaneReply, time.Time{}, reply(conv(1), "a", "b"))
+	o.send(context.Background(), LaneReply, time.Time{}, 0, reply(conv(1), "a", "b"))
 	if got := s.all(); len(got) != 1 {
 		t.Errorf("%d messages went out to a person who blocked the bot, want the answer to the press", len(got))
 	}
@@ -226,7 +226,7 @@ func TestPassingFailuresAreRetriedInOrder(t *testing.T) {
 		return nil
 	})
 	o, _, _ := testOutbox(t, s, 25)
-	o.send(context.Background(), LaneReply, time.Time{}, reply(conv(1), "a", "b"))
+	o.send(context.Background(), LaneReply, time.Time{}, 0, reply(conv(1), "a", "b"))
 	got := s.waitFor(t, 3)
 	if got[1].Out.Text != "a" || got[2].Out.Text != "b" {
 		t.Errorf("sent %+v", got)
@@ -244,7 +244,7 @@ func TestGoneMessageIsSentAnew(t *testing.T) {
 	o, _, _ := testOutbox(t, s, 25)
 	msgs := reply(conv(1), "screen")
 	msgs[1].Out.Replace = true
-	o.send(context.Background(), LaneReply, time.Time{}, msgs)
+	o.send(context.Background(), LaneReply, time.Time{}, 0, msgs)
 	if got := s.all(); len(got) != 2 || got[1].Out.Text != "screen" || got[1].Out.Replace {
 		t.Errorf("sent %+v, want the screen as a new message", got)
 	}
@@ -256,11 +256,11 @@ func TestNoticesKeepTheRateAndGoBeforeBulk(t *testing.T) {
 	const rate = 20
 	o, _, _ := testOutbox(t, s, rate)
 	for i := range 10 {
-		o.send(context.Background(), LaneBulk, time.Time{}, []Message{{Conv: conv(int64(100 + i)), Out: flows.Output{Text: "bulk"}}})
+		o.send(context.Background(), LaneBulk, time.Time{}, 0, []Message{{Conv: conv(int64(100 + i)), Out: flows.Output{Text: "bulk"}}})
 	}
 	time.Sleep(30 * time.Millisecond)
 	for i := range 5 {
-		o.send(context.Background(), LaneNotice, time.Time{}, []Message{{Conv: conv(int64(200 + i)), Out: flows.Output{Text: "notice"}}})
+		o.send(context.Background(), LaneNotice, time.Time{}, 0, []Message{{Conv: conv(int64(200 + i)), Out: flows.Output{Text: "notice"}}})
 	}
 	got := s.waitFor(t, 15)
 	if elapsed := got[14].at.Sub(got[0].at); elapsed < 14*time.Second/rate-50*time.Millisecond {
@@ -287,7 +287,7 @@ func TestUnsolicitedAtMostOneASecondInAConversation(t *testing.T) {
 	s := newScript(nil)
 	o, _, _ := testOutbox(t, s, 25)
 	for range 3 {
-		o.send(context.Background(), LaneNotice, time.Time{}, []Message{{Conv: conv(1), Out: flows.Output{Text: "n"}}})
+		o.send(context.Background(), LaneNotice, time.Time{}, 0, []Message{{Conv: conv(1), Out: flows.Output{Text: "n"}}})
 	}
 	got := s.waitFor(t, 3)
 	for i := 1; i < 3; i++ {
@@ -301,7 +301,7 @@ func TestStopDropsWhatWaitsAndSendsNothingMore(t *testing.T) {
 	t.Parallel()
 	s := newScript(func(Message, int) error { return errors.New("connection refused") })
 	o, _, _ := testOutbox(t, s, 25)
-	o.send(context.Background(), LaneReply, time.Time{}, reply(conv(1), "a"))
+	o.send(context.Background(), LaneReply, time.Time{}, 0, reply(conv(1), "a"))
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	begun := time.Now()
@@ -318,5 +318,42 @@ func TestStopDropsWhatWaitsAndSendsNothingMore(t *testing.T) {
 	defer s.mu.Unlock()
 	if len(s.tries) != tries || s.tries[fmt.Sprint(int64(1), true, "", false)] != attempts {
 		t.Error("the outbox tried again after it stopped")
+	}
+}
+
+// A reply to a conversation another replica was told to pause (a 429)
+// waits the pause out.
+func TestReplyWaitsOutAPause(t *testing.T) {
+	t.Parallel()
+	s := newScript(nil)
+	o, _, _ := testOutbox(t, s, 25)
+	const pause = 300 * time.Millisecond
+	begun := time.Now()
+	o.send(context.Background(), LaneReply, time.Time{}, pause, reply(conv(1), "a"))
+	got := s.waitFor(t, 2)
+	if waited := got[0].at.Sub(begun); waited < pause {
+		t.Errorf("the reply went out %v after it was handed over, within the %v pause", waited, pause)
+	}
+}
+
+// A reply goes ahead of the notices that wait in its conversation: the
+// person who just pressed a button is not kept behind a reminder.
+func TestReplyGoesAheadOfWaitingNotices(t *testing.T) {
+	t.Parallel()
+	s := newScript(nil)
+	o, _, _ := testOutbox(t, s, 25)
+	for _, text := range []string{"n1", "n2", "n3"} {
+		o.send(context.Background(), LaneNotice, time.Time{}, 0, []Message{{Conv: conv(1), Out: flows.Output{Text: text}}})
+	}
+	s.waitFor(t, 1) // n1; n2 and n3 wait for the conversation's slot
+	o.send(context.Background(), LaneReply, time.Time{}, 0, reply(conv(1), "answer"))
+	var order []string
+	for _, m := range s.waitFor(t, 5) {
+		if !m.Ack {
+			order = append(order, m.Out.Text)
+		}
+	}
+	if want := []string{"n1", "answer", "n2", "n3"}; !slices.Equal(order, want) {
+		t.Errorf("sent in the order %q, want %q", order, want)
 	}
 }

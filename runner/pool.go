@@ -30,19 +30,22 @@ type pool struct {
 	log     *slog.Logger
 	ctx     context.Context // every job runs under it; cancelled at the end of a stop
 	mu      sync.Mutex
+	work    *sync.Cond           // signalled when ready gets a conversation, or the pool ends
 	queues  map[flows.Conv][]job // waiting jobs by conversation; present while it has work
-	ready   chan flows.Conv      // conversations with a job to run and no worker on them
+	ready   []flows.Conv         // conversations with a job to run and no worker on them, in turn
 	wg      sync.WaitGroup       // workers
 	pending sync.WaitGroup       // jobs submitted and not finished
 	closed  bool                 // takes no more jobs but its own
 	dropped bool                 // jobs not yet started are dropped
+	ended   bool                 // the workers leave
 }
 
 func newPool(ctx context.Context, workers int, log *slog.Logger) *pool {
-	p := &pool{log: log, ctx: ctx, queues: map[flows.Conv][]job{}, ready: make(chan flows.Conv, 1<<16)}
+	p := &pool{log: log, ctx: ctx, queues: map[flows.Conv][]job{}}
+	p.work = sync.NewCond(&p.mu)
 	for range workers {
 		p.wg.Add(1)
-		go p.work()
+		go p.worker()
 	}
 	return p
 }
@@ -52,24 +55,33 @@ func newPool(ctx context.Context, workers int, log *slog.Logger) *pool {
 // still run while it drains.
 func (p *pool) submit(j job, internal bool) bool {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	if (p.closed && !internal) || p.dropped {
-		p.mu.Unlock()
 		return false
 	}
 	p.pending.Add(1)
 	q, busy := p.queues[j.conv]
 	p.queues[j.conv] = append(q, j)
-	p.mu.Unlock()
 	if !busy {
-		p.ready <- j.conv
+		p.ready = append(p.ready, j.conv)
+		p.work.Signal()
 	}
 	return true
 }
 
-func (p *pool) work() {
+func (p *pool) worker() {
 	defer p.wg.Done()
-	for conv := range p.ready {
-		p.mu.Lock()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for {
+		for len(p.ready) == 0 && !p.ended {
+			p.work.Wait()
+		}
+		if len(p.ready) == 0 {
+			return
+		}
+		conv := p.ready[0]
+		p.ready = p.ready[1:]
 		j := p.queues[conv][0]
 		drop := p.dropped
 		p.mu.Unlock()
@@ -87,10 +99,8 @@ func (p *pool) work() {
 			delete(p.queues, conv)
 		} else {
 			p.queues[conv] = q
-		}
-		p.mu.Unlock()
-		if len(q) > 0 {
-			p.ready <- conv // behind the other conversations that wait
+			p.ready = append(p.ready, conv) // behind the other conversations that wait
+			p.work.Signal()
 		}
 	}
 }
@@ -132,11 +142,14 @@ func (p *pool) wait(ctx context.Context, cancelRunning func()) {
 		<-finished
 	}
 	// No job is taken from here on; one taken just before has its place in
-	// pending, so the channel is closed only once it ran.
+	// pending, so the workers leave only once it ran.
 	p.mu.Lock()
 	p.dropped = true
 	p.mu.Unlock()
 	p.pending.Wait()
-	close(p.ready)
+	p.mu.Lock()
+	p.ended = true
+	p.work.Broadcast()
+	p.mu.Unlock()
 	p.wg.Wait()
 }

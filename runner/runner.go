@@ -14,6 +14,7 @@
 package runner
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -54,6 +55,9 @@ type Begun struct {
 	Found     bool           // State was stored and could be read
 	State     flows.Envelope // the conversation's state, when Found
 	Lock      Lock           // the lock held, unless Duplicate
+	// Paused is how long the conversation's sending is still paused after a
+	// 429 that any replica got: its replies wait as long.
+	Paused time.Duration
 }
 
 // Lock ends a turn.
@@ -65,6 +69,9 @@ type Lock interface {
 	// Abort frees the lock and forgets the input's key, so that the input
 	// is taken again when it is delivered again.
 	Abort(ctx context.Context)
+	// Release frees the lock of a turn that changed nothing: the state
+	// keeps its revision, the input stays taken.
+	Release(ctx context.Context)
 }
 
 // Config is what a runner is made of.
@@ -151,14 +158,15 @@ func (r *Runner) submit(in Input, done func(error), internal bool) bool {
 // but a "please try again" and the input is taken again when delivered
 // again.
 func (r *Runner) Run(ctx context.Context, in Input) error {
-	if in.Kind == flows.InputTimer && in.Ref != nil && in.Ref.Module == "" {
+	if isSettle(in) {
 		return r.settled(ctx, in)
 	}
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.Turn)
 	defer cancel()
 	b, err := r.cfg.Sessions.Begin(ctx, in.Conv, in.Key, r.cfg.Turn, r.cfg.Turn)
 	if err != nil {
-		r.failed("session", in, "", err)
+		r.failed(parent, "session", in, "", err)
 		return fmt.Errorf("begin turn: %w", err)
 	}
 	if b.Duplicate {
@@ -167,27 +175,40 @@ func (r *Runner) Run(ctx context.Context, in Input) error {
 	}
 	env := b.State
 	outs, err := r.cfg.Engine.Step(ctx, in.Input, &env, b.Found)
-	if err == nil {
+	switch {
+	case err != nil:
+	case b.Found && unchanged(&env, &b.State):
+		b.Lock.Release(ctx) // nothing to save: the state keeps its revision
+	default:
 		err = b.Lock.Finish(ctx, &env)
 	}
 	if err != nil {
 		b.Lock.Abort(ctx) // a new delivery is taken again
-		r.failed("step", in, env.Lang, err)
+		r.failed(parent, "step", in, env.Lang, err)
 		return err
 	}
 	r.cfg.Metrics.Updates.WithLabelValues("ok").Inc()
 	r.cfg.Metrics.Steps.Inc()
-	r.reply(ctx, in, env.Rev, outs)
+	r.reply(ctx, in, env.Rev, b.Paused, outs)
 	return nil
 }
 
-// failed counts and logs a failed turn and tells the person to try again.
+// unchanged reports whether a step left the state as it was loaded: a
+// command that only shows something, a timer that dropped itself.
+func unchanged(env, loaded *flows.Envelope) bool {
+	return env.Module == loaded.Module && env.V == loaded.V && env.Lang == loaded.Lang &&
+		env.Person == loaded.Person && bytes.Equal(env.Data, loaded.Data)
+}
+
+// failed counts and logs a failed turn and tells the person to try again,
+// unless the runner is stopping (ctx, the turn's parent, ended): the input
+// is then left to be delivered again, and the next replica answers it.
 // Logs name the input and the error, never what the person wrote.
-func (r *Runner) failed(kind string, in Input, lang string, err error) {
+func (r *Runner) failed(ctx context.Context, kind string, in Input, lang string, err error) {
 	r.cfg.Metrics.Updates.WithLabelValues("failed").Inc()
 	r.cfg.Metrics.Errors.WithLabelValues(kind).Inc()
 	r.cfg.Log.Error("turn failed", "conv", in.Conv.String(), "input", in.Key, "error", err)
-	if !in.Kind.FromPerson() {
+	if !in.Kind.FromPerson() || ctx.Err() != nil {
 		return
 	}
 	if lang == "" {
@@ -199,15 +220,15 @@ func (r *Runner) failed(kind string, in Input, lang string, err error) {
 	} else {
 		sorry.Notice = ""
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	r.reply(ctx, in, 0, []flows.Output{sorry})
+	r.reply(ctx, in, 0, 0, []flows.Output{sorry})
 }
 
-// reply hands a turn's outputs to the outbox as the reply to its input;
-// those that settle are held for the quiet time, under the state revision
-// the turn saved.
-func (r *Runner) reply(ctx context.Context, in Input, rev int, outs []flows.Output) {
+// reply hands a turn's outputs to the outbox as the reply to its input,
+// to wait while the conversation is paused; those that settle are held for
+// the quiet time, under the state revision the turn saved.
+func (r *Runner) reply(ctx context.Context, in Input, rev int, paused time.Duration, outs []flows.Output) {
 	msgs := make([]Message, 0, len(outs)+1)
 	if in.Kind == flows.InputButton {
 		ack := Message{Conv: in.Conv, User: in.User, Origin: in.Origin, Ack: true}
@@ -235,10 +256,19 @@ func (r *Runner) reply(ctx context.Context, in Input, rev int, outs []flows.Outp
 	if !in.Kind.FromPerson() {
 		lane = LaneNotice
 	}
-	r.out.send(ctx, lane, in.Taken, msgs)
+	r.out.send(ctx, lane, in.Taken, paused, msgs)
 	if len(settle) > 0 {
 		r.hold(in, rev, settle)
 	}
+}
+
+// settleName names the runner's own timers, which let out what settles.
+const settleName = "settle"
+
+// isSettle reports whether an input is one of the runner's settle timers:
+// their Ref names no module.
+func isSettle(in Input) bool {
+	return in.Kind == flows.InputTimer && in.Ref != nil && in.Ref.Module == "" && in.Ref.Name == settleName
 }
 
 // heldKey names what a turn held: its conversation and the state revision
@@ -250,7 +280,8 @@ type heldKey struct {
 
 type held struct {
 	msgs  []Message
-	timer *time.Timer
+	timer Input       // the settle timer that lets them out
+	after *time.Timer // fires it after the quiet time
 	taken time.Time
 }
 
@@ -260,22 +291,27 @@ type held struct {
 // out only if no other turn of the conversation came meanwhile.
 func (r *Runner) hold(in Input, rev int, msgs []Message) {
 	k := heldKey{in.Conv, rev}
-	timer := Input{Input: flows.Input{Kind: flows.InputTimer, Conv: in.Conv, User: in.User,
-		Ref: &flows.Ref{Name: "settle", Rev: rev}, Key: "settle:" + strconv.Itoa(rev)}}
+	h := &held{msgs: msgs, taken: in.Taken, timer: Input{Input: flows.Input{Kind: flows.InputTimer, Conv: in.Conv,
+		User: in.User, Ref: &flows.Ref{Name: settleName, Rev: rev}, Key: settleName + ":" + strconv.Itoa(rev)}}}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	quiet := r.cfg.Quiet
-	if r.stopping {
-		quiet = 0
+	r.held[k] = h
+	if r.stopping { // no quiet time left: it goes through the conversation now
+		if !r.fire(h) {
+			delete(r.held, k)
+		}
+		return
 	}
-	h := &held{msgs: msgs, taken: in.Taken}
-	h.timer = time.AfterFunc(quiet, func() {
-		if !r.submit(timer, func(error) {}, true) {
-			r.take(k) // the runner is gone: nothing more is sent
+	h.after = time.AfterFunc(r.cfg.Quiet, func() {
+		if !r.fire(h) {
+			r.take(k)
 		}
 	})
-	r.held[k] = h
 }
+
+// fire submits a settle timer to its conversation's order; false when the
+// runner takes it no more (what it held is then not sent).
+func (r *Runner) fire(h *held) bool { return r.submit(h.timer, func(error) {}, true) }
 
 func (r *Runner) take(k heldKey) *held {
 	r.mu.Lock()
@@ -301,11 +337,11 @@ func (r *Runner) settled(ctx context.Context, in Input) error {
 	if b.Duplicate {
 		return nil
 	}
-	defer b.Lock.Abort(ctx)
+	defer b.Lock.Release(ctx)
 	if !b.Found || b.State.Rev != in.Ref.Rev {
 		return nil // a newer screen was shown meanwhile
 	}
-	r.out.send(ctx, LaneReply, h.taken, h.msgs)
+	r.out.send(ctx, LaneReply, h.taken, b.Paused, h.msgs)
 	return nil
 }
 
@@ -323,8 +359,10 @@ func (r *Runner) stopOnce(ctx context.Context) {
 	r.pool.close()
 	r.mu.Lock()
 	r.stopping = true
-	for _, h := range r.held {
-		h.timer.Reset(0)
+	for k, h := range r.held {
+		if h.after.Stop() && !r.fire(h) { // a timer that did not stop fired already
+			delete(r.held, k)
+		}
 	}
 	r.mu.Unlock()
 	r.pool.wait(ctx, r.cancel)

@@ -216,6 +216,20 @@ func TestAlbumConfirmedOnce(t *testing.T) {
 	}
 }
 
+// A command that changes nothing, like /help, between an album's photos
+// and its quiet time's end keeps the confirmation: the state kept its
+// revision, so the screen the person sees is still the one confirmed.
+func TestHelpDuringAnAlbumKeepsItsConfirmation(t *testing.T) {
+	t.Parallel()
+	b := newBundle(t)
+	r := b.runner(100*time.Millisecond, nil)
+	b.toEvidence(r)
+	b.run(r, b.photo(1, "a"), b.photo(2, "a"), b.input(flows.Input{Kind: flows.InputCommand, Command: "help"}))
+	b.rec.waitFor(t, "the album's confirmation after /help", func(ms []runner.Message) bool {
+		return len(ms) > 0 && strings.Contains(ms[len(ms)-1].Out.Text, "Đã nhận 2 ảnh")
+	})
+}
+
 // blockingStore, once armed, holds the next Apply until released, with
 // the conversation's lock held by the turn that called it.
 type blockingStore struct {

@@ -11,8 +11,11 @@ import (
 )
 
 // gateScript takes a conversation's slot for one unsolicited message: 0
-// when taken, else the milliseconds until it frees.
+// when taken, else the milliseconds until it frees or the conversation's
+// pause (KEYS[2]) ends.
 var gateScript = redis.NewScript(`
+local paused = redis.call('PTTL', KEYS[2])
+if paused > 0 then return paused end
 if redis.call('SET', KEYS[1], 1, 'NX', 'PX', ARGV[1]) then return 0 end
 local left = redis.call('PTTL', KEYS[1])
 if left < 1 then return 1 end
@@ -21,14 +24,16 @@ return left
 
 // Gate implements runner.Pacer.
 func (s *Store) Gate(ctx context.Context, conv flows.Conv, every time.Duration) (time.Duration, error) {
-	ms, err := gateScript.Run(ctx, s.rdb, []string{s.keys(conv).gate()}, every.Milliseconds()).Int64()
+	k := s.keys(conv)
+	ms, err := gateScript.Run(ctx, s.rdb, []string{k.gate(), k.pause()}, every.Milliseconds()).Int64()
 	if err != nil {
 		return 0, fmt.Errorf("take send slot: %w", err)
 	}
 	return time.Duration(ms) * time.Millisecond, nil
 }
 
-// pauseScript keeps a conversation's slot taken for at least ARGV[1] ms.
+// pauseScript pauses a conversation's sending for at least ARGV[1] ms: its
+// unsolicited messages (Gate) and its replies (Begin tells the turn).
 var pauseScript = redis.NewScript(`
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], 1, 'PX', ARGV[1]) end
 return 1
@@ -36,7 +41,7 @@ return 1
 
 // Pause implements runner.Pacer.
 func (s *Store) Pause(ctx context.Context, conv flows.Conv, d time.Duration) error {
-	if err := pauseScript.Run(ctx, s.rdb, []string{s.keys(conv).gate()}, max(d.Milliseconds(), 1)).Err(); err != nil {
+	if err := pauseScript.Run(ctx, s.rdb, []string{s.keys(conv).pause()}, max(d.Milliseconds(), 1)).Err(); err != nil {
 		return fmt.Errorf("pause sending: %w", err)
 	}
 	return nil

@@ -30,6 +30,21 @@ func TestGateAndPause(t *testing.T) {
 	if wait, _ := s.Gate(ctx, b, time.Second); wait < 4*time.Second {
 		t.Errorf("after a 5 s pause: wait %v", wait)
 	}
+	// A turn of the paused conversation, on any replica, learns how long
+	// its reply must wait; one of another conversation does not wait.
+	for _, c := range []struct {
+		conv   flows.Conv
+		paused bool
+	}{{b, true}, {a, false}} {
+		begun, err := s.Begin(ctx, c.conv, "k1", time.Second, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		begun.Lock.Release(ctx)
+		if got := begun.Paused > 4*time.Second; got != c.paused {
+			t.Errorf("%v: a turn begun is told its sending is paused %v", c.conv, begun.Paused)
+		}
+	}
 }
 
 func TestTakeKeepsTheRate(t *testing.T) {

@@ -62,12 +62,13 @@ func (s *Store) keys(conv flows.Conv) keys {
 
 func (k keys) seen(input string) string { return k.base + "in:" + input }
 func (k keys) gate() string             { return k.base + "gate" }
+func (k keys) pause() string            { return k.base + "pause" }
 
 // Keys returns the keys a turn of the conversation uses with the input
 // key, for tests that check they share a slot.
 func (s *Store) Keys(conv flows.Conv, input string) []string {
 	k := s.keys(conv)
-	return []string{k.state, k.lock, k.seen(input), k.gate()}
+	return []string{k.state, k.lock, k.seen(input), k.gate(), k.pause()}
 }
 
 // encode writes a stored state: "rev|module|version|lang|person|data".
@@ -164,17 +165,20 @@ func (s *Store) Forget(ctx context.Context, conv flows.Conv) error {
 var ErrLocked = errors.New("conversation is locked by another worker")
 
 // beginScript takes a conversation's lock, records an input key and reads
-// the state, in one round trip. It returns {0} when the lock is held, {2}
-// for an input seen before (the lock is left free), or {1, state}.
+// the state and how long the conversation's sending is paused (ms, after a
+// 429), in one round trip. It returns {0} when the lock is held, {2} for an
+// input seen before (the lock is left free), or {1, pause, state}.
 var beginScript = redis.NewScript(`
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {0} end
 if not redis.call('SET', KEYS[2], 1, 'NX', 'EX', ARGV[3]) then
   redis.call('DEL', KEYS[1])
   return {2}
 end
+local pause = redis.call('PTTL', KEYS[4])
+if pause < 0 then pause = 0 end
 local st = redis.call('GET', KEYS[3])
-if st then return {1, st} end
-return {1}
+if st then return {1, pause, st} end
+return {1, pause}
 `)
 
 // finishScript saves a state if the stored one is at the expected revision
@@ -189,10 +193,11 @@ if redis.call('GET', KEYS[2]) == ARGV[4] then redis.call('DEL', KEYS[2]) end
 return saved
 `)
 
-// abortScript frees the lock if it is still ours and forgets the input.
+// abortScript frees the lock if it is still ours and, given a second key,
+// forgets the input.
 var abortScript = redis.NewScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-redis.call('DEL', KEYS[2])
+if KEYS[2] then redis.call('DEL', KEYS[2]) end
 return 1
 `)
 
@@ -214,12 +219,15 @@ func (s *Store) Begin(ctx context.Context, conv flows.Conv, input string, ttl, w
 		return runner.Begun{}, err
 	}
 	l := &lock{s: s, keys: s.keys(conv), input: input, token: hex.EncodeToString(b[:])}
-	ks := []string{l.keys.lock, l.keys.seen(input), l.keys.state}
+	ks := []string{l.keys.lock, l.keys.seen(input), l.keys.state, l.keys.pause()}
 	deadline := time.Now().Add(wait)
 	delay := 2 * time.Millisecond
 	for {
 		res, err := beginScript.Run(ctx, s.rdb, ks, l.token, ttl.Milliseconds(), int(SeenTTL.Seconds())).Slice()
 		if err != nil {
+			// The script may have run and its answer been lost: free what it
+			// would have taken, so that a new delivery is taken again.
+			l.Abort(ctx)
 			return runner.Begun{}, fmt.Errorf("begin turn: %w", err)
 		}
 		switch res[0].(int64) {
@@ -228,7 +236,11 @@ func (s *Store) Begin(ctx context.Context, conv flows.Conv, input string, ttl, w
 		case 1:
 			begun := runner.Begun{Lock: l}
 			if len(res) > 1 {
-				raw, _ := res[1].(string)
+				ms, _ := res[1].(int64)
+				begun.Paused = time.Duration(ms) * time.Millisecond
+			}
+			if len(res) > 2 {
+				raw, _ := res[2].(string)
 				begun.State, begun.Found = decode(raw)
 			}
 			return begun, nil
@@ -268,4 +280,12 @@ func (l *lock) Abort(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer cancel()
 	abortScript.Run(ctx, l.s.rdb, []string{l.keys.lock, l.keys.seen(l.input)}, l.token)
+}
+
+// Release frees the lock of a turn that changed nothing; the input stays
+// taken and the state at its revision.
+func (l *lock) Release(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	abortScript.Run(ctx, l.s.rdb, []string{l.keys.lock}, l.token)
 }

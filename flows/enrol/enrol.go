@@ -300,6 +300,18 @@ func levelFor(k scoring.Kind) string {
 func (e *turn) chooseArea(code string, up bool) error {
 	t := e.t
 	if up {
+		// Only to the parent of the area shown: an older screen's Back
+		// would jump elsewhere in the tree.
+		if e.st.Area == "" {
+			return t.Stale()
+		}
+		current, err := e.m.store.Area(t.Ctx, e.st.Area)
+		if err != nil {
+			return fmt.Errorf("load area: %w", err)
+		}
+		if current.Parent != code {
+			return t.Stale()
+		}
 		e.st.Area = code
 		return e.show()
 	}
