@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"hoctap/flows"
@@ -71,16 +72,22 @@ type callError struct {
 func (e *callError) Error() string { return e.method + ": " + e.err.Error() }
 func (e *callError) Unwrap() error { return e.err }
 
-// envelope is every answer of the Bot API.
+// envelope is every answer of the Bot API; Result holds a pointer to
+// what the result is decoded into, or nil to drop it.
 type envelope struct {
-	OK          bool            `json:"ok"`
-	Result      json.RawMessage `json:"result"`
-	ErrorCode   int             `json:"error_code"`
-	Description string          `json:"description"`
+	OK          bool   `json:"ok"`
+	Result      any    `json:"result"`
+	ErrorCode   int    `json:"error_code"`
+	Description string `json:"description"`
 	Parameters  struct {
 		RetryAfter int `json:"retry_after"`
 	} `json:"parameters"`
 }
+
+// answers are the buffers answers are read into: a getUpdates answer
+// holds up to a hundred updates, and the poller asks hundreds of times a
+// second under load.
+var answers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // call makes one Bot API call and decodes its result into result (nil to
 // drop it). The error is an *APIError for an answer that is not ok, or a
@@ -110,9 +117,22 @@ func (c *Client) do(ctx context.Context, method string, params, result any) erro
 	if err != nil {
 		return &callError{method: method, err: c.hide(err)}
 	}
-	defer resp.Body.Close()
-	var env envelope
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&env); err != nil {
+	defer func() {
+		io.Copy(io.Discard, resp.Body) // read to the end, so that the connection is kept
+		resp.Body.Close()
+	}()
+	if resp.StatusCode == http.StatusOK && result == nil {
+		return nil // Telegram answers 200 only when ok: nothing to read
+	}
+	buf := answers.Get().(*bytes.Buffer)
+	defer answers.Put(buf)
+	buf.Reset()
+	env := envelope{Result: result}
+	_, err = buf.ReadFrom(io.LimitReader(resp.Body, 64<<20))
+	if err == nil {
+		err = json.Unmarshal(buf.Bytes(), &env)
+	}
+	if err != nil {
 		if resp.StatusCode != http.StatusOK {
 			return &APIError{Code: resp.StatusCode, Description: http.StatusText(resp.StatusCode)}
 		}
@@ -124,12 +144,6 @@ func (c *Client) do(ctx context.Context, method string, params, result any) erro
 			code = resp.StatusCode
 		}
 		return &APIError{Code: code, Description: env.Description, RetryAfter: env.Parameters.RetryAfter}
-	}
-	if result == nil {
-		return nil
-	}
-	if err := json.Unmarshal(env.Result, result); err != nil {
-		return &callError{method: method, err: fmt.Errorf("decode result: %w", err)}
 	}
 	return nil
 }

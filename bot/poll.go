@@ -1,8 +1,12 @@
 package bot
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"math"
+	"strconv"
 	"sync"
 	"time"
 
@@ -38,7 +42,7 @@ func (b *Bot) Poll(ctx context.Context) error {
 		if waiting {
 			timeout = 0 // Telegram answers at once: it holds updates we have not confirmed
 		}
-		updates, err := b.getUpdates(ctx, offset, timeout, 100)
+		updates, err := b.getUpdates(ctx, offset, timeout, 100, t.newestTaken())
 		if err != nil {
 			if ctx.Err() != nil {
 				break
@@ -77,21 +81,108 @@ func (b *Bot) Poll(ctx context.Context) error {
 	offset := t.oldest()
 	confirm, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	if _, err := b.getUpdates(confirm, offset, 0, 1); err != nil {
+	if _, err := b.getUpdates(confirm, offset, 0, 1, math.MaxInt64); err != nil {
 		b.log.Warn("could not confirm the last updates; the next replica will skip them by their keys", "error", err)
 	}
 	return nil
 }
 
-// getUpdates asks for updates from offset on, waiting up to timeout.
-func (b *Bot) getUpdates(ctx context.Context, offset int64, timeout time.Duration, limit int) ([]*update, error) {
+// getUpdates asks for updates from offset on, waiting up to timeout, and
+// returns those after the update after.
+func (b *Bot) getUpdates(ctx context.Context, offset int64, timeout time.Duration, limit int, after int64) ([]*update, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout+10*time.Second)
 	defer cancel()
-	var updates []*update
+	updates := &newUpdates{after: after}
 	err := b.client.call(ctx, "getUpdates", map[string]any{
 		"offset": offset, "timeout": int(timeout.Seconds()), "allowed_updates": allowedUpdates, "limit": limit,
-	}, &updates)
-	return updates, err
+	}, updates)
+	return updates.list, err
+}
+
+// newUpdates decodes the updates after an update id. The poller fetches
+// again the updates it took and has not confirmed yet, often many times
+// each: those are skipped without being decoded.
+type newUpdates struct {
+	after int64
+	list  []*update
+}
+
+func (n *newUpdates) UnmarshalJSON(data []byte) error {
+	return eachObject(data, func(raw []byte) error {
+		if id, ok := updateID(raw); ok && id <= n.after {
+			return nil
+		}
+		u := &update{}
+		if err := json.Unmarshal(raw, u); err != nil {
+			return err
+		}
+		if u.ID > n.after {
+			n.list = append(n.list, u)
+		}
+		return nil
+	})
+}
+
+// eachObject calls each with every object of a JSON array of objects,
+// which json.Unmarshal has checked is valid JSON: it finds where each
+// ends by its brackets outside strings, and decodes nothing.
+func eachObject(data []byte, each func([]byte) error) error {
+	data = bytes.TrimSpace(data)
+	if len(data) < 2 || data[0] != '[' {
+		return errors.New("not a list")
+	}
+	depth, start := 0, 0
+	inString, escaped := false, false
+	for i, c := range data[1 : len(data)-1] {
+		i++ // in data
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			if depth == 0 {
+				if c != '{' {
+					return errors.New("not a list of objects")
+				}
+				start = i
+			}
+			depth++
+		case c == '}' || c == ']':
+			depth--
+			if depth == 0 {
+				if err := each(data[start : i+1]); err != nil {
+					return err
+				}
+			}
+		case depth == 0 && c != ',' && c != ' ' && c != '\t' && c != '\n' && c != '\r':
+			return errors.New("not a list of objects")
+		}
+	}
+	return nil
+}
+
+// updateID reads an update's id where Telegram writes it, first; false
+// when it is not there.
+func updateID(raw []byte) (int64, bool) {
+	const prefix = `{"update_id":`
+	if !bytes.HasPrefix(raw, []byte(prefix)) {
+		return 0, false
+	}
+	digits := raw[len(prefix):]
+	n := 0
+	for n < len(digits) && digits[n] >= '0' && digits[n] <= '9' {
+		n++
+	}
+	id, err := strconv.ParseInt(string(digits[:n]), 10, 64)
+	return id, err == nil
 }
 
 // taken follows the updates the poller took until they are finished.
@@ -125,6 +216,13 @@ func (t *taken) finish(id int64, err error) {
 	delete(t.unfinished, id)
 	close(t.changed)
 	t.changed = make(chan struct{})
+}
+
+// newestTaken is the id of the newest update taken.
+func (t *taken) newestTaken() int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.newest
 }
 
 // oldest is the oldest update not finished, or the one after the newest.
