@@ -89,6 +89,26 @@ type envelope struct {
 // second under load.
 var answers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
+// rawResult is a result read from the bytes of an ok answer's result
+// before encoding/json has checked them, so that a long result is not
+// scanned twice over. readRaw must reject what is not what it expects; the
+// answer is then decoded as any other, with UnmarshalJSON.
+type rawResult interface {
+	json.Unmarshaler
+	readRaw(result []byte) error
+}
+
+// okResult cuts the result out of an answer as Telegram writes an ok one;
+// false for any other.
+func okResult(body []byte) ([]byte, bool) {
+	const prefix = `{"ok":true,"result":`
+	body = bytes.TrimSpace(body)
+	if !bytes.HasPrefix(body, []byte(prefix)) || !bytes.HasSuffix(body, []byte("}")) {
+		return nil, false
+	}
+	return body[len(prefix) : len(body)-1], true
+}
+
 // call makes one Bot API call and decodes its result into result (nil to
 // drop it). The error is an *APIError for an answer that is not ok, or a
 // *callError that names the method but not the URL.
@@ -129,6 +149,11 @@ func (c *Client) do(ctx context.Context, method string, params, result any) erro
 	buf.Reset()
 	env := envelope{Result: result}
 	_, err = buf.ReadFrom(io.LimitReader(resp.Body, 64<<20))
+	if raw, ok := result.(rawResult); ok && err == nil && resp.StatusCode == http.StatusOK {
+		if r, ok := okResult(buf.Bytes()); ok && raw.readRaw(r) == nil {
+			return nil
+		}
+	}
 	if err == nil {
 		err = json.Unmarshal(buf.Bytes(), &env)
 	}

@@ -107,8 +107,11 @@ type newUpdates struct {
 	list  []*update
 }
 
-func (n *newUpdates) UnmarshalJSON(data []byte) error {
-	return eachObject(data, func(raw []byte) error {
+func (n *newUpdates) UnmarshalJSON(data []byte) error { return n.readRaw(data) }
+
+func (n *newUpdates) readRaw(result []byte) error {
+	n.list = n.list[:0]
+	return eachObject(result, func(raw []byte) error {
 		if id, ok := updateID(raw); ok && id <= n.after {
 			return nil
 		}
@@ -123,13 +126,14 @@ func (n *newUpdates) UnmarshalJSON(data []byte) error {
 	})
 }
 
-// eachObject calls each with every object of a JSON array of objects,
-// which json.Unmarshal has checked is valid JSON: it finds where each
-// ends by its brackets outside strings, and decodes nothing.
+// eachObject calls each with every object of a JSON array of objects: it
+// finds where each ends by its brackets outside strings, and decodes
+// nothing. It rejects a list whose brackets or strings do not close, and
+// anything but objects in it; each decodes what it is given.
 func eachObject(data []byte, each func([]byte) error) error {
 	data = bytes.TrimSpace(data)
-	if len(data) < 2 || data[0] != '[' {
-		return errors.New("not a list")
+	if len(data) < 2 || data[0] != '[' || data[len(data)-1] != ']' {
+		return errNotObjects
 	}
 	depth, start := 0, 0
 	inString, escaped := false, false
@@ -146,28 +150,42 @@ func eachObject(data []byte, each func([]byte) error) error {
 				inString = false
 			}
 		case c == '"':
+			if depth == 0 {
+				return errNotObjects
+			}
 			inString = true
 		case c == '{' || c == '[':
 			if depth == 0 {
 				if c != '{' {
-					return errors.New("not a list of objects")
+					return errNotObjects
 				}
 				start = i
 			}
 			depth++
 		case c == '}' || c == ']':
 			depth--
+			if depth < 0 {
+				return errNotObjects
+			}
 			if depth == 0 {
+				if c != '}' {
+					return errNotObjects
+				}
 				if err := each(data[start : i+1]); err != nil {
 					return err
 				}
 			}
 		case depth == 0 && c != ',' && c != ' ' && c != '\t' && c != '\n' && c != '\r':
-			return errors.New("not a list of objects")
+			return errNotObjects
 		}
+	}
+	if depth != 0 || inString {
+		return errNotObjects
 	}
 	return nil
 }
+
+var errNotObjects = errors.New("not a list of objects")
 
 // updateID reads an update's id where Telegram writes it, first; false
 // when it is not there.

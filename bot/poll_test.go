@@ -1,7 +1,12 @@
 package bot
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"testing"
 )
@@ -59,25 +64,73 @@ func FuzzEachObject(f *testing.F) {
 	f.Add(`[{"update_id":5,"message":{"text":"} ] \" {"}},{"update_id":6}]`)
 	f.Add(`[{"message":{"text":"\\"},"update_id":2}, {}]`)
 	f.Fuzz(func(t *testing.T, list string) {
-		var want []json.RawMessage
-		if json.Unmarshal([]byte(list), &want) != nil {
-			return
-		}
 		var got []string
 		err := eachObject([]byte(list), func(raw []byte) error {
 			got = append(got, string(raw))
 			return nil
 		})
-		objects := err == nil
-		for i, w := range want {
-			if len(w) == 0 || w[0] != '{' {
-				objects = false
-			} else if err == nil && (i >= len(got) || got[i] != string(w)) {
+		var want []json.RawMessage
+		if json.Unmarshal([]byte(list), &want) != nil {
+			return // it need only not panic, and each decodes what it gets
+		}
+		objects := true
+		for _, w := range want {
+			objects = objects && len(w) > 0 && w[0] == '{'
+		}
+		if objects != (err == nil) {
+			t.Fatalf("%s: got %q (%v), encoding/json %q", list, got, err, want)
+		}
+		if err == nil && len(got) != len(want) {
+			t.Fatalf("%s: got %q, encoding/json %q", list, got, want)
+		}
+		for i := range got {
+			if err == nil && got[i] != string(want[i]) {
 				t.Fatalf("%s: got %q, encoding/json %q", list, got, want)
 			}
 		}
-		if err == nil && len(got) != len(want) || objects != (err == nil) {
-			t.Fatalf("%s: got %q (%v), encoding/json %q", list, got, err, want)
-		}
 	})
+}
+
+// TestGetUpdatesAnswers reads a getUpdates answer as Telegram writes it
+// (the result cut out as it is), with members after the result (decoded
+// whole) and one that is not ok.
+func TestGetUpdatesAnswers(t *testing.T) {
+	t.Parallel()
+	list := `[{"update_id":5,"message":{"text":"]}"}},{"update_id":6,"message":{"message_id":2,"chat":{"id":7},"text":"b"}}]`
+	tests := []struct {
+		name, body string
+		want       []int64
+		code       int
+	}{
+		{"as Telegram writes it", `{"ok":true,"result":` + list + `}`, []int64{6}, 0},
+		{"a member after the result", `{"ok":true,"result":` + list + `,"description":"x"}`, []int64{6}, 0},
+		{"spaces", " {\"ok\":true,\"result\": " + list + " }\n", []int64{6}, 0},
+		{"not ok", `{"ok":false,"error_code":409,"description":"Conflict"}`, nil, 409},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tt.code != 0 {
+					w.WriteHeader(tt.code)
+				}
+				io.WriteString(w, tt.body)
+			}))
+			defer srv.Close()
+			c, err := NewClient("1:secret", srv.URL, 1, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := &newUpdates{after: 5}
+			err = c.call(context.Background(), "getUpdates", map[string]any{}, n)
+			var got []int64
+			for _, u := range n.list {
+				got = append(got, u.ID)
+			}
+			var api *APIError
+			if tt.code != 0 && (!errors.As(err, &api) || api.Code != tt.code) || tt.code == 0 && err != nil || !slices.Equal(got, tt.want) {
+				t.Errorf("got %v, %v; want %v, code %d", got, err, tt.want, tt.code)
+			}
+		})
+	}
 }
