@@ -128,8 +128,10 @@ func TestReplyAtOnceAndItsOverflowPaced(t *testing.T) {
 	s := newScript(nil)
 	o, _, _ := testOutbox(t, s, 25)
 	o.send(context.Background(), LaneReply, time.Time{}, 0, reply(conv(1), "1", "2", "3", "4", "5"))
-	if got := s.all(); len(got) != 1+ReplyBurst {
-		t.Fatalf("%d messages went out with the reply, want the answer and %d", len(got), ReplyBurst)
+	// The answer and ReplyBurst texts went out before send returned; the
+	// first paced one may follow at once, the conversation's slot being free.
+	if got := s.all(); len(got) < 1+ReplyBurst || len(got) > 2+ReplyBurst {
+		t.Fatalf("%d messages went out with the reply, want the answer and %d (one more paced at most)", len(got), ReplyBurst)
 	}
 	got := s.waitFor(t, 6)
 	var texts []string
