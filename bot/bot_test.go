@@ -169,6 +169,11 @@ type person struct {
 	s       *system
 	u       telegramtest.User
 	presses int // buttons pressed
+	// confirm is the last ✅ Nộp button pressed, to press it again.
+	confirm struct {
+		id   int
+		data string
+	}
 }
 
 func (s *system) person(id int64, lang string) *person {
@@ -273,7 +278,15 @@ func (p *person) finish() {
 	p.step("Có", "Câu 11/12")                     // 4.1
 	p.step("Không", "Câu 12/12")                  // 4.2
 	p.step("Có", "Xem lại trước khi nộp")         // 4.3
-	p.step("📤 Nộp bản tự đánh giá", "✅ Đã nộp")
+	p.submit()
+}
+
+// submit presses Submit on the review and confirms.
+func (p *person) submit() {
+	p.s.t.Helper()
+	p.step("📤 Nộp bản tự đánh giá", "Sau khi nộp")
+	p.confirm.id, p.confirm.data, _ = p.s.api.Button(p.u.ID, "✅ Nộp")
+	p.step("✅ Nộp", "✅ Đã nộp")
 }
 
 func (s *system) submitted() []store.Submitted {
@@ -341,6 +354,8 @@ func TestAlbumThenDoneLeavesNoLateConfirmation(t *testing.T) {
 	p := s.person(1007, "vi")
 	p.toQuestions()
 	p.step("Có", "1.1 Minh chứng")
+	s.api.SendPhoto(p.u, picture(4), "") // one photo: enough for ✅ Xong to be offered
+	p.wait("Đã nhận 1 ảnh")
 	s.api.SendAlbum(p.u, [][]byte{picture(1), picture(2), picture(3)})
 	p.press("✅ Xong")
 	p.wait("Câu 2/12")
@@ -349,14 +364,14 @@ func TestAlbumThenDoneLeavesNoLateConfirmation(t *testing.T) {
 		t.Errorf("the newest message is %q, not question 2", last.Text)
 	}
 	for _, c := range s.api.Calls() {
-		if c.Method == "sendMessage" && strings.Contains(c.Params["text"], "Đã nhận") {
+		if c.Method == "sendMessage" && strings.Contains(c.Params["text"], "Đã nhận 4 ảnh") {
 			t.Errorf("a confirmation of the album went out: %q", c.Params["text"])
 		}
 	}
 	var photos int
 	s.db.Pool().QueryRow(context.Background(), `SELECT count(*) FROM evidence`).Scan(&photos)
-	if photos != 3 {
-		t.Errorf("%d photos stored, want the album's 3", photos)
+	if photos != 4 {
+		t.Errorf("%d photos stored, want 4: the first and the album's 3", photos)
 	}
 }
 
@@ -392,8 +407,12 @@ func TestStaleDuplicateWrongKindAndDoubleSubmit(t *testing.T) {
 	}
 
 	p.finish()
-	// Submit tapped twice: the second tap on the same message.
-	p.press("📤 Nộp bản tự đánh giá")
+	// ✅ Nộp tapped twice: the second tap on the same message, which lost
+	// its buttons with the first.
+	if _, _, ok := s.api.Button(p.u.ID, "✅ Nộp"); ok {
+		t.Error("the submitted review keeps its ✅ Nộp button")
+	}
+	s.api.Press(p.u, p.confirm.id, p.confirm.data)
 	if err := s.api.Wait(ctx, func(s *telegramtest.Server) bool {
 		a := s.CallbackAnswers(p.u.ID)
 		return a[len(a)-1].Text != ""

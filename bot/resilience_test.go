@@ -334,13 +334,14 @@ func (w *walker) decide(m telegramtest.Message, ok bool) ([]action, error) {
 	case strings.HasPrefix(m.Text, "Nhập tên"):
 		return w.say(w.name), nil
 	}
-	// Consent, the title, the places (not "back"), continue, submit, no photo.
+	// Consent, the title, the places (not "back"), continue, submit and
+	// confirm, no photo.
 	family := func(d string) bool { return strings.Contains(d, ":family:") }
 	place := func(d string) bool { return !strings.HasSuffix(d, ":up") }
 	for _, b := range []struct {
 		verb string
 		pred func(string) bool
-	}{{"e.ok", nil}, {"e.k", family}, {"e.ar", place}, {"s.ct", nil}, {"s.sb", nil}, {"s.sk", nil}} {
+	}{{"e.ok", nil}, {"e.k", family}, {"e.ar", place}, {"s.ct", nil}, {"s.sb", nil}, {"s.cf", nil}, {"s.sk", nil}} {
 		if d := find(b.verb, b.pred); d != "" {
 			return press(d), nil
 		}

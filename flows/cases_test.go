@@ -105,8 +105,8 @@ func TestWrongInputsAskAgain(t *testing.T) {
 	h.press("Sóc Sơn commune")
 	h.press("Đông village")
 	out = h.photo("x.jpg", picture(t, 1), "")
-	if !strings.HasPrefix(last(out), "No photo is needed yet.\n\n") || !strings.Contains(last(out), "<b>1.1</b>") {
-		t.Errorf("photo at a question: %q", last(out))
+	if !strings.HasPrefix(last(out), "📎 Photo received for question 1.1 (1 photo).\n\n") || !strings.Contains(last(out), "<b>1.1</b>") {
+		t.Errorf("photo at a question that asks for evidence: %q", last(out))
 	}
 	out = h.text("yes")
 	if !strings.HasPrefix(last(out), "Please choose one of the buttons below.") {
@@ -125,6 +125,13 @@ func TestWrongInputsAskAgain(t *testing.T) {
 	out = h.send(flows.Input{Kind: flows.InputPhoto, Photo: &flows.Photo{FileID: "big", Size: 30 << 20}}, "a 30 MB photo")
 	if !strings.HasPrefix(last(out), "The file is larger than 10 MB.") {
 		t.Errorf("a large photo: %q", last(out))
+	}
+	h.press("✅ Done") // 1.1 has its photo
+	h.press("Yes")    // 1.2
+	h.press("⏭ Later")
+	out = h.photo("y.jpg", picture(t, 2), "")
+	if !strings.HasPrefix(last(out), "No photo is needed yet.\n\n") || !strings.Contains(last(out), "<b>1.3</b>") {
+		t.Errorf("photo at a question that asks for none: %q", last(out))
 	}
 }
 
@@ -154,11 +161,14 @@ func TestDoubleSubmitOnce(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, "vi")
 	walkFamily(h)
-	// The Submit button of the same summary, tapped a second time: the
-	// person is told it is out of date and sees the menu, where they are.
-	out := h.pressOld("📤 Nộp bản tự đánh giá", 0)
-	if notice(out) != staleText || !strings.Contains(last(out), "Bạn muốn tự đánh giá danh hiệu nào?") {
-		t.Errorf("second submit answered %+v", out)
+	// The Submit button of the same review and the confirmation's, tapped a
+	// second time: the person is told they are out of date and sees the
+	// menu, where they are.
+	for _, label := range []string{"📤 Nộp bản tự đánh giá", "✅ Nộp"} {
+		out := h.pressOld(label, 0)
+		if notice(out) != staleText || !strings.Contains(last(out), "Bạn muốn tự đánh giá danh hiệu nào?") {
+			t.Errorf("%s again answered %+v", label, out)
+		}
 	}
 	if n := len(h.store.Submitted()); n != 1 {
 		t.Errorf("%d submissions", n)
@@ -214,13 +224,21 @@ func TestCommandsAtAnyStep(t *testing.T) {
 	if out := h.command("frobnicate"); !strings.HasPrefix(last(out), "The bot does not know this command.") {
 		t.Errorf("unknown command: %q", last(out))
 	}
-	// Starting over abandons the assessment and offers the titles again.
+	// Starting over asks first, saying what would be lost; then abandons
+	// the assessment and offers the titles again.
 	person, err := h.store.Person(h.ctx, "test", h.conv.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.command("start")
 	out = h.press("🗑 Start over")
+	if !strings.Contains(last(out), "Answers given: 1, photos: 0. They will be deleted for good.") {
+		t.Errorf("start over: %q", last(out))
+	}
+	if _, err := h.store.OpenAssessment(h.ctx, person.ID); err != nil {
+		t.Errorf("before the discard is confirmed, the open assessment: %v", err)
+	}
+	out = h.press("🗑 Discard and start over")
 	if !strings.Contains(last(out), "Which title do you want to self-assess?") {
 		t.Errorf("start over: %q", last(out))
 	}
@@ -298,5 +316,32 @@ func TestTimerOfAnotherConversationDropsItself(t *testing.T) {
 	}
 	if h.env.Module != before.Module || string(h.env.Data) != string(before.Data) {
 		t.Errorf("the state moved from %s %s to %s %s", before.Module, before.Data, h.env.Module, h.env.Data)
+	}
+}
+
+// TestEnrolmentScreens: a name needs letters, every enrolment screen has a
+// Back, and the citizen title speaks to the person.
+func TestEnrolmentScreens(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "vi")
+	h.command("start")
+	h.press("✅ Đồng ý")
+	h.press("Gia đình học tập")
+	if out := h.text("12345"); !strings.HasPrefix(last(out), "Tên cần có chữ cái.") {
+		t.Errorf("a name of digits: %q", last(out))
+	}
+	if out := h.press("◀ Quay lại"); !strings.Contains(last(out), "Bạn muốn tự đánh giá danh hiệu nào?") {
+		t.Errorf("Back from the name: %q", last(out))
+	}
+	h.press("Công dân học tập")
+	out := h.text("Lê Văn Cường")
+	if !strings.HasPrefix(last(out), "Bạn ở tỉnh, thành phố nào?") || strings.Contains(last(out), "Lê Văn Cường") {
+		t.Errorf("the citizen's province: %q", last(out))
+	}
+	if out := h.press("◀ Quay lại"); !strings.HasPrefix(last(out), "Nhập họ và tên của bạn.") {
+		t.Errorf("Back from the province: %q", last(out))
+	}
+	if out := h.pressOld("◀ Quay lại", 1); notice(out) != "Nút này đã cũ, không còn dùng được." {
+		t.Errorf("the province's Back again, from the name step: %+v", out)
 	}
 }

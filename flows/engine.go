@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,7 +21,17 @@ type Envelope struct {
 	V      int    // the version of the module's state
 	Lang   string // the conversation's language
 	Person int64  // 0 until consent
-	Data   []byte // the module's state, as JSON
+	// Album is the last album a photo of which no step took: it was
+	// answered once, and its other photos are passed over.
+	Album string
+	Data  []byte // the module's state, as JSON
+}
+
+// Same reports whether two envelopes hold the same state, whatever their
+// revisions: a turn that leaves it the same need not save it.
+func (env *Envelope) Same(o *Envelope) bool {
+	return env.Module == o.Module && env.V == o.V && env.Lang == o.Lang && env.Person == o.Person &&
+		env.Album == o.Album && bytes.Equal(env.Data, o.Data)
 }
 
 // Module is one conversation — enrolment, the self-assessment, and next
@@ -107,6 +118,13 @@ func New(cfg Config) (*Engine, error) {
 // what was stored before the error is keyed by the input and is not applied
 // twice.
 func (e *Engine) Step(ctx context.Context, in Input, env *Envelope, found bool) ([]Output, error) {
+	album := ""
+	if in.Kind == InputPhoto && in.Photo != nil {
+		album = in.Photo.Album
+	}
+	if album != "" && found && album == env.Album {
+		return nil, nil // the album was answered at its first photo
+	}
 	t := &Turn{Ctx: ctx, In: in, Env: env, e: e}
 	if err := t.load(found); err != nil {
 		return nil, err
@@ -114,6 +132,9 @@ func (e *Engine) Step(ctx context.Context, in Input, env *Envelope, found bool) 
 	t.P = locales.For(env.Lang)
 	if err := t.route(); err != nil {
 		return nil, err
+	}
+	if album != "" && !t.photoTaken {
+		env.Album = album
 	}
 	data, err := json.Marshal(t.state)
 	if err != nil {

@@ -109,18 +109,25 @@ func (h *harness) try(in flows.Input, shown string) ([]flows.Output, error) {
 		in.Key = fmt.Sprintf("k%d", h.seq)
 	}
 	h.log.WriteString("> " + shown + "\n")
-	if len(h.held) > 0 {
-		h.log.WriteString("  (what was held is dropped: this input came first)\n")
-		h.held = nil
-	}
 	env := h.env
 	out, err := h.e.Step(h.ctx, in, &env, h.found)
 	if err != nil {
 		h.log.WriteString("  error: " + err.Error() + "\n")
 		return nil, err
 	}
-	env.Rev++
+	// As the runner does: a state left the same keeps its revision, and
+	// what was held under it; a new one drops what was held.
+	if !h.found || !env.Same(&h.env) {
+		env.Rev++
+		if len(h.held) > 0 {
+			h.log.WriteString("  (what was held is dropped: this input came first)\n")
+			h.held = nil
+		}
+	}
 	h.env, h.found = env, true
+	if len(out) == 0 {
+		h.log.WriteString("  (nothing shown)\n")
+	}
 	for _, o := range out {
 		h.screens = append(h.screens, o.Buttons)
 		if o.Settle {

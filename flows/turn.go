@@ -25,6 +25,8 @@ type Turn struct {
 	// prefix goes before the next screen's text: a warning or a
 	// confirmation, so that a step costs one message.
 	prefix string
+	// photoTaken is true once the input, a photo, was taken by the step.
+	photoTaken bool
 }
 
 // State is the active module's state, as its Load, Resume or Enter made it.
@@ -61,6 +63,11 @@ func (t *Turn) Screen(text string, buttons ...[]Button) {
 
 // Warn puts a short text before the next screen.
 func (t *Turn) Warn(text string) { t.prefix += text + "\n\n" }
+
+// TakePhoto marks the input, a photo, as taken by the step, which answers
+// each photo on its own. An album photo that no step takes is answered
+// once for the whole album: its other photos are passed over.
+func (t *Turn) TakePhoto() { t.photoTaken = true }
 
 // WarnButtonsOnly warns about a text, a photo or something unsupported
 // sent at a step that asks for a button.

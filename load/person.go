@@ -32,8 +32,8 @@ type step struct {
 }
 
 var (
-	unanswered = regexp.MustCompile(`Chưa trả lời: ([0-9A-Za-z.]+)`)
-	noPhotos   = regexp.MustCompile(`Còn thiếu ảnh minh chứng: ([0-9A-Za-z.]+)`)
+	// received is in a photo step's text: how many photos arrived.
+	received   = regexp.MustCompile(`Đã nhận \d+ ảnh\.`)
 	navigation = map[string]bool{"ℹ️ Hướng dẫn": true, "◀ Quay lại": true, "⏭ Để sau": true, "📋 Xem lại": true}
 )
 
@@ -116,7 +116,9 @@ func (p *person) next(ctx context.Context) {
 		p.press(ctx, m, "▶ Tiếp tục")
 	case strings.Contains(text, "Xem lại trước khi nộp"):
 		p.review(ctx, m)
-	case strings.Contains(text, "Minh chứng") && (p.has(m, "✅ Xong") || p.has(m, "⏭ Không có ảnh")):
+	case strings.HasPrefix(text, "Nộp bản tự đánh giá"):
+		p.press(ctx, m, "✅ Nộp")
+	case received.MatchString(text):
 		p.evidence(ctx, m)
 	case strings.Contains(text, "Câu "):
 		p.question(ctx, m)
@@ -145,13 +147,19 @@ func (p *person) question(ctx context.Context, m telegramtest.Message) {
 	p.press(ctx, m, answer)
 }
 
+// evidence acts on a photo step: Done once it is offered; else, now and
+// then, no photo (optional) or Later (required, to come back from the
+// review); else a photo or an album.
 func (p *person) evidence(ctx context.Context, m telegramtest.Message) {
-	if !strings.Contains(m.Text, "Đã nhận 0 ảnh") || p.rng.IntN(4) == 0 && p.has(m, "⏭ Không có ảnh") {
-		label := "✅ Xong"
-		if !p.has(m, label) {
-			label = "⏭ Không có ảnh"
-		}
-		p.press(ctx, m, label)
+	switch roll := p.rng.IntN(10); {
+	case p.has(m, "✅ Xong"):
+		p.press(ctx, m, "✅ Xong")
+		return
+	case roll < 3 && p.has(m, "⏭ Không có ảnh"):
+		p.press(ctx, m, "⏭ Không có ảnh")
+		return
+	case roll < 1 && p.has(m, "⏭ Để sau"):
+		p.press(ctx, m, "⏭ Để sau")
 		return
 	}
 	if p.rng.IntN(3) == 0 { // an album of two: confirmed once, after a quiet time
@@ -163,13 +171,13 @@ func (p *person) evidence(ctx context.Context, m telegramtest.Message) {
 	p.act(ctx, "a photo", func() { p.r.api.SendPhoto(p.u, photo, "") }, true)
 }
 
+// review acts on the review: what is missing first (the review offers a
+// button to it), now and then a change, else Submit.
 func (p *person) review(ctx context.Context, m telegramtest.Message) {
-	if g := unanswered.FindStringSubmatch(m.Text); g != nil {
-		p.press(ctx, m, "✏️ "+strings.TrimSuffix(g[1], "."))
-		return
-	}
-	if g := noPhotos.FindStringSubmatch(m.Text); g != nil {
-		p.press(ctx, m, "✏️ "+strings.TrimSuffix(g[1], "."))
+	if missing := p.pick(m, func(label string) bool {
+		return strings.HasPrefix(label, "➡ Trả lời câu") || strings.HasPrefix(label, "📷 Gửi ảnh câu")
+	}); missing != "" {
+		p.press(ctx, m, missing)
 		return
 	}
 	if p.rng.IntN(10) == 0 { // change one answer before submitting

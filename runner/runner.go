@@ -14,7 +14,6 @@
 package runner
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -177,7 +176,7 @@ func (r *Runner) Run(ctx context.Context, in Input) error {
 	outs, err := r.cfg.Engine.Step(ctx, in.Input, &env, b.Found)
 	switch {
 	case err != nil:
-	case b.Found && unchanged(&env, &b.State):
+	case b.Found && env.Same(&b.State):
 		b.Lock.Release(ctx) // nothing to save: the state keeps its revision
 	default:
 		err = b.Lock.Finish(ctx, &env)
@@ -191,13 +190,6 @@ func (r *Runner) Run(ctx context.Context, in Input) error {
 	r.cfg.Metrics.Steps.Inc()
 	r.reply(ctx, in, env.Rev, b.Paused, outs)
 	return nil
-}
-
-// unchanged reports whether a step left the state as it was loaded: a
-// command that only shows something, a timer that dropped itself.
-func unchanged(env, loaded *flows.Envelope) bool {
-	return env.Module == loaded.Module && env.V == loaded.V && env.Lang == loaded.Lang &&
-		env.Person == loaded.Person && bytes.Equal(env.Data, loaded.Data)
 }
 
 // failed counts and logs a failed turn and tells the person to try again,

@@ -262,7 +262,8 @@ func TestTimerWaitsForTheLockAndDropsWhenStale(t *testing.T) {
 	blocking := newBlocking()
 	other := b.runner(quiet, func(s app.Store) app.Store { blocking.Store = s; return blocking })
 	b.toEvidence(a)
-	b.run(a, b.photo(1, "a"), b.photo(2, "a")) // their confirmation is held on replica a
+	b.run(a, b.photo(1, ""))                   // one photo: enough for ✅ Xong to be offered
+	b.run(a, b.photo(2, "a"), b.photo(3, "a")) // the album's confirmation is held on replica a
 
 	// "Xong" on the other replica: its turn takes the lock and waits in
 	// Apply past the quiet time, so the confirmation's timer has to wait.
@@ -272,7 +273,7 @@ func TestTimerWaitsForTheLockAndDropsWhenStale(t *testing.T) {
 	go func() { finished <- other.Run(context.Background(), done) }()
 	<-blocking.entered
 	time.Sleep(3 * quiet)
-	if got := b.rec.texts(); strings.Contains(got[len(got)-1], "Đã nhận 2 ảnh") {
+	if got := b.rec.texts(); strings.Contains(got[len(got)-1], "Đã nhận 3 ảnh") {
 		t.Fatal("the confirmation went out while another turn held the conversation")
 	}
 	close(blocking.release)
@@ -285,7 +286,7 @@ func TestTimerWaitsForTheLockAndDropsWhenStale(t *testing.T) {
 		t.Errorf("the last screen is %q, want question 2", got[len(got)-1])
 	}
 	for _, text := range got {
-		if strings.Contains(text, "Đã nhận 2 ảnh") {
+		if strings.Contains(text, "Đã nhận 3 ảnh") {
 			t.Errorf("a late confirmation went out: %q", text)
 		}
 	}

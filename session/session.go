@@ -71,19 +71,19 @@ func (s *Store) Keys(conv flows.Conv, input string) []string {
 	return []string{k.state, k.lock, k.seen(input), k.gate(), k.pause()}
 }
 
-// encode writes a stored state: "rev|module|version|lang|person|data".
+// encode writes a stored state: "rev|module|version|lang|person|album|data".
 func encode(rev int, env *flows.Envelope) string {
 	var b strings.Builder
-	b.Grow(32 + len(env.Data))
+	b.Grow(40 + len(env.Album) + len(env.Data))
 	b.WriteString(strconv.Itoa(rev))
-	b.WriteByte('|')
-	b.WriteString(env.Module)
-	b.WriteByte('|')
-	b.WriteString(strconv.Itoa(env.V))
-	b.WriteByte('|')
-	b.WriteString(env.Lang)
-	b.WriteByte('|')
-	b.WriteString(strconv.FormatInt(env.Person, 10))
+	album := env.Album
+	if strings.ContainsAny(album, "|{") {
+		album = "" // not one a channel makes (Telegram's are digits); it would not read back
+	}
+	for _, f := range []string{env.Module, strconv.Itoa(env.V), env.Lang, strconv.FormatInt(env.Person, 10), album} {
+		b.WriteByte('|')
+		b.WriteString(f)
+	}
 	b.WriteByte('|')
 	b.Write(env.Data)
 	return b.String()
@@ -91,22 +91,27 @@ func encode(rev int, env *flows.Envelope) string {
 
 // decode reads a stored state; false when it is not one, with the
 // revision it is stored at still read when it can be (a state of an older
-// release), so that the turn's save replaces it.
+// release), so that the turn's save replaces it. A state of the release
+// before albums were kept (six fields) is read with no album.
 func decode(raw string) (flows.Envelope, bool) {
-	f := strings.SplitN(raw, "|", 6)
+	f := strings.SplitN(raw, "|", 7)
 	rev, err := strconv.Atoi(f[0])
 	if err != nil || rev < 0 {
 		return flows.Envelope{}, false
 	}
-	if len(f) != 6 {
+	switch len(f) {
+	case 6:
+		f = []string{f[0], f[1], f[2], f[3], f[4], "", f[5]}
+	case 7:
+	default:
 		return flows.Envelope{Rev: rev}, false
 	}
 	v, err1 := strconv.Atoi(f[2])
 	person, err2 := strconv.ParseInt(f[4], 10, 64)
-	if err1 != nil || err2 != nil {
+	if err1 != nil || err2 != nil || strings.ContainsRune(f[5], '{') {
 		return flows.Envelope{Rev: rev}, false
 	}
-	return flows.Envelope{Rev: rev, Module: f[1], V: v, Lang: f[3], Person: person, Data: []byte(f[5])}, true
+	return flows.Envelope{Rev: rev, Module: f[1], V: v, Lang: f[3], Person: person, Album: f[5], Data: []byte(f[6])}, true
 }
 
 // revOf is the Lua that reads the revision of a stored state: 0 for none

@@ -83,6 +83,29 @@ func TestUnreadableStateIsReplaced(t *testing.T) {
 	}
 }
 
+// The album the state remembers reads back; a state of the release before
+// albums (six fields) reads with none.
+func TestAlbumIsKept(t *testing.T) {
+	t.Parallel()
+	s, rdb, _ := sessiontest.New(t)
+	ctx := context.Background()
+	conv := flows.Conv{Channel: "telegram", ID: 4}
+	a := flows.Envelope{Module: "s", V: 1, Lang: "en", Person: 9, Album: "13942", Data: []byte(`{"s":"walk"}`)}
+	if err := s.Save(ctx, conv, &a); err != nil {
+		t.Fatal(err)
+	}
+	if b, ok, err := s.Load(ctx, conv); !ok || err != nil || !reflect.DeepEqual(b, a) {
+		t.Errorf("loaded %+v, want %+v (%v)", b, a, err)
+	}
+	if err := rdb.Set(ctx, s.Keys(conv, "k")[0], `5|s|1|vi|9|{"s":"walk"}`, time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	want := flows.Envelope{Rev: 5, Module: "s", V: 1, Lang: "vi", Person: 9, Data: []byte(`{"s":"walk"}`)}
+	if b, ok, err := s.Load(ctx, conv); !ok || err != nil || !reflect.DeepEqual(b, want) {
+		t.Errorf("an older state loaded as %+v, want %+v (%v)", b, want, err)
+	}
+}
+
 func TestTurnsOfOneConversationNeverOverlap(t *testing.T) {
 	t.Parallel()
 	s, _, _ := sessiontest.New(t)

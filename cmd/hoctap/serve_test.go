@@ -377,8 +377,9 @@ func TestServePollingEndToEnd(t *testing.T) {
 	p.step("Có", "Câu 11/12")                     // 4.1
 	p.step("Không", "Câu 12/12")                  // 4.2
 	p.step("Có", "Xem lại trước khi nộp")         // 4.3
+	p.step("📤 Nộp bản tự đánh giá", "Sau khi nộp")
 	pressed := time.Now()
-	p.press("📤 Nộp bản tự đánh giá")
+	p.press("✅ Nộp")
 	if m := p.wait("Đã nộp"); !strings.HasPrefix(m.Text, "✅ Đã nộp") {
 		t.Errorf("the last message does not start with ✅ Đã nộp: %q", m.Text)
 	}

@@ -82,14 +82,20 @@ const (
 	verbLater    = "lt" // skip the question for now
 	verbDone     = "dn" // evidence done
 	verbSkip     = "sk" // no (optional) evidence
-	verbEdit     = "e"  // Code: the question to change from the summary
+	verbEdit     = "e"  // Code: the question to change from the summary; Value editPhotos for its photos
 	verbSummary  = "sm" // to the summary
-	verbSubmit   = "sb" // submit the assessment
+	verbSubmit   = "sb" // submit the assessment: asks to confirm
+	verbConfirm  = "cf" // confirm the submission
 	verbContinue = "ct" // continue the assessment in progress
-	verbRestart  = "ns" // give up the assessment in progress
+	verbRestart  = "ns" // give up the assessment in progress: asks to confirm when answers would be lost
+	verbDiscard  = "dc" // confirm giving it up
 	verbMove     = "mv" // move to the replacement of a withdrawn set
 	verbStay     = "st" // keep answering on the withdrawn set
 )
+
+// editPhotos is the Value of an edit button that opens a question's photo
+// step.
+const editPhotos = "p"
 
 // state is what the self-assessment keeps between inputs.
 type state struct {
@@ -256,7 +262,7 @@ func (w *turn) button(tok flows.Token) error {
 		return w.t.Stale()
 	}
 	switch tok.Verb {
-	case verbContinue, verbRestart:
+	case verbContinue, verbRestart, verbDiscard:
 		if w.st.Step != stepResume {
 			break
 		}

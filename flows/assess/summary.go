@@ -3,6 +3,7 @@ package assess
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"hoctap/flows"
@@ -12,11 +13,14 @@ import (
 // MaxPhotoSize is the largest evidence file accepted, in bytes.
 const MaxPhotoSize = 10 << 20
 
-// photo stores an evidence photo for question q and confirms it; the
+// photo stores an evidence photo for question q and confirms it: on its
+// photo step (evidence true) with that step again, else, sent with the
+// question on screen, attached to it with the question again. The
 // confirmation of a photo in an album settles, so that the album is
 // confirmed once, after its last photo.
-func (w *turn) photo(a flows.Assessment, set *scoring.Set, q question) error {
+func (w *turn) photo(a flows.Assessment, set *scoring.Set, q question, evidence bool) error {
 	t := w.t
+	t.TakePhoto() // each photo of an album is answered on its own, even one too large
 	ph := t.In.Photo
 	if ph.Size > MaxPhotoSize {
 		t.Warn(t.T("walk.photo.too_large", map[string]any{"Max": MaxPhotoSize >> 20}))
@@ -57,7 +61,10 @@ func (w *turn) photo(a flows.Assessment, set *scoring.Set, q question) error {
 	}
 	a.Photos = photos
 	remember(w.st, a)
-	if err := w.showEvidence(a, set, q); err != nil {
+	if !evidence {
+		t.Warn(t.T("walk.photo.attached", map[string]any{"Code": flows.Esc(q.code), "Count": n}))
+	}
+	if err := w.showWalk(a, set); err != nil {
 		return err
 	}
 	if ph.Album != "" {
@@ -82,16 +89,54 @@ func missing(set *scoring.Set, a flows.Assessment) (unanswered, photos []string)
 	return unanswered, photos
 }
 
-// showSummary shows every answer with the score so far, before submitting.
+// showSummary shows every answer with the score so far. Submit is offered
+// only when nothing is missing; else what is missing is named, with a
+// button to the first of it. A question whose photos are missing opens its
+// photo step.
 func (w *turn) showSummary(a flows.Assessment, set *scoring.Set) error {
+	t := w.t
+	text, edits, err := w.review(a, set, "summary.title")
+	if err != nil {
+		return err
+	}
+	unanswered, photos := missing(set, a)
+	var b strings.Builder
+	b.WriteString(text)
+	var rows [][]flows.Button
+	for i := 0; i < len(edits); i += 4 {
+		rows = append(rows, edits[i:min(i+4, len(edits))])
+	}
+	switch {
+	case len(unanswered) > 0:
+		b.WriteString("\n\n" + t.T("summary.still_unanswered", map[string]any{"Codes": strings.Join(unanswered, ", ")}))
+		if len(photos) > 0 {
+			b.WriteString("\n" + t.T("summary.missing_photos", map[string]any{"Codes": strings.Join(photos, ", ")}))
+		}
+		rows = append(rows, []flows.Button{flows.NewButton(t.T("button.answer", map[string]any{"Code": unanswered[0]}),
+			token(verbEdit, a, unanswered[0], ""))})
+	case len(photos) > 0:
+		b.WriteString("\n\n" + t.T("summary.missing_photos", map[string]any{"Codes": strings.Join(photos, ", ")}))
+		rows = append(rows, []flows.Button{flows.NewButton(t.T("button.add_photos", map[string]any{"Code": photos[0]}),
+			token(verbEdit, a, photos[0], editPhotos))})
+	default:
+		rows = append(rows, []flows.Button{flows.NewButton(t.T("button.submit"), token(verbSubmit, a, "", ""))})
+	}
+	t.Screen(b.String(), rows...)
+	return nil
+}
+
+// review writes every answer with its photos and the score so far under a
+// title (a message id), and makes the buttons that change each.
+func (w *turn) review(a flows.Assessment, set *scoring.Set, title string) (string, []flows.Button, error) {
 	t := w.t
 	res, err := scoring.Score(set, a.Answers, a.Region)
 	if err != nil {
-		return fmt.Errorf("score assessment %d: %w", a.ID, err)
+		return "", nil, fmt.Errorf("score assessment %d: %w", a.ID, err)
 	}
+	_, photos := missing(set, a)
 	var b strings.Builder
 	b.WriteString("<b>" + flows.Esc(t.P.SetTitle(set)) + "</b> — " + flows.Esc(a.SubjectName) + "\n")
-	b.WriteString(t.T("summary.title") + "\n\n")
+	b.WriteString(t.T(title) + "\n\n")
 	var edits []flows.Button
 	for _, q := range questions(set) {
 		text := t.T("summary.unanswered")
@@ -102,8 +147,13 @@ func (w *turn) showSummary(a flows.Assessment, set *scoring.Set) error {
 		if n := a.Photos[q.code]; n > 0 {
 			line += " " + t.T("summary.photos", map[string]any{"N": n})
 		}
+		edit := flows.NewButton("✏️ "+q.code, token(verbEdit, a, q.code, ""))
+		if slices.Contains(photos, q.code) {
+			line += " " + t.T("summary.photos_missing")
+			edit = flows.NewButton("📷 "+q.code, token(verbEdit, a, q.code, editPhotos))
+		}
 		b.WriteString(line + "\n")
-		edits = append(edits, flows.NewButton("✏️ "+q.code, token(verbEdit, a, q.code, "")))
+		edits = append(edits, edit)
 	}
 	for _, ind := range set.Indicators() {
 		if ind.Kind == scoring.AnswerReviewer {
@@ -114,37 +164,59 @@ func (w *turn) showSummary(a flows.Assessment, set *scoring.Set) error {
 		"Total": t.P.Number(res.Total), "Max": t.P.Points(res.Max), "Pass": t.P.Number(res.PassMark),
 	}))
 	for _, f := range res.Failures {
-		b.WriteString("\n• " + w.failureText(f))
+		b.WriteString("\n• " + w.failureText(set, a.Region, f))
 	}
-	unanswered, photos := missing(set, a)
-	if len(unanswered) > 0 {
-		b.WriteString("\n\n" + t.T("summary.still_unanswered", map[string]any{"Codes": strings.Join(unanswered, ", ")}))
-	}
-	if len(photos) > 0 {
-		b.WriteString("\n\n" + t.T("summary.missing_photos", map[string]any{"Codes": strings.Join(photos, ", ")}))
-	}
-	var rows [][]flows.Button
-	for i := 0; i < len(edits); i += 4 {
-		rows = append(rows, edits[i:min(i+4, len(edits))])
-	}
-	rows = append(rows, []flows.Button{flows.NewButton(t.T("button.submit"), token(verbSubmit, a, "", ""))})
-	t.Screen(b.String(), rows...)
-	return nil
+	return b.String(), edits, nil
 }
 
-// failureText writes a failed rule for a person.
-func (w *turn) failureText(f scoring.Failure) string {
+// failureText writes a failed rule for a person, in plain words: what
+// falls short, by how much, and of what.
+func (w *turn) failureText(set *scoring.Set, region scoring.Region, f scoring.Failure) string {
 	p := w.t.P
-	return p.T("failure."+string(f.Rule), map[string]any{"Code": flows.Esc(f.Code), "Got": p.Number(f.Got), "Want": p.Number(f.Want)})
+	data := map[string]any{"Code": flows.Esc(f.Code), "Got": p.Number(f.Got), "Want": p.Number(f.Want)}
+	id := "failure." + string(f.Rule)
+	switch f.Rule {
+	case scoring.RuleTotal:
+		if region == scoring.RegionHardship && set.Rules.PassMark.Hardship != nil {
+			id = "failure.total.hardship"
+		}
+	case scoring.RuleCriterion:
+		for _, c := range set.Criteria {
+			if c.Code == f.Code {
+				data["Text"] = flows.Esc(c.Text.In(p.Lang()))
+			}
+		}
+	case scoring.RuleIndicator:
+		if ind, ok := set.Indicator(f.Code); ok {
+			data["Text"] = flows.Esc(ind.Text.In(p.Lang()))
+		}
+	case scoring.RuleCondition:
+		if c, ok := set.Condition(f.Code); ok {
+			data["Text"] = flows.Esc(c.Text.In(p.Lang()))
+		}
+	}
+	return p.T(id, data)
+}
+
+// confirmSubmit asks once, in place of the review, whether to submit.
+func (w *turn) confirmSubmit(a flows.Assessment, set *scoring.Set) error {
+	t := w.t
+	if unanswered, photos := missing(set, a); len(unanswered) > 0 || len(photos) > 0 {
+		return t.Stale() // an older review's Submit: the review shows what is missing
+	}
+	t.Screen(t.T("submit.confirm", map[string]any{"Title": flows.Esc(t.P.SetTitle(set)), "Name": flows.Esc(a.SubjectName)}),
+		[]flows.Button{
+			flows.NewButton(t.T("button.confirm_submit"), token(verbConfirm, a, "", "")),
+			flows.NewButton(t.T("button.summary"), token(verbSummary, a, "", "")),
+		})
+	return nil
 }
 
 // submit scores and submits a complete assessment, once.
 func (w *turn) submit(a flows.Assessment, set *scoring.Set) error {
 	t := w.t
-	unanswered, photos := missing(set, a)
-	if len(unanswered) > 0 || len(photos) > 0 {
-		t.Notice(t.T("summary.incomplete"))
-		return nil
+	if unanswered, photos := missing(set, a); len(unanswered) > 0 || len(photos) > 0 {
+		return t.Stale()
 	}
 	res, err := scoring.Score(set, a.Answers, a.Region)
 	if err != nil {
@@ -160,29 +232,58 @@ func (w *turn) submit(a flows.Assessment, set *scoring.Set) error {
 	case err != nil:
 		return fmt.Errorf("submit assessment: %w", err)
 	}
+	// The confirmation becomes the review as submitted, with no buttons;
+	// the result follows as a message of its own.
+	review, _, err := w.review(a, set, "summary.title.submitted")
+	if err != nil {
+		return err
+	}
 	if err := w.done(); err != nil {
 		return err
 	}
-	t.Notice("")
-	verdict := t.T("result.passed")
-	if !res.Passed {
-		verdict = t.T("result.failed", map[string]any{"Pass": t.P.Number(res.PassMark)})
-	}
+	t.Screen(review)
 	var b strings.Builder
 	b.WriteString(t.T("result.submitted") + "\n")
 	b.WriteString("<b>" + flows.Esc(t.P.SetTitle(set)) + "</b> — " + flows.Esc(a.SubjectName) + "\n")
 	b.WriteString(t.T("result.score", map[string]any{"Total": t.P.Number(res.Total), "Max": t.P.Points(res.Max)}) + "\n")
-	b.WriteString(verdict)
-	if len(res.Unanswered) > 0 {
-		b.WriteString("\n" + t.T("result.awaiting_reviewer", map[string]any{"Codes": strings.Join(res.Unanswered, ", ")}))
-	} else {
-		for _, f := range res.Failures {
-			b.WriteString("\n• " + w.failureText(f))
-		}
-	}
+	b.WriteString(w.verdict(set, a.Region, res))
 	b.WriteString("\n\n" + t.T("result.next"))
 	t.Say(b.String())
 	return nil
+}
+
+// verdict says whether a result passes and, when it does not, every
+// reason; while a reviewer's points are pending it says the result is not
+// final and what they may still add.
+func (w *turn) verdict(set *scoring.Set, region scoring.Region, res scoring.Result) string {
+	t := w.t
+	var pending []string
+	var open float64
+	for _, code := range res.Unanswered {
+		if ind, ok := set.Indicator(code); ok && ind.Kind == scoring.AnswerReviewer {
+			pending = append(pending, code)
+			open += ind.MaxPoints
+		}
+	}
+	var b strings.Builder
+	switch {
+	case len(res.Failures) == 0 && len(pending) == 0:
+		b.WriteString(t.T("result.passed"))
+	case len(res.Failures) == 0:
+		b.WriteString(t.T("result.pending"))
+	case len(pending) > 0:
+		b.WriteString(t.T("result.failed.provisional"))
+	default:
+		b.WriteString(t.T("result.failed"))
+	}
+	for _, f := range res.Failures {
+		b.WriteString("\n• " + w.failureText(set, region, f))
+	}
+	if len(pending) > 0 {
+		b.WriteString("\n" + t.T("result.awaiting_reviewer", map[string]any{
+			"Codes": strings.Join(pending, ", "), "Max": t.P.Points(open)}))
+	}
+	return b.String()
 }
 
 // showResume offers to continue the assessment in progress or start over.
@@ -198,15 +299,9 @@ func (w *turn) showResume() error {
 		}
 		return t.Show()
 	}
-	qs := questions(set)
-	answered := 0
-	for _, q := range qs {
-		if _, ok := a.Answers[q.code]; ok {
-			answered++
-		}
-	}
+	answered, _ := progress(a, set)
 	t.Screen(t.T("resume.ask", map[string]any{
-		"Title": flows.Esc(t.P.SetTitle(set)), "Name": flows.Esc(a.SubjectName), "N": answered, "Of": len(qs),
+		"Title": flows.Esc(t.P.SetTitle(set)), "Name": flows.Esc(a.SubjectName), "N": answered, "Of": len(questions(set)),
 	}), []flows.Button{
 		flows.NewButton(t.T("button.continue"), token(verbContinue, a, "", "")),
 		flows.NewButton(t.T("button.restart"), token(verbRestart, a, "", "")),
@@ -214,20 +309,52 @@ func (w *turn) showResume() error {
 	return nil
 }
 
+// progress counts an assessment's answers to the set's questions, and its
+// photos.
+func progress(a flows.Assessment, set *scoring.Set) (answers, photos int) {
+	for _, q := range questions(set) {
+		if _, ok := a.Answers[q.code]; ok {
+			answers++
+		}
+	}
+	for _, n := range a.Photos {
+		photos += n
+	}
+	return answers, photos
+}
+
+// confirmRestart asks before an assessment with answers or photos is
+// given up, saying what would be lost.
+func (w *turn) confirmRestart(a flows.Assessment, set *scoring.Set) error {
+	t := w.t
+	answers, photos := progress(a, set)
+	t.Screen(t.T("restart.confirm", map[string]any{
+		"Title": flows.Esc(t.P.SetTitle(set)), "Name": flows.Esc(a.SubjectName), "Answers": answers, "Photos": photos,
+	}), []flows.Button{
+		flows.NewButton(t.T("button.discard"), token(verbDiscard, a, "", "")),
+		flows.NewButton(t.T("button.continue"), token(verbContinue, a, "", "")),
+	})
+	return nil
+}
+
 // resumeButton continues the walk, or gives the assessment up when the
-// Start over pressed is that of its current revision.
+// Start over pressed is that of its current revision — after asking, when
+// answers or photos would be lost.
 func (w *turn) resumeButton(tok flows.Token) error {
 	t := w.t
 	if tok.Verb == verbContinue {
 		w.st.Step = stepWalk
 		return w.show()
 	}
-	a, _, err := w.assessment()
+	a, set, err := w.assessment()
 	if err != nil {
 		return err
 	}
 	if tok.Rev != a.Rev {
 		return t.Stale()
+	}
+	if answers, photos := progress(a, set); tok.Verb == verbRestart && answers+photos > 0 {
+		return w.confirmRestart(a, set)
 	}
 	err = w.m.cfg.Store.Abandon(t.Ctx, a.ID, a.Rev, t.Env.Person)
 	if errors.Is(err, flows.ErrConflict) {

@@ -173,21 +173,32 @@ func (w *turn) answerText(q question, a scoring.Answer) string {
 	return ""
 }
 
+// showEvidence shows a question's photo step: how many photos to send and
+// how many arrived. Done is offered only once enough have arrived; until
+// then Later moves on, and the review leads back here.
 func (w *turn) showEvidence(a flows.Assessment, set *scoring.Set, q question) error {
 	t := w.t
 	ind := q.ind
+	got := a.Photos[q.code]
 	var b strings.Builder
 	b.WriteString("<b>" + flows.Esc(t.P.SetTitle(set)) + "</b>\n\n")
-	if ind.EvidenceRule() == scoring.EvidenceRequired {
+	required := ind.EvidenceRule() == scoring.EvidenceRequired
+	if required {
 		b.WriteString(t.T("walk.evidence.required", map[string]any{"Code": flows.Esc(q.code), "Count": ind.Evidence.MinPhotos}) + "\n")
 	} else {
 		b.WriteString(t.T("walk.evidence.optional", map[string]any{"Code": flows.Esc(q.code)}) + "\n")
 	}
 	b.WriteString("<i>" + flows.Esc(ind.Evidence.Hint.In(t.P.Lang())) + "</i>\n\n")
-	b.WriteString(t.T("walk.evidence.received", map[string]any{"Count": a.Photos[q.code]}))
-	row := []flows.Button{flows.NewButton(t.T("button.done"), token(verbDone, a, "", ""))}
-	if ind.EvidenceRule() == scoring.EvidenceOptional && a.Photos[q.code] == 0 {
+	b.WriteString(t.T("walk.evidence.received", map[string]any{"Count": got}))
+	var row []flows.Button
+	switch {
+	case required && got < ind.Evidence.MinPhotos:
+		b.WriteString(" " + t.T("walk.evidence.more", map[string]any{"Count": ind.Evidence.MinPhotos - got}))
+		row = []flows.Button{flows.NewButton(t.T("button.later"), token(verbLater, a, "", ""))}
+	case !required && got == 0:
 		row = []flows.Button{flows.NewButton(t.T("button.no_photo"), token(verbSkip, a, "", ""))}
+	default:
+		row = []flows.Button{flows.NewButton(t.T("button.done"), token(verbDone, a, "", ""))}
 	}
 	t.Screen(b.String(), row, []flows.Button{flows.NewButton(t.T("button.back"), token(verbBack, a, "", ""))})
 	return nil
@@ -227,7 +238,7 @@ func (w *turn) walkButton(tok flows.Token, a flows.Assessment, set *scoring.Set)
 			return w.move(a, set, qs[len(qs)-1].code)
 		}
 	case verbLater:
-		if !evidence && i >= 0 {
+		if i >= 0 {
 			return w.move(a, set, nextOpen(qs, a.Answers, i))
 		}
 	case verbDone, verbSkip:
@@ -243,10 +254,19 @@ func (w *turn) walkButton(tok flows.Token, a flows.Assessment, set *scoring.Set)
 	case verbSummary:
 		return w.move(a, set, "")
 	case verbEdit:
-		if a.Cursor == "" && index(qs, tok.Code) >= 0 {
+		j := index(qs, tok.Code)
+		switch {
+		case a.Cursor != "" || j < 0:
+		case tok.Value == editPhotos && qs[j].ind != nil && qs[j].ind.EvidenceRule() != scoring.EvidenceNone:
+			return w.move(a, set, evidenceCursor+tok.Code)
+		case tok.Value == "":
 			return w.move(a, set, tok.Code)
 		}
 	case verbSubmit:
+		if a.Cursor == "" {
+			return w.confirmSubmit(a, set)
+		}
+	case verbConfirm:
 		if a.Cursor == "" {
 			return w.submit(a, set)
 		}
@@ -359,8 +379,8 @@ func (w *turn) walkInput(a flows.Assessment, set *scoring.Set) error {
 	code, evidence := strings.CutPrefix(a.Cursor, evidenceCursor)
 	i := index(qs, code)
 	switch {
-	case t.In.Kind == flows.InputPhoto && evidence && i >= 0:
-		return w.photo(a, set, qs[i])
+	case t.In.Kind == flows.InputPhoto && i >= 0 && qs[i].ind != nil && qs[i].ind.EvidenceRule() != scoring.EvidenceNone:
+		return w.photo(a, set, qs[i], evidence)
 	case t.In.Kind == flows.InputPhoto:
 		t.Warn(t.T("input.no_photo_here"))
 	case t.In.Kind == flows.InputUnsupported:

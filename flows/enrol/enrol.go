@@ -58,6 +58,7 @@ const (
 	verbRefuse  = "no" // consent refused
 	verbKind    = "k"  // Code: the title kind to assess
 	verbArea    = "ar" // Code: the area chosen; Value "up" to go back up to it
+	verbBack    = "bk" // Code: the step it was shown at (name, or area at the top): one step back
 )
 
 // state is what enrolment keeps between inputs.
@@ -147,7 +148,7 @@ func (e *turn) show() error {
 	case stepMenu:
 		return e.showMenu()
 	case stepName:
-		t.Screen(t.T("enrol.name." + string(e.st.Kind)))
+		t.Screen(t.T("enrol.name."+string(e.st.Kind)), []flows.Button{e.btn(t.T("button.back"), verbBack, stepName)})
 		return nil
 	case stepArea:
 		return e.showAreas()
@@ -198,6 +199,12 @@ func (e *turn) button(tok flows.Token) error {
 		return e.show()
 	case tok.Verb == verbArea && e.st.Step == stepArea:
 		return e.chooseArea(tok.Code, tok.Value == "up")
+	case tok.Verb == verbBack && tok.Code == stepName && e.st.Step == stepName:
+		*e.st = state{Step: stepMenu}
+		return e.show()
+	case tok.Verb == verbBack && tok.Code == stepArea && e.st.Step == stepArea && e.st.Area == "":
+		e.st.Step = stepName
+		return e.show()
 	}
 	return t.Stale()
 }
@@ -248,6 +255,9 @@ func (e *turn) typedName() error {
 	case utf8.RuneCountInString(name) > MaxName:
 		t.Warn(t.T("enrol.name.long", map[string]any{"Max": MaxName}))
 		return e.show()
+	case !strings.ContainsFunc(name, unicode.IsLetter):
+		t.Warn(t.T("enrol.name.letters"))
+		return e.show()
 	}
 	e.st.Name, e.st.Step, e.st.Area = name, stepArea, ""
 	return e.show()
@@ -276,12 +286,18 @@ func (e *turn) showAreas() error {
 		}
 		rows = append(rows, []flows.Button{flows.NewButton(t.T("button.back"),
 			flows.Token{Module: Name, Verb: verbArea, Code: parent.Parent, Value: "up"})})
+	} else {
+		rows = append(rows, []flows.Button{e.btn(t.T("button.back"), verbBack, stepArea)})
 	}
 	level := "province"
 	if len(areas) > 0 {
 		level = areas[0].Level
 	}
-	t.Screen(t.T("enrol.area."+level, map[string]any{"Name": flows.Esc(e.st.Name)}), rows...)
+	key := "enrol.area." + level
+	if e.st.Kind == scoring.KindCitizen {
+		key += ".you" // the person assesses themself
+	}
+	t.Screen(t.T(key, map[string]any{"Name": flows.Esc(e.st.Name)}), rows...)
 	return nil
 }
 
