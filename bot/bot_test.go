@@ -289,9 +289,9 @@ func (p *person) submit() {
 	p.step("✅ Nộp", "✅ Đã nộp")
 }
 
-func (s *system) submitted() []store.Submitted {
-	var out []store.Submitted
-	if err := s.db.EachSubmitted(context.Background(), func(a store.Submitted) error { out = append(out, a); return nil }); err != nil {
+func (s *system) submitted() []store.Exported {
+	var out []store.Exported
+	if err := s.db.EachExported(context.Background(), "submitted", func(a store.Exported) error { out = append(out, a); return nil }); err != nil {
 		s.t.Fatal(err)
 	}
 	return out
@@ -319,7 +319,7 @@ func TestFamilyQuestionnaireWithAlbum(t *testing.T) {
 		}
 	}
 	got := s.submitted()
-	if len(got) != 1 || got[0].SubjectName != "<Nguyễn & Con>" || got[0].Total != 70 || got[0].Passed {
+	if len(got) != 1 || got[0].SubjectName != "<Nguyễn & Con>" || got[0].Total == nil || *got[0].Total != 70 || got[0].Passed == nil || *got[0].Passed {
 		t.Fatalf("submitted %+v", got)
 	}
 	// The album's confirmation went out once, with all three photos.

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -69,6 +70,31 @@ func (db *DB) Close() { db.pool.Close() }
 
 // Ping checks PostgreSQL is reachable.
 func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
+
+// ErrNotReady is a database whose schema is missing or older than this
+// build's.
+var ErrNotReady = errors.New("the database is not set up for this version of hoctap: run hoctap migrate (serve does it too)")
+
+// Ready checks that every migration of this build has been applied,
+// changing nothing.
+func (db *DB) Ready(ctx context.Context) error {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	var applied int
+	err = db.pool.QueryRow(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&applied)
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &pgErr) && pgErr.Code == "42P01": // undefined_table
+		return ErrNotReady
+	case err != nil:
+		return fmt.Errorf("read schema_migrations: %w", err)
+	case applied < len(names):
+		return ErrNotReady
+	}
+	return nil
+}
 
 // Migrate brings the schema up to date; replicas starting together take
 // turns through an advisory lock.

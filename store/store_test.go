@@ -77,10 +77,11 @@ func TestAssessmentLifecycle(t *testing.T) {
 	if _, err := db.OpenAssessment(ctx, p.ID); !errors.Is(err, flows.ErrNotFound) {
 		t.Errorf("still open after submission: %v", err)
 	}
-	var exported []string
-	db.EachSubmitted(ctx, func(s store.Submitted) error { exported = append(exported, s.SubjectName); return nil })
-	if len(exported) != 1 || exported[0] != "Nhà Lê" {
-		t.Errorf("exported %v", exported)
+	var exported []store.Exported
+	db.EachExported(ctx, "", func(e store.Exported) error { exported = append(exported, e); return nil })
+	if len(exported) != 1 || exported[0].SubjectName != "Nhà Lê" || exported[0].State != "submitted" ||
+		exported[0].AreaName != "Thôn Đông" || exported[0].Year != a.Year || exported[0].Total == nil || *exported[0].Total != 10 {
+		t.Errorf("exported %+v", exported)
 	}
 	var audit []string
 	rows, _ := db.Pool().Query(ctx, `SELECT action FROM audit_log ORDER BY id`)

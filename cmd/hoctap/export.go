@@ -5,7 +5,9 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"io"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"hoctap/store"
@@ -13,7 +15,7 @@ import (
 
 func exportCommands() map[string]command {
 	return map[string]command{
-		"assessments": {usage: "[--format csv|json] [-o FILE]", summary: "every submitted assessment", run: exportAssessments},
+		"assessments": {usage: "[--format csv|json] [--state open|submitted] [-o FILE]", summary: "every assessment that is not abandoned, with its state", run: exportAssessments},
 	}
 }
 
@@ -22,35 +24,55 @@ func runExport(e *env, args []string) error {
 }
 
 func exportAssessments(e *env, args []string) error {
-	fs, out := flags(e, "hoctap export assessments", "[--format csv|json] [-o FILE]")
-	format := fs.String("format", "csv", "csv, or json (one array of objects)")
+	fs, out := flags(e, "hoctap export assessments", "[--format csv|json] [--state open|submitted] [-o FILE]")
+	format := fs.String("format", "csv", "csv (with a UTF-8 BOM, for spreadsheets), or json (one array of objects)")
+	state := fs.String("state", "", "only the assessments in this `STATE`: open or submitted")
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	if *format != "csv" && *format != "json" {
 		return usageErrorf("--format is csv or json, not %q", *format)
 	}
+	if *state != "" && !slices.Contains(store.States, *state) {
+		return usageErrorf("--state is one of %s, not %q", strings.Join(store.States, ", "), *state)
+	}
 	ctx := context.Background()
-	db, err := openMigrated(ctx, e)
+	db, err := openReady(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	return writeResult(e, *out, func(w io.Writer) error {
 		if *format == "json" {
-			return exportJSON(ctx, db, w)
+			return exportJSON(ctx, db, *state, w)
 		}
-		return exportCSV(ctx, db, w)
+		return exportCSV(ctx, db, *state, w)
 	})
 }
 
-func exportCSV(ctx context.Context, db *store.DB, w io.Writer) error {
+// exportCSV writes a header and a row per assessment, after a UTF-8 byte
+// order mark: without it Excel reads the Vietnamese names as another
+// encoding. The columns are the JSON's fields, in the same order.
+func exportCSV(ctx context.Context, db *store.DB, state string, w io.Writer) error {
+	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+		return err
+	}
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"id", "subject_name", "kind", "area_code", "set_id", "set_version", "total", "passed", "submitted_at"})
-	err := db.EachSubmitted(ctx, func(s store.Submitted) error {
-		return cw.Write([]string{strconv.FormatInt(s.ID, 10), s.SubjectName, s.Kind, s.AreaCode, s.SetID,
-			strconv.Itoa(s.SetVersion), strconv.FormatFloat(s.Total, 'f', -1, 64), strconv.FormatBool(s.Passed),
-			s.SubmittedAt.UTC().Format(time.RFC3339)})
+	cw.Write([]string{"id", "subject_name", "kind", "area_code", "area_name", "year", "set_id", "set_version", "state",
+		"total", "passed", "submitted_at"})
+	err := db.EachExported(ctx, state, func(a store.Exported) error {
+		var total, passed, at string
+		if a.Total != nil {
+			total = strconv.FormatFloat(*a.Total, 'f', -1, 64)
+		}
+		if a.Passed != nil {
+			passed = strconv.FormatBool(*a.Passed)
+		}
+		if a.SubmittedAt != nil {
+			at = a.SubmittedAt.UTC().Format(time.RFC3339)
+		}
+		return cw.Write([]string{strconv.FormatInt(a.ID, 10), a.SubjectName, a.Kind, a.AreaCode, a.AreaName,
+			strconv.Itoa(a.Year), a.SetID, strconv.Itoa(a.SetVersion), a.State, total, passed, at})
 	})
 	if err != nil {
 		return err
@@ -60,14 +82,17 @@ func exportCSV(ctx context.Context, db *store.DB, w io.Writer) error {
 }
 
 // exportJSON streams one JSON array of objects.
-func exportJSON(ctx context.Context, db *store.DB, w io.Writer) error {
+func exportJSON(ctx context.Context, db *store.DB, state string, w io.Writer) error {
 	if _, err := io.WriteString(w, "["); err != nil {
 		return err
 	}
 	n := 0
-	err := db.EachSubmitted(ctx, func(s store.Submitted) error {
-		s.SubmittedAt = s.SubmittedAt.UTC()
-		data, err := json.Marshal(s)
+	err := db.EachExported(ctx, state, func(a store.Exported) error {
+		if a.SubmittedAt != nil {
+			at := a.SubmittedAt.UTC()
+			a.SubmittedAt = &at
+		}
+		data, err := json.Marshal(a)
 		if err != nil {
 			return err
 		}
@@ -102,6 +127,24 @@ func runMigrate(e *env, args []string) error {
 	db.Close()
 	e.log.Info("the database schema is up to date")
 	return nil
+}
+
+// openReady opens the database named by DATABASE_URL, whose schema must be
+// up to date: a command that reads never changes the schema.
+func openReady(ctx context.Context, e *env) (*store.DB, error) {
+	c, err := loadConfig(e.getenv)
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, c.databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Ready(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }
 
 // openMigrated opens the database named by DATABASE_URL and brings its

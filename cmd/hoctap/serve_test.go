@@ -420,12 +420,14 @@ func TestServePollingEndToEnd(t *testing.T) {
 	for k := range row {
 		keys = append(keys, k)
 	}
-	wantKeys := []string{"id", "subject_name", "kind", "area_code", "set_id", "set_version", "total", "passed", "submitted_at"}
+	wantKeys := []string{"id", "subject_name", "kind", "area_code", "area_name", "year", "set_id", "set_version", "state",
+		"total", "passed", "submitted_at"}
 	if !sameSet(keys, wantKeys) {
 		t.Errorf("export json keys %v, want %v", keys, wantKeys)
 	}
 	wantValues := map[string]any{"subject_name": familyName, "kind": "family", "area_code": "01.001.01",
-		"set_id": "family-2015", "set_version": 1.0, "total": want1.Total, "passed": want1.Passed}
+		"area_name": "Thôn Đông", "year": float64(pressed.Year()), "set_id": "family-2015", "set_version": 1.0,
+		"state": "submitted", "total": want1.Total, "passed": want1.Passed}
 	for k, v := range wantValues {
 		if row[k] != v {
 			t.Errorf("export json %s = %#v, want %#v", k, row[k], v)
@@ -443,16 +445,16 @@ func TestServePollingEndToEnd(t *testing.T) {
 		t.Errorf("export json submitted_at %v is not in UTC", row["submitted_at"])
 	}
 
-	// As CSV: the header and one row, the name as given, quoted by CSV's
-	// rules.
-	wantCSV := "id,subject_name,kind,area_code,set_id,set_version,total,passed,submitted_at\n" +
-		fmt.Sprintf("%d,\"<Trần & Lê>, \"\"nhà số 5\"\"\",family,01.001.01,family-2015,1,%v,%v,%s\n",
-			int64(id), want1.Total, want1.Passed, at.UTC().Format(time.RFC3339))
+	// As CSV: a UTF-8 byte order mark (for Excel), the header and one row,
+	// the name as given, quoted by CSV's rules.
+	wantCSV := "\ufeffid,subject_name,kind,area_code,area_name,year,set_id,set_version,state,total,passed,submitted_at\n" +
+		fmt.Sprintf("%d,\"<Trần & Lê>, \"\"nhà số 5\"\"\",family,01.001.01,Thôn Đông,%d,family-2015,1,submitted,%v,%v,%s\n",
+			int64(id), pressed.Year(), want1.Total, want1.Passed, at.UTC().Format(time.RFC3339))
 	cs := hoctap(t, dbOnly, "", "export", "assessments", "--format", "csv")
 	if cs.code != 0 || cs.stdout != wantCSV {
 		t.Errorf("export csv: exit %d, stdout:\n%s\nwant:\n%s%s", cs.code, cs.stdout, wantCSV, cs.stderr)
 	}
-	records, err := csv.NewReader(strings.NewReader(cs.stdout)).ReadAll()
+	records, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(cs.stdout, "\ufeff"))).ReadAll()
 	if err != nil || len(records) != 2 || records[1][1] != familyName {
 		t.Errorf("export csv does not read back: %v %q", err, records)
 	}
@@ -823,5 +825,30 @@ func TestServeDefaultLanguage(t *testing.T) {
 				t.Errorf("serve exit %d:\n%s", res.code, res.stderr)
 			}
 		})
+	}
+}
+
+// TestExportNeverMigrates: on a database that is not set up, export says
+// so and exits 1, and leaves the database as it was; --state filters and
+// is checked.
+func TestExportNeverMigrates(t *testing.T) {
+	t.Parallel()
+	in := newInstallation(t)
+	dbOnly := map[string]string{"DATABASE_URL": in.environ["DATABASE_URL"], "LOG_FORMAT": "json"}
+	r := hoctap(t, dbOnly, "", "export", "assessments")
+	if r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, "run hoctap migrate") {
+		t.Errorf("export on an empty database: exit %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
+	}
+	if n := in.count(`SELECT count(*) FROM information_schema.tables WHERE table_schema = $1`, in.schema); n != 0 {
+		t.Errorf("export created %d tables", n)
+	}
+	if r := hoctap(t, dbOnly, "", "migrate"); r.code != 0 {
+		t.Fatalf("migrate: exit %d: %s", r.code, r.stderr)
+	}
+	if r := hoctap(t, dbOnly, "", "export", "assessments", "--state", "open", "--format", "json"); r.code != 0 || r.stdout != "[]\n" {
+		t.Errorf("export --state open of nothing: exit %d, %q, %s", r.code, r.stdout, r.stderr)
+	}
+	if r := hoctap(t, dbOnly, "", "export", "assessments", "--state", "abandoned"); r.code != 2 {
+		t.Errorf("export --state abandoned: exit %d, want 2 (bad usage): %s", r.code, r.stderr)
 	}
 }
