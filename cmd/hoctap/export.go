@@ -132,24 +132,18 @@ func runMigrate(e *env, args []string) error {
 // openReady opens the database named by DATABASE_URL, whose schema must be
 // up to date: a command that reads never changes the schema.
 func openReady(ctx context.Context, e *env) (*store.DB, error) {
-	c, err := loadConfig(e.getenv)
-	if err != nil {
-		return nil, err
-	}
-	db, err := store.Open(ctx, c.databaseURL)
-	if err != nil {
-		return nil, err
-	}
-	if err := db.Ready(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return db, nil
+	return openDB(ctx, e, (*store.DB).Ready)
 }
 
 // openMigrated opens the database named by DATABASE_URL and brings its
 // schema up to date.
 func openMigrated(ctx context.Context, e *env) (*store.DB, error) {
+	return openDB(ctx, e, (*store.DB).Migrate)
+}
+
+// openDB opens the database named by DATABASE_URL and checks or prepares
+// its schema with prepare.
+func openDB(ctx context.Context, e *env, prepare func(*store.DB, context.Context) error) (*store.DB, error) {
 	c, err := loadConfig(e.getenv)
 	if err != nil {
 		return nil, err
@@ -158,7 +152,7 @@ func openMigrated(ctx context.Context, e *env) (*store.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := db.Migrate(ctx); err != nil {
+	if err := prepare(db, ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
