@@ -68,18 +68,24 @@ func TestTypedNumbers(t *testing.T) {
 	h := newHarness(t, "vi")
 	h.enrol("community", "Thôn Đông")
 	for _, tt := range []struct{ typed, reply string }{
-		{"nhiều", "Vui lòng gõ một số, ví dụ 12 hoặc 1.000."},
+		{"nhiều", "Vui lòng gõ tỷ lệ phần trăm, từ 0 đến 100, ví dụ 85."},
 		{"120", "Số phải từ 0 đến 100. Vui lòng gõ lại."},
-		{strings.Repeat("9", 4096), "Vui lòng gõ một số, ví dụ 12 hoặc 1.000."},
+		{strings.Repeat("9", 4096), "Vui lòng gõ tỷ lệ phần trăm, từ 0 đến 100, ví dụ 85."},
+		{"0,85", "Tỷ lệ phần trăm gõ từ 0 đến 100: 85 nghĩa là 85 %."},
 	} {
 		out := h.text(tt.typed)
-		if !strings.HasPrefix(last(out), tt.reply+"\n\n") || !strings.Contains(last(out), "<b>1.1</b>") {
+		if !strings.HasPrefix(last(out), tt.reply) || !strings.Contains(last(out), "<b>1.1</b>") ||
+			!strings.Contains(last(out), "• từ 65 % đến dưới 80 %: 15 điểm\n• từ 80 % trở lên: 20 điểm") {
 			t.Errorf("%.20s: reply %q", tt.typed, last(out))
 		}
 	}
-	h.text("80 %") // 1.1
-	h.text("95,5") // 1.2
-	h.text("1.000")
+	h.text("80 %")       // 1.1
+	h.text("95,5")       // 1.2
+	out := h.text("2,5") // 1.3 counts sessions
+	if !strings.HasPrefix(last(out), "Vui lòng gõ một số nguyên, ví dụ 12.") || !strings.Contains(last(out), "<b>1.3</b>") {
+		t.Errorf("a fraction for a count: %q", last(out))
+	}
+	h.text("1.000 buổi")
 	a := h.answers()
 	if a["1.1"] != scoring.Value(80) || a["1.2"] != scoring.Value(95.5) || a["1.3"] != scoring.Value(1000) {
 		t.Errorf("answers %v", a)

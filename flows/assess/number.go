@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // ErrNotANumber is returned for a text that is not a number.
@@ -16,9 +17,10 @@ var ErrNotANumber = errors.New("not a number")
 // "1,000" is a thousand and "2.5" two and a half; in Vietnamese a dot
 // followed by groups of three digits separates thousands and a comma is the
 // decimal mark. Whatever the language, a single dot or comma that is not
-// followed by exactly three digits is a decimal mark.
+// followed by exactly three digits is a decimal mark. Words after the
+// number and a space are its unit, and are dropped: "12 buổi", "12 người".
 func ParseNumber(s, lang string) (float64, error) {
-	s = strings.TrimSpace(s)
+	s = dropUnit(strings.TrimSpace(s))
 	s = strings.TrimSpace(strings.TrimSuffix(s, "%"))
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsSpace(r) || r == '\u00a0' || r == '\u202f' {
@@ -62,6 +64,28 @@ func ParseNumber(s, lang string) (float64, error) {
 		v = -v
 	}
 	return v, nil
+}
+
+// dropUnit drops the words after a number: from the first space followed by
+// a letter on, if only letters and spaces follow.
+func dropUnit(s string) string {
+	for i, r := range s {
+		if !unicode.IsSpace(r) {
+			continue
+		}
+		rest := strings.TrimLeftFunc(s[i:], unicode.IsSpace)
+		first, _ := utf8.DecodeRuneInString(rest)
+		if rest == "" || !unicode.IsLetter(first) {
+			continue
+		}
+		if strings.IndexFunc(rest, func(r rune) bool {
+			return !unicode.IsLetter(r) && !unicode.IsSpace(r) && !unicode.Is(unicode.Mn, r)
+		}) < 0 {
+			return strings.TrimSpace(s[:i])
+		}
+		return s
+	}
+	return s
 }
 
 // thousands reports whether s is digits grouped by sep in threes: "1.000",

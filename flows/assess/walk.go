@@ -3,6 +3,7 @@ package assess
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	"hoctap/flows"
@@ -112,7 +113,7 @@ func (w *turn) showQuestion(a flows.Assessment, set *scoring.Set, qs []question,
 		case scoring.AnswerNumber:
 			b.WriteString("\n\n" + t.T("walk.type_number", map[string]any{"Unit": flows.Esc(ind.Unit.In(lang)), "Range": w.rangeText(ind.ValueRange())}))
 		case scoring.AnswerRatio:
-			b.WriteString("\n\n" + t.T("walk.type_ratio"))
+			b.WriteString("\n\n" + t.T("walk.type_ratio") + w.bandsText(ind.Bands))
 		}
 		if ind.NotApplicable {
 			rows = append(rows, []flows.Button{btn(t.T("answer.na"), verbAnswer, "na")})
@@ -171,6 +172,23 @@ func (w *turn) answerText(q question, a scoring.Answer) string {
 		return t.P.Number(a.Value)
 	}
 	return ""
+}
+
+// bandsText lists which percentages earn which points, one band a line;
+// the last band of a ratio reaches 100 %.
+func (w *turn) bandsText(bands []scoring.Band) string {
+	t := w.t
+	var b strings.Builder
+	for i, band := range bands {
+		data := map[string]any{"Min": t.P.Number(band.Min), "Points": t.P.Points(band.Points)}
+		if band.Max == nil || i == len(bands)-1 {
+			b.WriteString("\n• " + t.T("walk.band.from", data))
+		} else {
+			data["Max"] = t.P.Number(*band.Max)
+			b.WriteString("\n• " + t.T("walk.band.range", data))
+		}
+	}
+	return b.String()
 }
 
 // showEvidence shows a question's photo step: how many photos to send and
@@ -389,12 +407,20 @@ func (w *turn) walkInput(a flows.Assessment, set *scoring.Set) error {
 		t.Warn(t.T("walk.evidence.send_photo"))
 	case i >= 0 && t.In.Kind == flows.InputText && qs[i].ind != nil &&
 		(qs[i].ind.Kind == scoring.AnswerNumber || qs[i].ind.Kind == scoring.AnswerRatio):
+		ratio := qs[i].ind.Kind == scoring.AnswerRatio
 		v, err := ParseNumber(t.In.Text, t.P.Lang())
-		if err != nil {
+		switch {
+		case err != nil && ratio:
+			t.Warn(t.T("walk.not_a_ratio"))
+		case err != nil:
 			t.Warn(t.T("walk.not_a_number"))
-			break
+		case ratio && v > 0 && v < 1 && !strings.Contains(t.In.Text, "%"):
+			t.Warn(t.T("walk.ratio_fraction")) // 0.85 meant as 85 %, most likely: asked, not taken
+		case !ratio && v != math.Trunc(v):
+			t.Warn(t.T("walk.whole_number"))
+		default:
+			return w.answer(a, set, qs, i, scoring.Value(v))
 		}
-		return w.answer(a, set, qs, i, scoring.Value(v))
 	default:
 		t.Warn(t.T("input.use_buttons"))
 	}
