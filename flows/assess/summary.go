@@ -95,11 +95,11 @@ func missing(set *scoring.Set, a flows.Assessment) (unanswered, photos []string)
 // photo step.
 func (w *turn) showSummary(a flows.Assessment, set *scoring.Set) error {
 	t := w.t
-	text, edits, err := w.review(a, set, "summary.title")
+	unanswered, photos := missing(set, a)
+	text, edits, err := w.review(a, set, "summary.title", photos)
 	if err != nil {
 		return err
 	}
-	unanswered, photos := missing(set, a)
 	var b strings.Builder
 	b.WriteString(text)
 	var rows [][]flows.Button
@@ -126,14 +126,14 @@ func (w *turn) showSummary(a flows.Assessment, set *scoring.Set) error {
 }
 
 // review writes every answer with its photos and the score so far under a
-// title (a message id), and makes the buttons that change each.
-func (w *turn) review(a flows.Assessment, set *scoring.Set, title string) (string, []flows.Button, error) {
+// title (a message id), and makes the buttons that change each: a question
+// whose photos are missing (listed in photos) opens its photo step.
+func (w *turn) review(a flows.Assessment, set *scoring.Set, title string, photos []string) (string, []flows.Button, error) {
 	t := w.t
 	res, err := scoring.Score(set, a.Answers, a.Region)
 	if err != nil {
 		return "", nil, fmt.Errorf("score assessment %d: %w", a.ID, err)
 	}
-	_, photos := missing(set, a)
 	var b strings.Builder
 	b.WriteString("<b>" + flows.Esc(t.P.SetTitle(set)) + "</b> — " + flows.Esc(a.SubjectName) + "\n")
 	b.WriteString(t.T(title) + "\n\n")
@@ -234,7 +234,7 @@ func (w *turn) submit(a flows.Assessment, set *scoring.Set) error {
 	}
 	// The confirmation becomes the review as submitted, with no buttons;
 	// the result follows as a message of its own.
-	review, _, err := w.review(a, set, "summary.title.submitted")
+	review, _, err := w.review(a, set, "summary.title.submitted", nil) // nothing is missing once submitted
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,12 @@ type question struct {
 	cond *scoring.Condition
 }
 
+// takesPhotos reports whether a question has an evidence rule: its photo
+// step can be opened, and a photo sent with it on screen attaches to it.
+func (q question) takesPhotos() bool {
+	return q.ind != nil && q.ind.EvidenceRule() != scoring.EvidenceNone
+}
+
 // questions lists what a person is asked, in order: the indicators, then the
 // conditions.
 func questions(s *scoring.Set) []question {
@@ -275,7 +281,7 @@ func (w *turn) walkButton(tok flows.Token, a flows.Assessment, set *scoring.Set)
 		j := index(qs, tok.Code)
 		switch {
 		case a.Cursor != "" || j < 0:
-		case tok.Value == editPhotos && qs[j].ind != nil && qs[j].ind.EvidenceRule() != scoring.EvidenceNone:
+		case tok.Value == editPhotos && qs[j].takesPhotos():
 			return w.move(a, set, evidenceCursor+tok.Code)
 		case tok.Value == "":
 			return w.move(a, set, tok.Code)
@@ -397,7 +403,7 @@ func (w *turn) walkInput(a flows.Assessment, set *scoring.Set) error {
 	code, evidence := strings.CutPrefix(a.Cursor, evidenceCursor)
 	i := index(qs, code)
 	switch {
-	case t.In.Kind == flows.InputPhoto && i >= 0 && qs[i].ind != nil && qs[i].ind.EvidenceRule() != scoring.EvidenceNone:
+	case t.In.Kind == flows.InputPhoto && i >= 0 && qs[i].takesPhotos():
 		return w.photo(a, set, qs[i], evidence)
 	case t.In.Kind == flows.InputPhoto:
 		t.Warn(t.T("input.no_photo_here"))
