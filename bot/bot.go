@@ -69,7 +69,7 @@ func (b *Bot) Setup(ctx context.Context) error {
 	for _, lang := range locales.Languages {
 		p := locales.For(lang)
 		var cmds []botCommand
-		for _, c := range []string{"start", "help", "language", "privacy", "cancel"} {
+		for _, c := range []string{"start", "status", "help", "language", "privacy", "cancel"} {
 			cmds = append(cmds, botCommand{Command: c, Description: p.T("cmd." + c)})
 		}
 		params := map[string]any{"commands": cmds}

@@ -568,7 +568,7 @@ func TestCommandsPerLanguage(t *testing.T) {
 	s.startBot()
 	en := s.api.Commands(nil, "en")
 	vi := s.api.Commands(nil, "")
-	if len(en) != 5 || len(vi) != 5 || en[0].Description == vi[0].Description {
+	if len(en) != 6 || len(vi) != 6 || en[0].Description == vi[0].Description {
 		t.Errorf("commands: en %v, default %v", en, vi)
 	}
 }

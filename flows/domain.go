@@ -18,6 +18,9 @@ var (
 	ErrDone = errors.New("input already applied")
 	// ErrNotFound: no such record.
 	ErrNotFound = errors.New("not found")
+	// ErrExists: the subject has an assessment for the year already, in
+	// progress or submitted (an abandoned one does not count).
+	ErrExists = errors.New("the subject has an assessment for the year already")
 )
 
 // Person is someone who gave consent; before consent hoctap keeps nothing
@@ -44,6 +47,7 @@ type Area struct {
 // PostgreSQL only when the copy is missing or a write finds it stale.
 type Assessment struct {
 	ID          int64           `json:"id"`
+	SubjectID   int64           `json:"sj"`
 	SubjectName string          `json:"n"`
 	Kind        scoring.Kind    `json:"k"`
 	AreaCode    string          `json:"ar"`
@@ -59,9 +63,23 @@ type Assessment struct {
 	Result      *scoring.Result `json:"-"` // when submitted
 }
 
-// NewAssessment is what enrolment collected.
+// Subject is what is assessed: a household, a clan, a village, a unit or
+// a citizen, in an area. A person may represent several.
+type Subject struct {
+	ID       int64
+	Kind     scoring.Kind
+	Name     string
+	AreaCode string
+}
+
+// NewAssessment is what enrolment collected: an existing subject, or what
+// makes a new one.
 type NewAssessment struct {
-	PersonID   int64
+	PersonID int64
+	// SubjectID is the subject to assess; 0 makes one of Kind, Name and
+	// AreaCode, or takes the person's subject of that kind with that name
+	// (in any case) in that area, so that a subject enrolled twice is one.
+	SubjectID  int64
 	Kind       scoring.Kind
 	Name       string
 	AreaCode   string

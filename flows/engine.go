@@ -70,7 +70,10 @@ type Config struct {
 	Home Module
 	// Modules are the others, asked in order to resume a lost conversation.
 	Modules []Module
-	Now     func() time.Time // the clock; time.Now when nil
+	// Commands are commands that work the same whatever conversation is
+	// going on, such as /status; they only add messages.
+	Commands map[string]func(t *Turn) error
+	Now      func() time.Time // the clock; time.Now when nil
 	// DefaultLang is the language of a person whose channel reports none
 	// that hoctap speaks; locales.Default when empty.
 	DefaultLang string
@@ -239,6 +242,13 @@ func (t *Turn) command() error {
 	case "language":
 		t.Screen(t.T("language.ask"), LanguageButtons())
 		return nil
+	}
+	if c := t.e.cfg.Commands[t.In.Command]; c != nil {
+		if t.Env.Person == 0 {
+			t.Warn(t.T("consent.first"))
+			return t.Show()
+		}
+		return c(t)
 	}
 	ok, err := t.active.Command(t, t.In.Command)
 	if err != nil || ok {

@@ -280,19 +280,36 @@ func diff(want, got string) string {
 	return ""
 }
 
-// open returns the person's open assessment; it fails the test when there
-// is none.
-func (h *harness) open() flows.Assessment {
+// inProgress returns the person's assessments in progress, the most
+// recently changed first.
+func (h *harness) inProgress() []flows.Assessment {
 	h.t.Helper()
 	p, err := h.store.Person(h.ctx, h.conv.Channel, h.conv.ID)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	a, err := h.store.OpenAssessment(h.ctx, p.ID)
+	all, err := h.store.Assessments(h.ctx, p.ID)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	return a
+	var open []flows.Assessment
+	for _, a := range all {
+		if a.Submitted == nil {
+			open = append(open, a)
+		}
+	}
+	return open
+}
+
+// open returns the person's assessment in progress that changed last; it
+// fails the test when there is none.
+func (h *harness) open() flows.Assessment {
+	h.t.Helper()
+	open := h.inProgress()
+	if len(open) == 0 {
+		h.t.Fatal("no assessment in progress")
+	}
+	return open[0]
 }
 
 // answers returns the stored answers of the person's open assessment.

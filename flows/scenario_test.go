@@ -1,7 +1,6 @@
 package flows_test
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -22,6 +21,9 @@ var labels = map[string]map[string]string{
 		"later": "⏭ Để sau", "back": "◀ Quay lại", "submit": "📤 Nộp bản tự đánh giá", "info": "ℹ️ Hướng dẫn",
 		"continue": "▶ Tiếp tục", "restart": "🗑 Làm lại từ đầu", "discard": "🗑 Bỏ và làm lại", "confirm": "✅ Nộp",
 		"answer": "➡ Trả lời câu %s", "add_photos": "📷 Gửi ảnh câu %s",
+		"other": "📋 Tự đánh giá khác", "menu": "◀ Về danh sách", "new_community": "➕ Thôn, tổ dân phố khác",
+		"continue_family": "▶ Gia đình học tập: %s", "continue_community": "▶ Cộng đồng học tập (thôn, tổ dân phố): %s",
+		"subject": "%s — Thôn Đông",
 	},
 	"en": {
 		"agree": "✅ I agree", "family": "Learning Family", "clan": "Learning Clan", "community": "Learning Community (village, residential group)", "province": "Hà Nội",
@@ -30,6 +32,9 @@ var labels = map[string]map[string]string{
 		"later": "⏭ Later", "back": "◀ Back", "submit": "📤 Submit the self-assessment", "info": "ℹ️ Guidance",
 		"continue": "▶ Continue", "restart": "🗑 Start over", "discard": "🗑 Discard and start over", "confirm": "✅ Submit",
 		"answer": "➡ Answer %s", "add_photos": "📷 Send photos for %s",
+		"other": "📋 Another self-assessment", "menu": "◀ Back to the list", "new_community": "➕ Another village or group",
+		"continue_family": "▶ Learning Family: %s", "continue_community": "▶ Learning Community (village, residential group): %s",
+		"subject": "%s — Đông village",
 	},
 }
 
@@ -325,10 +330,7 @@ var scenarios = []struct {
 		h.command("start")
 		h.press(h.l("restart"))
 		h.press(h.l("family"))
-		h.text("Nhà Lê")
-		h.press(h.l("province"))
-		h.press(h.l("commune"))
-		h.press(h.l("village"))
+		h.press(h.lf("subject", "Nhà Lê")) // the household, assessed anew
 		now := h.open()
 		if now.ID == old.ID || now.Rev != old.Rev {
 			h.t.Fatalf("the new assessment is %d at revision %d, the old %d at %d: the case needs the same revision", now.ID, now.Rev, old.ID, old.Rev)
@@ -339,6 +341,70 @@ var scenarios = []struct {
 		}
 		if a := h.answers(); len(a) != 0 {
 			h.t.Errorf("the new assessment has answers %v", a)
+		}
+	}},
+
+	// A village head who is also a head of household keeps both going:
+	// the menu offers each one in progress, and /status lists them.
+	{"two_subjects", "en", func(h *harness) {
+		h.enrol("family", "Nhà Lê")
+		h.press(h.l("na")) // 1.1
+		h.command("start")
+		h.press(h.l("other"))
+		h.press(h.l("community"))
+		h.text("Thôn Đông")
+		h.press(h.l("province"))
+		h.press(h.l("commune"))
+		h.press(h.l("village"))
+		h.text("85") // 1.1
+		h.command("start")
+		h.press(h.l("other"))
+		out := h.press(h.lf("continue_family", "Nhà Lê"))
+		if !strings.Contains(last(out), "<b>1.2</b>") {
+			h.t.Errorf("the family continued at %q", last(out))
+		}
+		// The last changed first: continuing changed nothing yet.
+		if open := h.inProgress(); len(open) != 2 || open[0].Kind != scoring.KindCommunity || open[1].Kind != scoring.KindFamily {
+			h.t.Errorf("in progress: %+v", open)
+		}
+		out = h.command("status")
+		if r := last(out); !strings.Contains(r, "<b>Learning Family</b> — Nhà Lê, 2026: in progress, 1/12 questions answered") ||
+			!strings.Contains(r, "— Thôn Đông, 2026: in progress, 1/") {
+			h.t.Errorf("status: %q", r)
+		}
+		h.press(h.l("na")) // 1.2, on the screen before /status
+		if a := h.answers(); len(a) != 2 {
+			h.t.Errorf("the family's answers after /status: %v", a)
+		}
+	}},
+
+	// A village submitted once cannot be submitted again that year,
+	// whether chosen from the person's subjects or typed again as new.
+	{"second_submission_refused", "vi", func(h *harness) {
+		communityOn(h, "yes")
+		h.press(h.l("confirm"))
+		h.command("start")
+		h.press(h.l("community"))
+		out := h.press("Thôn Đông") // its place has its name
+		if r := last(out); !strings.Contains(r, "nên không làm bản thứ hai được") || !strings.Contains(r, "Câu trả lời của bạn:") {
+			h.t.Errorf("the village chosen again: %q", r)
+		}
+		h.press(h.l("menu"))
+		h.press(h.l("community"))
+		h.press(h.l("new_community"))
+		h.text("thôn đông")
+		h.press(h.l("province"))
+		h.press(h.l("commune"))
+		out = h.press(h.l("village"))
+		if r := last(out); !strings.Contains(r, "nên không làm bản thứ hai được") {
+			h.t.Errorf("the village typed again: %q", r)
+		}
+		if n := len(h.store.Submitted()); n != 1 {
+			h.t.Errorf("%d submitted", n)
+		}
+		out = h.command("status")
+		if r := last(out); !strings.Contains(r, "Thôn Đông, năm 2026: nộp ngày") {
+			h.t.Errorf("status: %q", r)
 		}
 	}},
 
@@ -360,12 +426,8 @@ var scenarios = []struct {
 		h.command("start")
 		h.press(h.l("restart"))
 		h.press(h.l("discard"))
-		p, err := h.store.Person(h.ctx, h.conv.Channel, h.conv.ID)
-		if err != nil {
-			h.t.Fatal(err)
-		}
-		if _, err := h.store.OpenAssessment(h.ctx, p.ID); !errors.Is(err, flows.ErrNotFound) {
-			h.t.Errorf("after the discard, the open assessment: %v", err)
+		if open := h.inProgress(); len(open) != 0 {
+			h.t.Errorf("after the discard, in progress: %+v", open)
 		}
 	}},
 

@@ -107,8 +107,14 @@ func (p *person) next(ctx context.Context) {
 			title = "Cộng đồng học tập (thôn, tổ dân phố)" // typed numbers
 		}
 		p.press(ctx, m, title)
+	case strings.HasPrefix(text, "Tự đánh giá cho"):
+		// One of the person's subjects, submitted this year already: a
+		// new one, with a name of its own (see below).
+		p.press(ctx, m, p.pick(m, func(label string) bool { return strings.HasPrefix(label, "➕") }))
 	case strings.HasPrefix(text, "Nhập tên"):
-		p.act(ctx, "typed a name", func() { p.r.api.SendText(p.u, fmt.Sprintf("Gia đình số %d", p.u.ID)) }, true)
+		// A new name each round: a subject assessed once a year.
+		name := fmt.Sprintf("Gia đình số %d-%d", p.u.ID, p.n)
+		p.act(ctx, "typed a name", func() { p.r.api.SendText(p.u, name) }, true)
 	case strings.Contains(text, "ở tỉnh, thành phố nào?"), strings.Contains(text, "ở xã, phường nào?"),
 		strings.Contains(text, "ở thôn, tổ dân phố nào?"):
 		p.press(ctx, m, p.pick(m, func(label string) bool { return label != "◀ Quay lại" }))

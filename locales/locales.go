@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"go.yaml.in/yaml/v3"
@@ -100,6 +101,19 @@ func (p *Printer) Number(v float64) string {
 		s = strings.Replace(s, ".", ",", 1)
 	}
 	return s
+}
+
+// Vietnam is the programme's time zone: a date shown to people is the
+// day there. It has kept UTC+7 without daylight saving since 1975.
+var vietnam = time.FixedZone("ICT", 7*60*60)
+
+// Date writes the day of a time in Vietnam: 04/12/2026 in Vietnamese,
+// 4 Dec 2026 in English.
+func (p *Printer) Date(t time.Time) string {
+	if p.lang == "vi" {
+		return t.In(vietnam).Format("02/01/2006")
+	}
+	return t.In(vietnam).Format("2 Jan 2006")
 }
 
 // Points writes "10 điểm" or "10 points".

@@ -67,7 +67,7 @@ func (db *DB) SetInactiveByChannel(ctx context.Context, channel string, user int
 }
 
 const assessmentColumns = `
-	a.id, s.name, s.kind, s.area_code, a.region, a.set_id, a.set_version, a.year, a.rev, a.cursor,
+	a.id, a.subject_id, s.name, s.kind, s.area_code, a.region, a.set_id, a.set_version, a.year, a.rev, a.cursor,
 	a.submitted_at, a.result,
 	coalesce((SELECT jsonb_object_agg(code, value) FROM answers WHERE assessment_id = a.id), '{}'),
 	coalesce((SELECT jsonb_object_agg(code, n) FROM (
@@ -78,7 +78,7 @@ func scanAssessment(row pgx.Row) (flows.Assessment, error) {
 	var a flows.Assessment
 	var kind, region string
 	var result, answers, photos []byte
-	err := row.Scan(&a.ID, &a.SubjectName, &kind, &a.AreaCode, &region, &a.SetID, &a.SetVersion, &a.Year,
+	err := row.Scan(&a.ID, &a.SubjectID, &a.SubjectName, &kind, &a.AreaCode, &region, &a.SetID, &a.SetVersion, &a.Year,
 		&a.Rev, &a.Cursor, &a.Submitted, &result, &answers, &photos)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return a, flows.ErrNotFound
@@ -102,9 +102,24 @@ func scanAssessment(row pgx.Row) (flows.Assessment, error) {
 	return a, nil
 }
 
-// OpenAssessment returns the person's assessment in progress.
-func (db *DB) OpenAssessment(ctx context.Context, personID int64) (flows.Assessment, error) {
-	return scanAssessment(db.pool.QueryRow(ctx, `SELECT `+assessmentColumns+` WHERE a.person_id = $1 AND a.status = 'open'`, personID))
+// Assessments returns the person's assessments that are not abandoned,
+// in progress and submitted, the most recently changed first.
+func (db *DB) Assessments(ctx context.Context, personID int64) ([]flows.Assessment, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+assessmentColumns+`
+		WHERE a.person_id = $1 AND a.status <> 'abandoned' ORDER BY a.updated_at DESC, a.id DESC`, personID)
+	if err != nil {
+		return nil, fmt.Errorf("query assessments: %w", err)
+	}
+	defer rows.Close()
+	var out []flows.Assessment
+	for rows.Next() {
+		a, err := scanAssessment(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
 }
 
 // Assessment returns an assessment with its answers and photo counts.
@@ -112,7 +127,30 @@ func (db *DB) Assessment(ctx context.Context, id int64) (flows.Assessment, error
 	return scanAssessment(db.pool.QueryRow(ctx, `SELECT `+assessmentColumns+` WHERE a.id = $1`, id))
 }
 
-// Start creates the subject and its assessment, once per key.
+// Subjects returns the subjects of a kind the person represents, by name.
+func (db *DB) Subjects(ctx context.Context, personID int64, kind scoring.Kind) ([]flows.Subject, error) {
+	rows, err := db.pool.Query(ctx, `SELECT id, kind, name, area_code FROM subjects
+		WHERE created_by = $1 AND kind = $2 ORDER BY name, id`, personID, string(kind))
+	if err != nil {
+		return nil, fmt.Errorf("query subjects: %w", err)
+	}
+	defer rows.Close()
+	var out []flows.Subject
+	for rows.Next() {
+		var s flows.Subject
+		var k string
+		if err := rows.Scan(&s.ID, &k, &s.Name, &s.AreaCode); err != nil {
+			return nil, fmt.Errorf("query subjects: %w", err)
+		}
+		s.Kind = scoring.Kind(k)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// Start creates the assessment, and its subject when n names none, once
+// per key. When the subject has an assessment for the year already, in
+// progress or submitted, it returns that one and flows.ErrExists.
 func (db *DB) Start(ctx context.Context, n flows.NewAssessment) (flows.Assessment, error) {
 	var id int64
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
@@ -120,10 +158,26 @@ func (db *DB) Start(ctx context.Context, n flows.NewAssessment) (flows.Assessmen
 		if err == nil || !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
-		var subject int64
-		if err := tx.QueryRow(ctx, `INSERT INTO subjects (kind, name, area_code, created_by) VALUES ($1, $2, $3, $4) RETURNING id`,
-			string(n.Kind), n.Name, n.AreaCode, n.PersonID).Scan(&subject); err != nil {
-			return fmt.Errorf("insert subject: %w", err)
+		subject := n.SubjectID
+		if subject == 0 {
+			err := tx.QueryRow(ctx, `SELECT id FROM subjects
+				WHERE created_by = $1 AND kind = $2 AND lower(name) = lower($3) AND area_code = $4 ORDER BY id LIMIT 1`,
+				n.PersonID, string(n.Kind), n.Name, n.AreaCode).Scan(&subject)
+			if errors.Is(err, pgx.ErrNoRows) {
+				err = tx.QueryRow(ctx, `INSERT INTO subjects (kind, name, area_code, created_by) VALUES ($1, $2, $3, $4) RETURNING id`,
+					string(n.Kind), n.Name, n.AreaCode, n.PersonID).Scan(&subject)
+			}
+			if err != nil {
+				return fmt.Errorf("find or insert subject: %w", err)
+			}
+		}
+		err = tx.QueryRow(ctx, `SELECT id FROM assessments WHERE subject_id = $1 AND year = $2 AND status <> 'abandoned'`,
+			subject, n.Year).Scan(&id)
+		if err == nil {
+			return flows.ErrExists
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return err
 		}
 		if err := tx.QueryRow(ctx, `
 			INSERT INTO assessments (subject_id, person_id, set_id, set_version, year, region, cursor, start_key)
@@ -136,10 +190,17 @@ func (db *DB) Start(ctx context.Context, n flows.NewAssessment) (flows.Assessmen
 		return err
 	})
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.ConstraintName == "assessments_one_open" {
+	switch {
+	case errors.Is(err, flows.ErrExists):
+		a, err := db.Assessment(ctx, id)
+		if err != nil {
+			return a, err
+		}
+		return a, flows.ErrExists
+	case errors.As(err, &pgErr) && pgErr.ConstraintName == "assessments_one_per_year":
+		// Another start for the subject won the race; it is the one now.
 		return flows.Assessment{}, flows.ErrConflict
-	}
-	if err != nil {
+	case err != nil:
 		return flows.Assessment{}, fmt.Errorf("start assessment: %w", err)
 	}
 	return db.Assessment(ctx, id)

@@ -49,6 +49,8 @@ func steps(t *testing.T, st app.Store) []string {
 			v = "ErrDone"
 		case errors.Is(err, flows.ErrNotFound):
 			v = "ErrNotFound"
+		case errors.Is(err, flows.ErrExists):
+			v = fmt.Sprintf("ErrExists %v", v)
 		case err != nil:
 			t.Fatalf("%s: %v", what, err)
 		}
@@ -77,9 +79,35 @@ func steps(t *testing.T, st app.Store) []string {
 	same, err := st.Start(ctx, n)
 	note("the same start again", same.ID == a.ID, err)
 	other := n
-	other.Key = "tg:2"
-	_, err = st.Start(ctx, other)
-	note("a second open assessment", "", err)
+	other.Key, other.Name = "tg:2", "nhà lê"
+	dup, err := st.Start(ctx, other)
+	note("the same subject, named in another case", dup.ID == a.ID, err)
+	second := n
+	second.Key, second.Name, second.Kind, second.SetID = "tg:20", "Họ Lê", scoring.KindClan, "clan-2021"
+	c, err := st.Start(ctx, second)
+	note("a second subject, with its own assessment", []any{c.ID != a.ID, c.SubjectID != a.SubjectID, c.Kind}, err)
+	ids := func(what string) {
+		all, err := st.Assessments(ctx, p.ID)
+		var got []string
+		for _, x := range all {
+			state := "open"
+			if x.Submitted != nil {
+				state = "submitted"
+			}
+			got = append(got, fmt.Sprintf("%s %s", x.SubjectName, state))
+		}
+		note(what, got, err)
+	}
+	ids("the person's assessments, the last changed first")
+	subjects, err := st.Subjects(ctx, p.ID, scoring.KindFamily)
+	var names []string
+	for _, s := range subjects {
+		names = append(names, s.Name+" "+s.AreaCode)
+	}
+	note("the person's households", names, err)
+	mine, err := st.Start(ctx, flows.NewAssessment{PersonID: p.ID, SubjectID: c.SubjectID, Year: 2026, SetID: "clan-2021", SetVersion: 1,
+		Region: scoring.RegionNormal, Cursor: "1.1", Key: "tg:21"})
+	note("the second subject chosen again", mine.ID == c.ID, err)
 
 	yes, na := scoring.Yes(), scoring.NotApplicable()
 	rev, err := st.Apply(ctx, flows.Change{AssessmentID: a.ID, Rev: a.Rev, PersonID: p.ID, Key: "tg:3", Cursor: "1.2", Code: "1.1", Answer: &yes})
@@ -99,8 +127,7 @@ func steps(t *testing.T, st app.Store) []string {
 	}
 	got, err := st.Assessment(ctx, a.ID)
 	note("read back", []any{got.Rev - a.Rev, got.Cursor, got.Answers["1.1"] == yes, got.Answers["1.2"] == na, got.Photos["1.1"]}, err)
-	open, err := st.OpenAssessment(ctx, p.ID)
-	note("the open one", open.ID == a.ID, err)
+	ids("after answers to the first")
 
 	rev2, err := st.MoveSet(ctx, a.ID, a.Rev, "family-2015", 2, []string{"1.2"}, "1.2")
 	note("move at an old revision", rev2, err)
@@ -120,15 +147,22 @@ func steps(t *testing.T, st app.Store) []string {
 	note("submit again", "", err)
 	err = st.Abandon(ctx, a.ID, rev+1, p.ID)
 	note("abandon a submitted one", "", err)
-	_, err = st.OpenAssessment(ctx, p.ID)
-	note("open after submitting", "", err)
+	ids("after submitting")
 
-	b, err := st.Start(ctx, other)
-	note("a new one after submitting", []any{b.ID != a.ID, b.Rev}, err)
+	refused, err := st.Start(ctx, other)
+	note("a second assessment of the subject for the year", []any{refused.ID == a.ID, refused.Submitted != nil}, err)
+	next := other
+	next.Year, next.Key = 2027, "tg:22"
+	b, err := st.Start(ctx, next)
+	note("the next year's", []any{b.ID != a.ID, b.SubjectID == a.SubjectID, b.Rev}, err)
 	err = st.Abandon(ctx, b.ID, b.Rev, p.ID)
 	note("abandon", "", err)
 	_, err = st.Apply(ctx, flows.Change{AssessmentID: b.ID, Rev: b.Rev + 1, PersonID: p.ID, Key: "tg:9", Cursor: "1.2"})
 	note("a change to an abandoned one", "", err)
+	next.Key = "tg:23"
+	b2, err := st.Start(ctx, next)
+	note("a new one after abandoning", b2.ID != b.ID, err)
+	ids("at the end")
 
 	err = st.SetLanguage(ctx, p.ID, "en")
 	note("set language", "", err)

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -40,8 +41,8 @@ func TestAssessmentLifecycle(t *testing.T) {
 	}
 	other := n
 	other.Key = "tg:2"
-	if _, err := db.Start(ctx, other); !errors.Is(err, flows.ErrConflict) {
-		t.Errorf("a second open assessment: %v, want ErrConflict", err)
+	if same, err := db.Start(ctx, other); !errors.Is(err, flows.ErrExists) || same.ID != a.ID {
+		t.Errorf("a second assessment of the household for the year: %d %v, want %d and ErrExists", same.ID, err, a.ID)
 	}
 
 	yes := scoring.Yes()
@@ -74,8 +75,8 @@ func TestAssessmentLifecycle(t *testing.T) {
 	if err := db.Submit(ctx, a.ID, rev, p.ID, res, at); !errors.Is(err, flows.ErrDone) {
 		t.Errorf("submitted twice: %v, want ErrDone", err)
 	}
-	if _, err := db.OpenAssessment(ctx, p.ID); !errors.Is(err, flows.ErrNotFound) {
-		t.Errorf("still open after submission: %v", err)
+	if all, err := db.Assessments(ctx, p.ID); err != nil || len(all) != 1 || all[0].Submitted == nil {
+		t.Errorf("after submission, the assessments %+v %v", all, err)
 	}
 	var exported []store.Exported
 	db.EachExported(ctx, "", func(e store.Exported) error { exported = append(exported, e); return nil })
@@ -123,5 +124,50 @@ func TestMigrateTwiceAndSampleAreasOnce(t *testing.T) {
 	}
 	if _, err := db.Area(ctx, "99"); !errors.Is(err, flows.ErrNotFound) {
 		t.Errorf("unknown area: %v", err)
+	}
+}
+
+// TestOneAssessmentPerSubjectAndYearUnderRace: two devices of a person
+// start the same household's assessment at once; one assessment is made,
+// and the other start is told it exists (or lost the race to it).
+func TestOneAssessmentPerSubjectAndYearUnderRace(t *testing.T) {
+	t.Parallel()
+	db := storetest.New(t)
+	ctx := context.Background()
+	p, err := db.Consent(ctx, "telegram", 78, "vi", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := flows.NewAssessment{PersonID: p.ID, Kind: scoring.KindFamily, Name: "Nhà Lê", AreaCode: "01.001.01",
+		Region: scoring.RegionNormal, SetID: "family-2015", SetVersion: 1, Year: 2026, Cursor: "1.1", Key: "race:0"}
+	first, err := db.Start(ctx, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Abandon(ctx, first.ID, first.Rev, p.ID); err != nil {
+		t.Fatal(err) // an abandoned one does not count
+	}
+	errs := make(chan error, 8)
+	for i := range 8 {
+		go func() {
+			m := n
+			m.SubjectID, m.Key = first.SubjectID, fmt.Sprintf("race:%d", i+1)
+			_, err := db.Start(ctx, m)
+			errs <- err
+		}()
+	}
+	made := 0
+	for range 8 {
+		switch err := <-errs; {
+		case err == nil:
+			made++
+		case errors.Is(err, flows.ErrExists), errors.Is(err, flows.ErrConflict):
+		default:
+			t.Error(err)
+		}
+	}
+	all, err := db.Assessments(ctx, p.ID)
+	if err != nil || made != 1 || len(all) != 1 || all[0].SubjectID != first.SubjectID {
+		t.Errorf("%d starts made an assessment; the person's assessments %+v %v", made, all, err)
 	}
 }

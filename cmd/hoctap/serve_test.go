@@ -340,7 +340,7 @@ func TestServePollingEndToEnd(t *testing.T) {
 		}
 		return out
 	}
-	wantNames := []string{"start", "help", "language", "privacy", "cancel"}
+	wantNames := []string{"start", "status", "help", "language", "privacy", "cancel"}
 	vi, en := api.Commands(nil, ""), api.Commands(nil, "en")
 	if !slices.Equal(names(vi), wantNames) || vi[0].Description != "Bắt đầu hoặc tiếp tục tự đánh giá" {
 		t.Errorf("default (vi) commands: %+v", vi)

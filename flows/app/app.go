@@ -31,10 +31,12 @@ type Config struct {
 
 // New makes the engine.
 func New(c Config) *flows.Engine {
+	walk := assess.New(assess.Config{Store: c.Store, Sets: c.Sets, Files: c.Files, Blobs: c.Blobs})
 	e, err := flows.New(flows.Config{
 		People:      c.Store,
 		Home:        enrol.New(c.Store, c.Sets),
-		Modules:     []flows.Module{assess.New(assess.Config{Store: c.Store, Sets: c.Sets, Files: c.Files, Blobs: c.Blobs})},
+		Modules:     []flows.Module{walk},
+		Commands:    map[string]func(*flows.Turn) error{"status": walk.Status},
 		Now:         c.Now,
 		DefaultLang: c.DefaultLang,
 	})

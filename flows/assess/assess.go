@@ -26,13 +26,15 @@ const Name = "s"
 
 // Store is what the self-assessment needs to keep.
 type Store interface {
-	// OpenAssessment returns the person's assessment in progress, or
-	// flows.ErrNotFound.
-	OpenAssessment(ctx context.Context, personID int64) (flows.Assessment, error)
+	// Assessments returns the person's assessments that are not
+	// abandoned, the most recently changed first.
+	Assessments(ctx context.Context, personID int64) ([]flows.Assessment, error)
 	// Assessment returns an assessment with its answers and photo counts.
 	Assessment(ctx context.Context, id int64) (flows.Assessment, error)
-	// Start creates the subject and its assessment, once per key;
-	// flows.ErrConflict when the person has another one open.
+	// Start creates the assessment, and its subject when a names none,
+	// once per key. When the subject has an assessment for the year
+	// already it returns that one and flows.ErrExists; flows.ErrConflict
+	// when another start for the subject won a race.
 	Start(ctx context.Context, a flows.NewAssessment) (flows.Assessment, error)
 	// Apply saves a change and returns the new revision; flows.ErrConflict
 	// when the assessment is no longer open at c.Rev, flows.ErrDone when
@@ -72,6 +74,7 @@ const (
 	stepWalk   = "walk"   // the questionnaire; the question is the assessment's cursor
 	stepResume = "resume" // continue or start over
 	stepMove   = "move"   // move to the replacement of a withdrawn set
+	stepDone   = "done"   // a submitted assessment, shown as it was submitted
 )
 
 // Verbs of its buttons. Every token names the assessment and its revision.
@@ -91,6 +94,7 @@ const (
 	verbDiscard  = "dc" // confirm giving it up
 	verbMove     = "mv" // move to the replacement of a withdrawn set
 	verbStay     = "st" // keep answering on the withdrawn set
+	verbMenu     = "mn" // to the menu, leaving the assessment as it is
 )
 
 // editPhotos is the Value of an edit button that opens a question's photo
@@ -122,16 +126,14 @@ func (*Module) Load(data []byte) (any, error) {
 	return st, nil
 }
 
-// Resume takes up the person's assessment in progress. An input that is
-// not a button or a command is not taken as an answer: the person is asked
-// whether to continue, since they cannot know where the walk was.
+// Resume takes up the person's assessment in progress that changed last.
+// An input that is not a button or a command is not taken as an answer:
+// the person is asked whether to continue, since they cannot know where
+// the walk was.
 func (m *Module) Resume(t *flows.Turn) (any, bool, error) {
-	a, err := m.cfg.Store.OpenAssessment(t.Ctx, t.Env.Person)
-	if errors.Is(err, flows.ErrNotFound) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, fmt.Errorf("load open assessment: %w", err)
+	a, ok, err := m.lastOpen(t)
+	if err != nil || !ok {
+		return nil, false, err
 	}
 	st := &state{Step: stepWalk, Assessment: a.ID}
 	switch t.In.Kind {
@@ -142,40 +144,90 @@ func (m *Module) Resume(t *flows.Turn) (any, bool, error) {
 	return st, true, nil
 }
 
+// lastOpen returns the person's assessment in progress that changed last.
+func (m *Module) lastOpen(t *flows.Turn) (flows.Assessment, bool, error) {
+	all, err := m.cfg.Store.Assessments(t.Ctx, t.Env.Person)
+	if err != nil {
+		return flows.Assessment{}, false, fmt.Errorf("load assessments: %w", err)
+	}
+	for _, a := range all {
+		if a.Submitted == nil {
+			return a, true, nil
+		}
+	}
+	return flows.Assessment{}, false, nil
+}
+
 // Start is Enter's argument that starts an assessment: what enrolment
 // collected and the set that applies.
 type Start struct {
-	Kind scoring.Kind
-	Name string
-	Area flows.Area
-	Set  *scoring.Set
+	Kind    scoring.Kind
+	Subject int64 // the person's subject to assess; 0 for a new one named Name
+	Name    string
+	Area    flows.Area
+	Set     *scoring.Set
 }
 
-// Enter starts an assessment (arg a Start) and shows its first question
-// next, or, when the person has one open already, offers that one.
+// Continue is Enter's argument that takes up one of the person's
+// assessments in progress.
+type Continue struct{ ID int64 }
+
+// Enter starts an assessment (arg a Start) or takes one up (a Continue).
+// A start for a subject that has an assessment for the year already takes
+// that one up when it is in progress, and shows it as submitted when it
+// was; a Continue of an assessment that is no longer in progress goes back
+// to the menu as stale.
 func (m *Module) Enter(t *flows.Turn, arg any) (any, error) {
-	s, ok := arg.(Start)
-	if !ok {
-		return nil, fmt.Errorf("assess: enter with %T", arg)
+	switch arg := arg.(type) {
+	case Start:
+		return m.start(t, arg)
+	case Continue:
+		all, err := m.cfg.Store.Assessments(t.Ctx, t.Env.Person)
+		if err != nil {
+			return nil, fmt.Errorf("load assessments: %w", err)
+		}
+		for _, a := range all {
+			if a.ID == arg.ID && a.Submitted == nil {
+				st := &state{Step: stepWalk, Assessment: a.ID}
+				remember(st, a)
+				return st, nil
+			}
+		}
+		return nil, errStale
 	}
+	return nil, fmt.Errorf("assess: enter with %T", arg)
+}
+
+// errStale is Enter's answer to a Continue of an assessment that is not
+// one of the person's in progress.
+var errStale = errors.New("not an assessment of the person's in progress")
+
+// IsStale reports whether Enter refused its argument as out of date.
+func IsStale(err error) bool { return errors.Is(err, errStale) }
+
+func (m *Module) start(t *flows.Turn, s Start) (any, error) {
 	qs := questions(s.Set)
 	a, err := m.cfg.Store.Start(t.Ctx, flows.NewAssessment{
-		PersonID: t.Env.Person, Kind: s.Kind, Name: s.Name, AreaCode: s.Area.Code, Region: s.Area.Region,
+		PersonID: t.Env.Person, SubjectID: s.Subject, Kind: s.Kind, Name: s.Name, AreaCode: s.Area.Code, Region: s.Area.Region,
 		SetID: s.Set.ID, SetVersion: s.Set.Version, Year: t.Now().Year(), Cursor: qs[0].code, Key: t.In.Key,
 	})
-	if errors.Is(err, flows.ErrConflict) {
-		// The person has an assessment in progress already: most often this
-		// one, started by an earlier press whose state was not saved (Redis
-		// or the reply went away after the start was stored). Offer it.
-		open, err := m.cfg.Store.OpenAssessment(t.Ctx, t.Env.Person)
-		if err != nil {
-			return nil, fmt.Errorf("load open assessment: %w", err)
-		}
-		st := &state{Step: stepResume, Assessment: open.ID}
-		remember(st, open)
+	switch {
+	case errors.Is(err, flows.ErrExists) && a.Submitted != nil:
+		// A second assessment of the subject for the year is refused: the
+		// one submitted is shown, until a reviewer sends it back.
+		t.Warn(t.T("assess.exists.submitted", map[string]any{
+			"Name": flows.Esc(a.SubjectName), "Year": a.Year, "Date": t.P.Date(*a.Submitted)}))
+		return &state{Step: stepDone, Assessment: a.ID}, nil
+	case errors.Is(err, flows.ErrExists):
+		// Most often this very start, made by an earlier press whose state
+		// was not saved; or the subject chosen again from the menu.
+		t.Warn(t.T("assess.exists.open", map[string]any{"Name": flows.Esc(a.SubjectName), "Year": a.Year}))
+		st := &state{Step: stepResume, Assessment: a.ID}
+		remember(st, a)
 		return st, nil
-	}
-	if err != nil {
+	case errors.Is(err, flows.ErrConflict):
+		return nil, errStale
+	case err != nil:
 		return nil, fmt.Errorf("start assessment: %w", err)
 	}
 	st := &state{Step: stepWalk, Assessment: a.ID}
@@ -238,6 +290,8 @@ func (w *turn) show() error {
 		return w.showResume()
 	case stepMove:
 		return w.showMove()
+	case stepDone:
+		return w.showSubmitted()
 	case stepWalk:
 		a, set, err := w.assessment()
 		if err != nil {
@@ -272,6 +326,14 @@ func (w *turn) button(tok flows.Token) error {
 			break
 		}
 		return w.moveButton(tok)
+	case verbMenu:
+		if w.st.Step != stepDone && w.st.Step != stepResume {
+			break
+		}
+		if err := w.done(); err != nil {
+			return err
+		}
+		return w.t.Show()
 	default:
 		if w.st.Step != stepWalk {
 			break

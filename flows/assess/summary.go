@@ -257,14 +257,7 @@ func (w *turn) submit(a flows.Assessment, set *scoring.Set) error {
 // final and what they may still add.
 func (w *turn) verdict(set *scoring.Set, region scoring.Region, res scoring.Result) string {
 	t := w.t
-	var pending []string
-	var open float64
-	for _, code := range res.Unanswered {
-		if ind, ok := set.Indicator(code); ok && ind.Kind == scoring.AnswerReviewer {
-			pending = append(pending, code)
-			open += ind.MaxPoints
-		}
-	}
+	pending, open := reviewerPending(set, res)
 	var b strings.Builder
 	switch {
 	case len(res.Failures) == 0 && len(pending) == 0:
@@ -286,6 +279,38 @@ func (w *turn) verdict(set *scoring.Set, region scoring.Region, res scoring.Resu
 	return b.String()
 }
 
+// reviewerPending returns the indicators of a result that a reviewer still
+// scores, and the points they may add.
+func reviewerPending(set *scoring.Set, res scoring.Result) (codes []string, points float64) {
+	for _, code := range res.Unanswered {
+		if ind, ok := set.Indicator(code); ok && ind.Kind == scoring.AnswerReviewer {
+			codes = append(codes, code)
+			points += ind.MaxPoints
+		}
+	}
+	return codes, points
+}
+
+// showSubmitted shows a submitted assessment as it was submitted, with its
+// score; its answers cannot change, so the only button leads to the menu.
+func (w *turn) showSubmitted() error {
+	t := w.t
+	a, set, err := w.assessment()
+	if err != nil {
+		return err
+	}
+	if a.Submitted == nil {
+		w.st.Step = stepResume // sent back to be changed (by a reviewer, later)
+		return w.showResume()
+	}
+	review, _, err := w.review(a, set, "summary.title.submitted", nil)
+	if err != nil {
+		return err
+	}
+	t.Screen(review, []flows.Button{flows.NewButton(t.T("button.menu"), token(verbMenu, a, "", ""))})
+	return nil
+}
+
 // showResume offers to continue the assessment in progress or start over.
 func (w *turn) showResume() error {
 	t := w.t
@@ -305,7 +330,7 @@ func (w *turn) showResume() error {
 	}), []flows.Button{
 		flows.NewButton(t.T("button.continue"), token(verbContinue, a, "", "")),
 		flows.NewButton(t.T("button.restart"), token(verbRestart, a, "", "")),
-	})
+	}, []flows.Button{flows.NewButton(t.T("button.other"), token(verbMenu, a, "", ""))})
 	return nil
 }
 
@@ -461,4 +486,49 @@ func (w *turn) moveButton(tok flows.Token) error {
 	remember(w.st, a)
 	t.Warn(t.T("move.done", map[string]any{"Ref": next.Ref()}))
 	return w.showWalk(a, next)
+}
+
+// Status lists the person's assessments with their state: in progress
+// with how far, or submitted with when and the score. It works at every
+// step (the /status command) and changes nothing.
+func (m *Module) Status(t *flows.Turn) error {
+	all, err := m.cfg.Store.Assessments(t.Ctx, t.Env.Person)
+	if err != nil {
+		return fmt.Errorf("load assessments: %w", err)
+	}
+	if len(all) == 0 {
+		t.Say(t.T("status.none"))
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString(t.T("status.title"))
+	for _, a := range all {
+		set, ok := m.cfg.Sets.Get(a.SetID, a.SetVersion)
+		if !ok {
+			return fmt.Errorf("assessment %d is pinned to %s@%d, which is not loaded", a.ID, a.SetID, a.SetVersion)
+		}
+		data := map[string]any{"Kind": t.T("kind." + string(a.Kind)), "Name": flows.Esc(a.SubjectName), "Year": a.Year}
+		switch {
+		case a.Submitted == nil:
+			data["N"], _ = progress(a, set)
+			data["Of"] = len(questions(set))
+			b.WriteString("\n" + t.T("status.open", data))
+		case a.Result != nil:
+			data["Date"] = t.P.Date(*a.Submitted)
+			data["Total"], data["Max"] = t.P.Number(a.Result.Total), t.P.Points(a.Result.Max)
+			pending, _ := reviewerPending(set, *a.Result)
+			switch {
+			case a.Result.Passed:
+				data["Verdict"] = t.T("status.passed")
+			case len(a.Result.Failures) == 0 && len(pending) > 0:
+				data["Verdict"] = t.T("status.pending")
+			default:
+				data["Verdict"] = t.T("status.failed")
+			}
+			b.WriteString("\n" + t.T("status.submitted", data))
+		}
+	}
+	b.WriteString("\n\n" + t.T("status.next"))
+	t.Say(b.String())
+	return nil
 }

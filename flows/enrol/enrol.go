@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -32,6 +33,11 @@ type Store interface {
 	Areas(ctx context.Context, parent string) ([]flows.Area, error)
 	// Area returns one area, or flows.ErrNotFound.
 	Area(ctx context.Context, code string) (flows.Area, error)
+	// Assessments returns the person's assessments that are not
+	// abandoned, the most recently changed first.
+	Assessments(ctx context.Context, personID int64) ([]flows.Assessment, error)
+	// Subjects returns the subjects of a kind the person represents.
+	Subjects(ctx context.Context, personID int64, kind scoring.Kind) ([]flows.Subject, error)
 }
 
 // Module is the enrolment conversation.
@@ -47,7 +53,8 @@ func New(store Store, sets *scoring.Catalog) *Module { return &Module{store: sto
 const (
 	stepNew     = ""        // nothing asked yet, or consent refused
 	stepConsent = "consent" // consent asked
-	stepMenu    = "menu"    // which title to assess
+	stepMenu    = "menu"    // which title to assess, or which assessment in progress to continue
+	stepSubject = "subject" // which of the person's subjects of the title, or a new one
 	stepName    = "name"    // the subject's name
 	stepArea    = "area"    // the subject's place
 )
@@ -58,8 +65,20 @@ const (
 	verbRefuse  = "no" // consent refused
 	verbKind    = "k"  // Code: the title kind to assess
 	verbArea    = "ar" // Code: the area chosen; Value "up" to go back up to it
-	verbBack    = "bk" // Code: the step it was shown at (name, or area at the top): one step back
+	verbBack    = "bk" // Code: the step it was shown at (subject, name, or area at the top): one step back
+	verbResume  = "ct" // ID: the assessment in progress to continue
+	verbSubject = "sj" // ID: the person's subject to assess
+	verbNew     = "nw" // a new subject of the title chosen
 )
+
+// menuOpen is how many assessments in progress the menu offers to
+// continue, the most recently changed first; /status lists them all.
+const menuOpen = 5
+
+// maxSubjects is how many of the person's subjects of a title the subject
+// step offers, by name; one not shown is found again when its name is
+// typed as a new one.
+const maxSubjects = 20
 
 // state is what enrolment keeps between inputs.
 type state struct {
@@ -147,6 +166,8 @@ func (e *turn) show() error {
 		return nil
 	case stepMenu:
 		return e.showMenu()
+	case stepSubject:
+		return e.showSubjects()
 	case stepName:
 		t.Screen(t.T("enrol.name."+string(e.st.Kind)), []flows.Button{e.btn(t.T("button.back"), verbBack, stepName)})
 		return nil
@@ -195,7 +216,23 @@ func (e *turn) button(tok flows.Token) error {
 		t.Notice(t.T("consent.already"))
 		return e.show()
 	case tok.Verb == verbKind && e.st.Step == stepMenu && e.hasSet(scoring.Kind(tok.Code)):
-		*e.st = state{Step: stepName, Kind: scoring.Kind(tok.Code)}
+		return e.chooseKind(scoring.Kind(tok.Code))
+	case tok.Verb == verbResume && e.st.Step == stepMenu:
+		err := t.Switch(assess.Name, assess.Continue{ID: tok.ID})
+		if assess.IsStale(err) {
+			return t.Stale()
+		}
+		if err != nil {
+			return err
+		}
+		return t.Show()
+	case tok.Verb == verbSubject && e.st.Step == stepSubject:
+		return e.chooseSubject(tok.ID)
+	case tok.Verb == verbNew && e.st.Step == stepSubject:
+		e.st.Step = stepName
+		return e.show()
+	case tok.Verb == verbBack && tok.Code == stepSubject && e.st.Step == stepSubject:
+		*e.st = state{Step: stepMenu}
 		return e.show()
 	case tok.Verb == verbArea && e.st.Step == stepArea:
 		return e.chooseArea(tok.Code, tok.Value == "up")
@@ -219,16 +256,98 @@ func (e *turn) input() error {
 	return e.show()
 }
 
-// showMenu offers the titles that have a criteria set.
+// showMenu offers the assessments in progress to continue, then the
+// titles that have a criteria set.
 func (e *turn) showMenu() error {
+	t := e.t
+	all, err := e.m.store.Assessments(t.Ctx, t.Env.Person)
+	if err != nil {
+		return fmt.Errorf("load assessments: %w", err)
+	}
 	var rows [][]flows.Button
-	for _, k := range scoring.Kinds {
-		if e.hasSet(k) {
-			rows = append(rows, []flows.Button{e.btn(e.t.T("kind."+string(k)), verbKind, string(k))})
+	for _, a := range all {
+		if a.Submitted == nil && len(rows) < menuOpen {
+			label := t.T("menu.continue", map[string]any{"Kind": t.T("kind." + string(a.Kind)), "Name": a.SubjectName})
+			rows = append(rows, []flows.Button{flows.NewButton(label, flows.Token{Module: Name, Verb: verbResume, ID: a.ID})})
 		}
 	}
-	e.t.Screen(e.t.T("menu.ask"), rows...)
+	text := t.T("menu.ask")
+	if len(rows) > 0 {
+		text = t.T("menu.in_progress") + "\n\n" + t.T("menu.ask.other")
+	}
+	for _, k := range scoring.Kinds {
+		if e.hasSet(k) {
+			rows = append(rows, []flows.Button{e.btn(t.T("kind."+string(k)), verbKind, string(k))})
+		}
+	}
+	t.Screen(text, rows...)
 	return nil
+}
+
+// chooseKind goes on with a title: to the person's subjects of it when
+// there are any, else to the new subject's name.
+func (e *turn) chooseKind(k scoring.Kind) error {
+	subjects, err := e.m.store.Subjects(e.t.Ctx, e.t.Env.Person, k)
+	if err != nil {
+		return fmt.Errorf("load subjects: %w", err)
+	}
+	*e.st = state{Step: stepName, Kind: k}
+	if len(subjects) > 0 {
+		e.st.Step = stepSubject
+	}
+	return e.show()
+}
+
+// showSubjects offers the person's subjects of the title chosen, each with
+// its place, and a new one.
+func (e *turn) showSubjects() error {
+	t := e.t
+	subjects, err := e.m.store.Subjects(t.Ctx, t.Env.Person, e.st.Kind)
+	if err != nil {
+		return fmt.Errorf("load subjects: %w", err)
+	}
+	var rows [][]flows.Button
+	places := map[string]string{} // area names by code: most subjects share a few
+	for _, s := range subjects[:min(len(subjects), maxSubjects)] {
+		where, ok := places[s.AreaCode]
+		if !ok {
+			place, err := e.m.store.Area(t.Ctx, s.AreaCode)
+			if err != nil {
+				return fmt.Errorf("load area: %w", err)
+			}
+			where = place.Name.In(t.P.Lang())
+			places[s.AreaCode] = where
+		}
+		label := s.Name
+		if !strings.EqualFold(where, s.Name) {
+			label = t.T("enrol.subject.button", map[string]any{"Name": s.Name, "Area": where})
+		}
+		rows = append(rows, []flows.Button{flows.NewButton(label, flows.Token{Module: Name, Verb: verbSubject, ID: s.ID})})
+	}
+	rows = append(rows, []flows.Button{e.btn(t.T("enrol.subject.new."+string(e.st.Kind)), verbNew, "")},
+		[]flows.Button{e.btn(t.T("button.back"), verbBack, stepSubject)})
+	t.Screen(t.T("enrol.subject.ask."+string(e.st.Kind)), rows...)
+	return nil
+}
+
+// chooseSubject assesses one of the person's subjects.
+func (e *turn) chooseSubject(id int64) error {
+	t := e.t
+	subjects, err := e.m.store.Subjects(t.Ctx, t.Env.Person, e.st.Kind)
+	if err != nil {
+		return fmt.Errorf("load subjects: %w", err)
+	}
+	i := slices.IndexFunc(subjects, func(s flows.Subject) bool { return s.ID == id })
+	if i < 0 {
+		return t.Stale()
+	}
+	s := subjects[i]
+	place, err := e.m.store.Area(t.Ctx, s.AreaCode)
+	if err != nil {
+		return fmt.Errorf("load area: %w", err)
+	}
+	e.st.Name = s.Name
+	return e.startAt(place, s.ID)
 }
 
 func (e *turn) hasSet(k scoring.Kind) bool {
@@ -343,6 +462,13 @@ func (e *turn) chooseArea(code string, up bool) error {
 		e.st.Area = code
 		return e.show()
 	}
+	return e.startAt(area, 0)
+}
+
+// startAt hands over to the self-assessment of a subject in an area: the
+// person's subject, or a new one (subject 0) named as typed.
+func (e *turn) startAt(area flows.Area, subject int64) error {
+	t := e.t
 	province, err := e.province(area)
 	if err != nil {
 		return err
@@ -352,7 +478,11 @@ func (e *turn) chooseArea(code string, up bool) error {
 		*e.st = state{Step: stepMenu}
 		return t.Stale()
 	}
-	if err := t.Switch(assess.Name, assess.Start{Kind: e.st.Kind, Name: e.st.Name, Area: area, Set: set}); err != nil {
+	start := assess.Start{Kind: e.st.Kind, Subject: subject, Name: e.st.Name, Area: area, Set: set}
+	if err := t.Switch(assess.Name, start); err != nil {
+		if assess.IsStale(err) {
+			return t.Stale()
+		}
 		return err
 	}
 	return t.Show()

@@ -1,7 +1,7 @@
 // Package flowstest gives the conversations' tests in-memory ports: a
 // Store that keeps people, the sample areas, assessments, answers and
 // evidence as PostgreSQL does (revision checks, inputs applied once, one
-// open assessment per person) and writes down every effect; photos by file
+// assessment per subject and year) and writes down every effect; photos by file
 // id; and blobs by hash. They let flows' golden transcripts run with no
 // server at all. The PostgreSQL store is held to the same behaviour by the
 // store package's tests.
@@ -35,7 +35,9 @@ type Store struct {
 	people      []flows.Person
 	identities  map[identity]int64
 	areas       []flows.Area
+	subjects    []subject
 	assessments []*record
+	clock       int             // counts changes, for "the most recently changed first"
 	applied     map[string]bool // input keys
 	effects     []string
 }
@@ -45,10 +47,17 @@ type identity struct {
 	user    int64
 }
 
+// subject is a subject with who created it.
+type subject struct {
+	flows.Subject
+	createdBy int64
+}
+
 // record is an assessment with what is stored beside it.
 type record struct {
 	a        flows.Assessment
 	person   int64
+	changed  int    // the store's clock at its last change
 	status   string // open, submitted, abandoned
 	startKey string
 	evidence map[string][]string // sha256 by question
@@ -181,15 +190,45 @@ func (s *Store) record(id int64) *record {
 	return s.assessments[id-1]
 }
 
-func (s *Store) OpenAssessment(_ context.Context, personID int64) (flows.Assessment, error) {
+func (s *Store) Assessments(_ context.Context, personID int64) ([]flows.Assessment, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var rs []*record
 	for _, r := range s.assessments {
-		if r.person == personID && r.status == "open" {
-			return r.copyOf(), nil
+		if r.person == personID && r.status != "abandoned" {
+			rs = append(rs, r)
 		}
 	}
-	return flows.Assessment{}, flows.ErrNotFound
+	slices.SortStableFunc(rs, func(a, b *record) int {
+		if a.changed != b.changed {
+			return b.changed - a.changed
+		}
+		return int(b.a.ID - a.a.ID)
+	})
+	var out []flows.Assessment
+	for _, r := range rs {
+		out = append(out, r.copyOf())
+	}
+	return out, nil
+}
+
+func (s *Store) Subjects(_ context.Context, personID int64, kind scoring.Kind) ([]flows.Subject, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []flows.Subject
+	for _, sj := range s.subjects {
+		if sj.createdBy == personID && sj.Kind == kind {
+			out = append(out, sj.Subject)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b flows.Subject) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// touch marks a record as changed now.
+func (s *Store) touch(r *record) {
+	s.clock++
+	r.changed = s.clock
 }
 
 func (s *Store) Assessment(_ context.Context, id int64) (flows.Assessment, error) {
@@ -210,18 +249,38 @@ func (s *Store) Start(_ context.Context, n flows.NewAssessment) (flows.Assessmen
 			return r.copyOf(), nil
 		}
 	}
+	sj := s.subjectFor(n)
 	for _, r := range s.assessments {
-		if r.person == n.PersonID && r.status == "open" {
-			return flows.Assessment{}, flows.ErrConflict
+		if r.a.SubjectID == sj.ID && r.a.Year == n.Year && r.status != "abandoned" {
+			return r.copyOf(), flows.ErrExists
 		}
 	}
 	r := &record{person: n.PersonID, status: "open", startKey: n.Key, evidence: map[string][]string{}, a: flows.Assessment{
-		ID: int64(len(s.assessments) + 1), SubjectName: n.Name, Kind: n.Kind, AreaCode: n.AreaCode, Region: n.Region,
-		SetID: n.SetID, SetVersion: n.SetVersion, Year: n.Year, Rev: 1, Cursor: n.Cursor, Answers: scoring.Answers{},
+		ID: int64(len(s.assessments) + 1), SubjectID: sj.ID, SubjectName: sj.Name, Kind: sj.Kind, AreaCode: sj.AreaCode,
+		Region: n.Region, SetID: n.SetID, SetVersion: n.SetVersion, Year: n.Year, Rev: 1, Cursor: n.Cursor, Answers: scoring.Answers{},
 	}}
+	s.touch(r)
 	s.assessments = append(s.assessments, r)
-	s.effect("start: assessment %d of person %d, %s %q in %s on %s@%d", r.a.ID, n.PersonID, n.Kind, n.Name, n.AreaCode, n.SetID, n.SetVersion)
+	s.effect("start: assessment %d of person %d, subject %d, %s %q in %s on %s@%d",
+		r.a.ID, n.PersonID, sj.ID, sj.Kind, sj.Name, sj.AreaCode, n.SetID, n.SetVersion)
 	return r.copyOf(), nil
+}
+
+// subjectFor returns the subject a start names, or the person's subject of
+// its kind with its name (in any case) in its area, or a new one.
+func (s *Store) subjectFor(n flows.NewAssessment) flows.Subject {
+	for _, sj := range s.subjects {
+		if n.SubjectID != 0 && sj.ID == n.SubjectID {
+			return sj.Subject
+		}
+		if n.SubjectID == 0 && sj.createdBy == n.PersonID && sj.Kind == n.Kind && sj.AreaCode == n.AreaCode &&
+			strings.EqualFold(sj.Name, n.Name) {
+			return sj.Subject
+		}
+	}
+	sj := subject{Subject: flows.Subject{ID: int64(len(s.subjects) + 1), Kind: n.Kind, Name: n.Name, AreaCode: n.AreaCode}, createdBy: n.PersonID}
+	s.subjects = append(s.subjects, sj)
+	return sj.Subject
 }
 
 func (s *Store) Apply(_ context.Context, c flows.Change) (int, error) {
@@ -236,6 +295,7 @@ func (s *Store) Apply(_ context.Context, c flows.Change) (int, error) {
 		return 0, flows.ErrConflict
 	}
 	r.a.Rev++
+	s.touch(r)
 	r.a.Cursor = c.Cursor
 	if c.Answer != nil {
 		r.a.Answers[c.Code] = *c.Answer
@@ -285,6 +345,7 @@ func (s *Store) Submit(_ context.Context, id int64, rev int, personID int64, res
 	}
 	r.status, r.a.Cursor = "submitted", ""
 	r.a.Rev++
+	s.touch(r)
 	r.a.Submitted, r.a.Result = &at, &res
 	s.effect("submit: assessment %d, %s points, passed %v", id, scoring.FormatNumber(res.Total), res.Passed)
 	return nil
@@ -299,6 +360,7 @@ func (s *Store) Abandon(_ context.Context, id int64, rev int, personID int64) er
 	}
 	r.status = "abandoned"
 	r.a.Rev++
+	s.touch(r)
 	s.effect("abandon: assessment %d", id)
 	return nil
 }
@@ -312,6 +374,7 @@ func (s *Store) MoveSet(_ context.Context, id int64, rev int, setID string, vers
 	}
 	r.a.SetID, r.a.SetVersion, r.a.Cursor = setID, version, cursor
 	r.a.Rev++
+	s.touch(r)
 	for _, code := range drop {
 		delete(r.a.Answers, code)
 	}
