@@ -264,7 +264,7 @@ func (p *person) toQuestions() {
 // and submits.
 func (p *person) finish() {
 	p.s.t.Helper()
-	p.step("Không áp dụng", "Câu 3/12") // 1.2
+	p.step("Không", "Câu 3/12")         // 1.2
 	p.step("Có", "Câu 4/12")            // 1.3
 	p.step("Có", "Câu 5/12")            // 2.1
 	p.step("Không", "Câu 6/12")         // 2.2
@@ -273,11 +273,11 @@ func (p *person) finish() {
 	p.s.api.SendAlbum(p.u, [][]byte{picture(2), picture(3), picture(4)})
 	p.wait("Đã nhận 3 ảnh")
 	p.step("✅ Xong", "Câu 8/12")
-	p.step("Đài hoặc ti vi · 3 điểm", "Câu 9/12") // 3.2
-	p.step("Có", "Câu 10/12")                     // 3.3
-	p.step("Có", "Câu 11/12")                     // 4.1
-	p.step("Không", "Câu 12/12")                  // 4.2
-	p.step("Có", "Xem lại trước khi nộp")         // 4.3
+	p.step("Đài hoặc ti vi · 3 điểm", "Câu 9/12")              // 3.2
+	p.step("Có", "Câu 10/12")                                  // 3.3
+	p.step("Có", "Câu 11/12")                                  // 4.1
+	p.step("Không", "Câu 12/12")                               // 4.2
+	p.step("Đúng — không ai vi phạm", "Xem lại trước khi nộp") // 4.3
 	p.submit()
 }
 
@@ -310,7 +310,7 @@ func TestFamilyQuestionnaireWithAlbum(t *testing.T) {
 	p.finish()
 
 	result := p.wait("✅ Đã nộp")
-	if !strings.HasPrefix(result.Text, "✅ Đã nộp") || !strings.Contains(result.Text, "Điểm: 70/100 điểm") {
+	if !strings.HasPrefix(result.Text, "✅ Đã nộp") || !strings.Contains(result.Text, "Điểm: 60/100 điểm") {
 		t.Errorf("result message: %q", result.Text)
 	}
 	for _, m := range s.api.Messages(p.u.ID) {
@@ -319,7 +319,7 @@ func TestFamilyQuestionnaireWithAlbum(t *testing.T) {
 		}
 	}
 	got := s.submitted()
-	if len(got) != 1 || got[0].SubjectName != "<Nguyễn & Con>" || got[0].Total == nil || *got[0].Total != 70 || got[0].Passed == nil || *got[0].Passed {
+	if len(got) != 1 || got[0].SubjectName != "<Nguyễn & Con>" || got[0].Total == nil || *got[0].Total != 60 || got[0].Passed == nil || *got[0].Passed {
 		t.Fatalf("submitted %+v", got)
 	}
 	// The album's confirmation went out once, with all three photos.
@@ -382,7 +382,7 @@ func TestStaleDuplicateWrongKindAndDoubleSubmit(t *testing.T) {
 	p := s.person(1002, "vi")
 	p.toQuestions()
 	first := p.wait("Câu 1/12")
-	p.step("Không áp dụng", "Câu 2/12")
+	p.step("Không", "Câu 2/12")
 
 	// A stale button: 1.1's "Có" on a message sent again by hand.
 	_, data, _ := s.api.Button(p.u.ID, "Có")
@@ -433,7 +433,7 @@ func TestStaleDuplicateWrongKindAndDoubleSubmit(t *testing.T) {
 	}
 	var p11 []byte
 	s.db.Pool().QueryRow(context.Background(), `SELECT value FROM answers WHERE code = '1.1'`).Scan(&p11)
-	if string(p11) != `"na"` {
+	if string(p11) != `false` {
 		t.Errorf("1.1 is %s after a stale press", p11)
 	}
 }
@@ -444,12 +444,12 @@ func TestRestartAndRedisLossMidway(t *testing.T) {
 	s.startBot()
 	p := s.person(1003, "vi")
 	p.toQuestions()
-	p.step("Không áp dụng", "Câu 2/12") // 1.1
+	p.step("Không", "Câu 2/12") // 1.1
 
 	// The bot restarts.
 	s.stopBot()
 	s.startBot()
-	p.step("Không áp dụng", "Câu 3/12") // 1.2, on the screen from before the restart
+	p.step("Không", "Câu 3/12") // 1.2, on the screen from before the restart
 
 	// Redis loses this bot's keys.
 	sessiontest.DeleteAll(context.Background(), sessiontest.Client(t), s.prefix)
@@ -545,7 +545,7 @@ func TestFaultsAndBlock(t *testing.T) {
 	s.startBot()
 	p := s.person(1006, "vi")
 	p.toQuestions()
-	p.step("Không áp dụng", "Câu 2/12")
+	p.step("Không", "Câu 2/12")
 
 	s.api.SetFault(nil)
 	s.api.Block(p.u)

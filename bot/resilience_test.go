@@ -186,9 +186,9 @@ var familyChoices = []struct {
 	code   string
 	values []string
 }{
-	{"1.1", []string{"n", "na"}},
-	{"1.2", []string{"n", "na"}},
-	{"1.3", []string{"y", "n", "na"}},
+	{"1.1", []string{"n"}}, // "na" would skip 1.2 and 1.3
+	{"1.2", []string{"n"}},
+	{"1.3", []string{"y", "n"}},
 	{"2.1", []string{"y", "n", "na"}},
 	{"2.2", []string{"y", "n"}}, // yes: the optional photo step, skipped
 	{"2.3", []string{"clear", "some", "not_yet"}},
@@ -1515,7 +1515,7 @@ func TestResilienceRedisBlipAfterStart(t *testing.T) {
 	if !strings.Contains(m.Text, "Câu 1/12") {
 		p.step("▶ Tiếp tục", "Câu 1/12")
 	}
-	p.step("Không áp dụng", "Câu 2/12")
+	p.step("Không", "Câu 2/12")
 
 	var assessments, starts, answers int
 	s.db.Pool().QueryRow(context.Background(), `SELECT (SELECT count(*) FROM assessments), 

@@ -23,7 +23,8 @@ var labels = map[string]map[string]string{
 		"answer": "➡ Trả lời câu %s", "add_photos": "📷 Gửi ảnh câu %s",
 		"other": "📋 Tự đánh giá khác", "menu": "◀ Về danh sách", "new_community": "➕ Thôn, tổ dân phố khác",
 		"continue_family": "▶ Gia đình học tập: %s", "continue_community": "▶ Cộng đồng học tập (thôn, tổ dân phố): %s",
-		"subject": "%s — Thôn Đông",
+		"subject": "%s — Thôn Đông", "summary": "📋 Xem lại", "edit": "✏️ %s",
+		"nobody": "Đúng — không ai vi phạm", "no_vice_no": "Chưa đúng — có tệ nạn",
 	},
 	"en": {
 		"agree": "✅ I agree", "family": "Learning Family", "clan": "Learning Clan", "community": "Learning Community (village, residential group)", "province": "Hà Nội",
@@ -34,7 +35,8 @@ var labels = map[string]map[string]string{
 		"answer": "➡ Answer %s", "add_photos": "📷 Send photos for %s",
 		"other": "📋 Another self-assessment", "menu": "◀ Back to the list", "new_community": "➕ Another village or group",
 		"continue_family": "▶ Learning Family: %s", "continue_community": "▶ Learning Community (village, residential group): %s",
-		"subject": "%s — Đông village",
+		"subject": "%s — Đông village", "summary": "📋 Review", "edit": "✏️ %s",
+		"nobody": "True — nobody does", "no_vice_no": "Not true — some were reported",
 	},
 }
 
@@ -79,7 +81,7 @@ func walkFamily(h *harness) {
 	h.press(h.l("yes"))  // 1.1: evidence required, no Done until it arrives
 	h.text("xin chào")
 	h.press(h.l("later")) // the photo is left for later
-	h.press(h.l("na"))    // 1.2
+	h.press(h.l("no"))    // 1.2: no "not applicable" once 1.1 says there are children
 	h.press(h.l("yes"))   // 1.3
 	h.press(h.l("back"))
 	h.press(h.l("yes")) // 1.3 again
@@ -102,7 +104,7 @@ func walkFamily(h *harness) {
 	}
 	h.press(h.l("yes")) // 4.2: its photo arrived already
 	h.press(h.l("done"))
-	out := h.press(h.l("yes")) // 4.3: the review, with no Submit while 3.3 and 1.1's photo are missing
+	out := h.press(h.l("nobody")) // 4.3, labelled: the review, with no Submit while 3.3 and 1.1's photo are missing
 	if r := last(out); strings.Contains(r, h.l("submit")) || !strings.Contains(r, "3.3") {
 		t.Errorf("review with something missing: %q", r)
 	}
@@ -122,7 +124,7 @@ func walkFamily(h *harness) {
 		t.Fatalf("%d submitted assessments, want 1", len(got))
 	}
 	if a := got[0]; a.SubjectName != "<Nguyễn & Con>" || a.Kind != "family" || a.AreaCode != "01.001.01" ||
-		a.SetID != "family-2015" || a.SetVersion != 1 || a.Result.Total != 95 || !a.Result.Passed {
+		a.SetID != "family-2015" || a.SetVersion != 2 || a.Result.Total != 85 || !a.Result.Passed {
 		t.Errorf("submitted %+v with %+v", a, a.Result)
 	}
 	if a := got[0]; a.Photos["1.1"] != 1 || a.Photos["3.1"] != 2 || a.Photos["4.2"] != 1 {
@@ -166,8 +168,8 @@ func albums(h *harness) {
 	h.press(h.l("commune"))
 	h.press(h.l("village"))
 	once("question 1.1", album("a3")) // 1.1 has evidence: the album attaches
-	h.press(h.l("na"))                // 1.1
-	h.press(h.l("na"))                // 1.2
+	h.press(h.l("no"))                // 1.1
+	h.press(h.l("no"))                // 1.2
 	once("question 1.3", album("a4")) // 1.3 has none
 	for range 9 {
 		h.press(h.l("later"))
@@ -196,8 +198,8 @@ func communityOn(h *harness, c1 string) {
 	h.press(h.l("done"))
 	h.press(h.l("yes")) // 3.1: 10
 	h.press(h.l("no_photo"))
-	h.press(h.l("no")) // 3.2: 0
-	h.press(h.l(c1))   // C1
+	h.press(h.l("no_vice_no")) // 3.2, labelled: 0
+	h.press(h.l(c1))           // C1
 	h.press(h.l("submit"))
 }
 
@@ -240,8 +242,8 @@ var scenarios = []struct {
 	// replica of the bot: /start offers the assessment where it was.
 	{"resume_after_days", "vi", func(h *harness) {
 		h.enrol("family", "Nhà Lê")
-		h.press(h.l("na")) // 1.1
-		h.press(h.l("na")) // 1.2
+		h.press(h.l("no")) // 1.1
+		h.press(h.l("no")) // 1.2
 		h.later(10 * 24 * time.Hour)
 		h.restart()
 		out := h.command("start")
@@ -273,23 +275,23 @@ var scenarios = []struct {
 		}
 	}},
 
-	// The province withdraws family-2015@1 for a version 2 without 1.2: the
+	// The province withdraws family-2015@2 for a version 3 without 1.2: the
 	// person is offered the move and keeps the answers that carry over.
 	{"withdrawn_set", "vi", func(h *harness) {
 		h.enrol("family", "Nhà Lê")
-		h.press(h.l("na")) // 1.1
-		h.press(h.l("na")) // 1.2
+		h.press(h.l("no")) // 1.1
+		h.press(h.l("no")) // 1.2
 		h.withSets(withdrawnFamily(h.t))
-		h.note("family-2015@1 is withdrawn for family-2015@2")
+		h.note("family-2015@2 is withdrawn for family-2015@3")
 		out := h.text("?")
-		if !strings.Contains(last(out), "family-2015@1") || !strings.Contains(last(out), "Giữ lại được 1/2 câu trả lời") {
+		if !strings.Contains(last(out), "family-2015@2") || !strings.Contains(last(out), "Giữ lại được 1/2 câu trả lời") {
 			h.t.Fatalf("no offer to move: %q", last(out))
 		}
 		out = h.press("Chuyển sang bộ mới")
-		if !strings.Contains(last(out), "Đã chuyển sang bộ family-2015@2") || !strings.Contains(last(out), "<b>1.9</b>") {
+		if !strings.Contains(last(out), "Đã chuyển sang bộ family-2015@3") || !strings.Contains(last(out), "<b>1.9</b>") {
 			h.t.Errorf("after the move: %q", last(out))
 		}
-		if a := h.answers(); len(a) != 1 || a["1.1"] != scoring.NotApplicable() {
+		if a := h.answers(); len(a) != 1 || a["1.1"] != scoring.No() {
 			h.t.Errorf("answers after the move: %v", a)
 		}
 	}},
@@ -309,9 +311,9 @@ var scenarios = []struct {
 		h.press(h.l("done"))
 		h.press(h.l("yes"))       // 3.1: optional evidence
 		h.press(h.l("no_photo"))  //
-		h.press(h.l("yes"))       // 3.2
+		h.press(h.l("nobody"))    // 3.2, labelled
 		out := h.press(h.l("no")) // C1, a condition
-		if !strings.Contains(last(out), "Condition C1 is not met: ") || !strings.Contains(last(out), "3.3</b> — scored by the reviewer") {
+		if !strings.Contains(last(out), "Condition C1 is not met: ") || !strings.Contains(last(out), "3.3</b> The reviewer's overall assessment.: <i>scored by the reviewer</i>") {
 			h.t.Errorf("summary: %q", last(out))
 		}
 		h.press(h.l("submit"))
@@ -344,11 +346,38 @@ var scenarios = []struct {
 		}
 	}},
 
+	// A household with no school-age child answers 1.1 "not applicable":
+	// 1.2 and 1.3 are not asked and score as not applicable; once 1.1 says
+	// there are children, they are asked, without "not applicable".
+	{"inapplicable_skipped", "en", func(h *harness) {
+		h.enrol("family", "Nhà Lê")
+		out := h.press(h.l("na")) // 1.1
+		if r := last(out); !strings.Contains(r, "Question 2/10") || !strings.Contains(r, "<b>2.1</b>") {
+			h.t.Errorf("after 1.1 not applicable: %q", r)
+		}
+		out = h.press(h.l("summary"))
+		if r := last(out); !strings.Contains(r, "<b>1.2</b> Children's results: <i>not asked (an earlier answer says it does not apply)</i>") {
+			h.t.Errorf("review: %q", r)
+		}
+		h.press(h.lf("edit", "1.1"))
+		out = h.press(h.l("no")) // 1.1: not every child attends school
+		if r := last(out); !strings.Contains(r, "Question 2/12") || !strings.Contains(r, "<b>1.2</b>") {
+			h.t.Errorf("after 1.1 no: %q", r)
+		}
+		for _, row := range out[len(out)-1].Buttons {
+			for _, b := range row {
+				if b.Label == h.l("na") {
+					h.t.Errorf("1.2 offers %q once 1.1 says there are children", b.Label)
+				}
+			}
+		}
+	}},
+
 	// A village head who is also a head of household keeps both going:
 	// the menu offers each one in progress, and /status lists them.
 	{"two_subjects", "en", func(h *harness) {
 		h.enrol("family", "Nhà Lê")
-		h.press(h.l("na")) // 1.1
+		h.press(h.l("no")) // 1.1
 		h.command("start")
 		h.press(h.l("other"))
 		h.press(h.l("community"))
@@ -372,7 +401,7 @@ var scenarios = []struct {
 			!strings.Contains(r, "— Thôn Đông, 2026: in progress, 1/") {
 			h.t.Errorf("status: %q", r)
 		}
-		h.press(h.l("na")) // 1.2, on the screen before /status
+		h.press(h.l("no")) // 1.2, on the screen before /status
 		if a := h.answers(); len(a) != 2 {
 			h.t.Errorf("the family's answers after /status: %v", a)
 		}
@@ -412,8 +441,8 @@ var scenarios = []struct {
 	// would be lost; Continue keeps everything, the discard throws it away.
 	{"start_over_confirmed", "vi", func(h *harness) {
 		h.enrol("family", "Nhà Lê")
-		h.press(h.l("na")) // 1.1
-		h.press(h.l("na")) // 1.2
+		h.press(h.l("no")) // 1.1
+		h.press(h.l("no")) // 1.2
 		h.command("start")
 		out := h.press(h.l("restart"))
 		if !strings.Contains(last(out), "2 câu trả lời và 0 ảnh sẽ bị xoá") {
@@ -435,10 +464,10 @@ var scenarios = []struct {
 	// nothing is thrown away.
 	{"old_start_over", "vi", func(h *harness) {
 		h.enrol("family", "Nhà Lê")
-		h.press(h.l("na")) // 1.1
+		h.press(h.l("no")) // 1.1
 		h.command("start")
 		h.press(h.l("continue"))
-		h.press(h.l("na")) // 1.2
+		h.press(h.l("no")) // 1.2
 		out := h.pressOld(h.l("restart"), 0)
 		if notice(out) != "Nút này đã cũ, không còn dùng được." || !strings.Contains(last(out), "<b>1.3</b>") {
 			h.t.Errorf("an old Start over answered %+v", out)
@@ -501,8 +530,8 @@ func withdrawnFamily(t *testing.T) *scoring.Catalog {
 			write(t, filepath.Join(dir, name), string(data))
 			continue
 		}
-		old := strings.Replace(string(data), "status: draft\n", "status: withdrawn\nreplaced_by: family-2015@2\n", 1)
-		next := strings.Replace(string(data), "version: 1\n", "version: 2\n", 1)
+		old := strings.Replace(string(data), "status: draft\n", "status: withdrawn\nreplaced_by: family-2015@3\n", 1)
+		next := strings.Replace(string(data), "version: 2\n", "version: 3\n", 1)
 		next = strings.Replace(next, `      - code: "1.2"`, `      - code: "1.9"`, 1)
 		write(t, filepath.Join(dir, "old.yaml"), old)
 		write(t, filepath.Join(dir, "new.yaml"), next)

@@ -149,6 +149,9 @@ func (s *Set) Check(code string, a Answer) error {
 	if !ok {
 		return &AnswerError{code, ErrUnknownCode}
 	}
+	if a.Type == AnswerNA && ind.NotApplicable && !s.OffersNA(code) {
+		return &AnswerError{code, fmt.Errorf("%w: a relevant rule decides whether it applies", ErrNANotAllowed)}
+	}
 	if err := ind.Check(a); err != nil {
 		return &AnswerError{code, err}
 	}

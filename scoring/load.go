@@ -15,9 +15,10 @@ import (
 
 // Problem is one thing wrong with a criteria set file: where and why.
 type Problem struct {
-	File string // the file's base name
-	Path string // e.g. "criteria[2].indicators[1].options[0].points", or "line 7"
-	Msg  string
+	File    string // the file's base name
+	Path    string // e.g. "criteria[2].indicators[1].options[0].points", or "line 7"
+	Msg     string
+	Warning bool // allowed, but likely to mislead (see Warnings)
 }
 
 func (p Problem) Error() string {
@@ -27,6 +28,9 @@ func (p Problem) Error() string {
 	}
 	if p.Path != "" {
 		b.WriteString(p.Path + ": ")
+	}
+	if p.Warning {
+		b.WriteString("warning: ")
 	}
 	b.WriteString(p.Msg)
 	return b.String()

@@ -34,6 +34,7 @@ type IndicatorScore struct {
 	Max           float64
 	Answered      bool
 	NotApplicable bool
+	Skipped       bool // it did not apply, so it was not asked
 }
 
 // Rule names a rule of a set that a result can fail.
@@ -73,7 +74,9 @@ func (f Failure) String() string {
 
 // Score scores answers against the set for an area class. Answers that do
 // not fit their questions make it fail with every *AnswerError joined;
-// unanswered questions count as no points and are listed in Unanswered.
+// unanswered questions count as no points and are listed in Unanswered. An
+// indicator that does not apply (see Applies) scores as "not applicable",
+// whatever answer it may hold from before.
 func Score(s *Set, answers Answers, region Region) (Result, error) {
 	var errs []error
 	for _, code := range sortedKeys(answers) {
@@ -93,6 +96,10 @@ func Score(s *Set, answers Answers, region Region) (Result, error) {
 		for i := range c.Indicators {
 			ind := &c.Indicators[i]
 			sc := scoreIndicator(ind, answers, rescale)
+			if !s.Applies(ind.Code, answers) {
+				sc = scoreIndicator(ind, Answers{ind.Code: NotApplicable()}, rescale)
+				sc.Skipped = true
+			}
 			res.Indicators = append(res.Indicators, sc)
 			if !sc.Answered {
 				res.Unanswered = append(res.Unanswered, ind.Code)

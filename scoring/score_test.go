@@ -215,3 +215,50 @@ func TestIndicatorPoints(t *testing.T) {
 		}
 	}
 }
+
+// TestRelevant: an indicator that does not apply is not offered "not
+// applicable", scores as not applicable whatever it held, and one that
+// applies cannot be answered "not applicable" to take its points.
+func TestRelevant(t *testing.T) {
+	s := sample(t)
+	s.Criteria[0].Indicators[1].Relevant = &Relevant{Code: "1.1", Answers: []string{"yes", "no"}}
+	s.Criteria[1].Relevant = &Relevant{Code: "1.1", Answers: []string{"yes"}}
+	if ps := Validate("sample.yaml", s); len(ps) > 0 {
+		t.Fatal(ps)
+	}
+	if !s.OffersNA("1.1") || s.OffersNA("2.1") {
+		t.Errorf("not applicable offered: 1.1 %v, 2.1 %v", s.OffersNA("1.1"), s.OffersNA("2.1"))
+	}
+	na := Answers{"1.1": NotApplicable(), "1.2": Choose("c"), "C1": Yes()}
+	for code, want := range map[string]bool{"1.1": true, "1.2": false, "2.1": false, "2.3": false, "C1": true} {
+		if got := s.Applies(code, na); got != want {
+			t.Errorf("after 1.1 na, %s applies %v, want %v", code, got, want)
+		}
+	}
+	if !s.Applies("1.2", Answers{}) || s.Applies("2.1", Answers{"1.1": No()}) {
+		t.Error("1.2 does not apply before 1.1 is answered, or 2.1 applies after 1.1 no")
+	}
+	res, err := Score(s, na, RegionNormal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Unanswered) != 0 || res.Indicators[1].Points != 20 || !res.Indicators[1].Skipped {
+		t.Errorf("1.2 skipped scored %+v, unanswered %v", res.Indicators[1], res.Unanswered)
+	}
+	s.Criteria[0].Indicators[1].NotApplicable = true
+	if err := s.Check("1.2", NotApplicable()); !errors.Is(err, ErrNANotAllowed) {
+		t.Errorf("na on 1.2, decided by 1.1: %v", err)
+	}
+}
+
+func TestParseRelevant(t *testing.T) {
+	r, err := ParseRelevant(" 1.1 : yes,na ")
+	if err != nil || r.String() != "1.1: yes, na" {
+		t.Errorf("parsed %v %v", r, err)
+	}
+	for _, bad := range []string{"1.1", ": yes", "1.1:"} {
+		if _, err := ParseRelevant(bad); err == nil {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+}

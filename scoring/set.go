@@ -1,6 +1,8 @@
 package scoring
 
 import (
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -166,7 +168,30 @@ func (p PassMark) For(r Region) float64 {
 type Condition struct {
 	Code     string `yaml:"code"`
 	Text     Text   `yaml:"text"`
+	Short    Text   `yaml:"short,omitempty"` // a few words for the review; the text's first words when empty
 	Guidance Text   `yaml:"guidance,omitempty"`
+	Labels   Labels `yaml:"labels,omitempty"` // its own yes and no labels, if any
+}
+
+// Labels are a yes/no question's own labels for its two answers, for a
+// statement where plain "Có" and "Không" would be unclear: "Không có ai vi
+// phạm pháp luật" is answered "Đúng — không ai vi phạm" or "Chưa đúng".
+type Labels struct {
+	Yes Text `yaml:"yes"`
+	No  Text `yaml:"no"`
+}
+
+// IsZero reports whether no label is given.
+func (l Labels) IsZero() bool { return l.Yes.IsZero() && l.No.IsZero() }
+
+// Relevant makes a criterion or an indicator apply only when an earlier
+// question was answered one of some ways, as XLSForm's relevant does: the
+// children's indicators only for a household with children of school age.
+// What does not apply is not asked and scores by the set's not-applicable
+// policy.
+type Relevant struct {
+	Code    string   `yaml:"code"`    // an earlier indicator or condition
+	Answers []string `yaml:"answers"` // yes, no, na, or option codes
 }
 
 // Criterion groups indicators; its points are theirs summed.
@@ -176,6 +201,7 @@ type Criterion struct {
 	MaxPoints  float64     `yaml:"max_points"`
 	MinPoints  float64     `yaml:"min_points,omitempty"`
 	Certainty  Certainty   `yaml:"certainty,omitempty"`
+	Relevant   *Relevant   `yaml:"relevant,omitempty"` // when its indicators apply; always when nil
 	Indicators []Indicator `yaml:"indicators"`
 }
 
@@ -183,8 +209,11 @@ type Criterion struct {
 type Indicator struct {
 	Code          string     `yaml:"code"`
 	Text          Text       `yaml:"text"`
+	Short         Text       `yaml:"short,omitempty"` // a few words for the review; the text's first words when empty
 	Guidance      Text       `yaml:"guidance,omitempty"`
 	Kind          AnswerKind `yaml:"kind"`
+	Labels        Labels     `yaml:"labels,omitempty"`   // a yes/no indicator's own yes and no labels, if any
+	Relevant      *Relevant  `yaml:"relevant,omitempty"` // when it applies; always when nil
 	MaxPoints     float64    `yaml:"max_points"`
 	MinPoints     float64    `yaml:"min_points,omitempty"`
 	NotApplicable bool       `yaml:"not_applicable,omitempty"` // "not applicable" is an allowed answer
@@ -294,3 +323,118 @@ func (ind *Indicator) EvidenceRule() EvidenceRule {
 	}
 	return ind.Evidence.Rule
 }
+
+// criterionOf returns the criterion an indicator belongs to.
+func (s *Set) criterionOf(code string) (*Criterion, bool) {
+	for ci := range s.Criteria {
+		for ii := range s.Criteria[ci].Indicators {
+			if s.Criteria[ci].Indicators[ii].Code == code {
+				return &s.Criteria[ci], true
+			}
+		}
+	}
+	return nil, false
+}
+
+// relevance returns the rules that decide whether an indicator applies:
+// its criterion's and its own.
+func (s *Set) relevance(code string) []*Relevant {
+	var out []*Relevant
+	if c, ok := s.criterionOf(code); ok && c.Relevant != nil {
+		out = append(out, c.Relevant)
+	}
+	if ind, ok := s.Indicator(code); ok && ind.Relevant != nil {
+		out = append(out, ind.Relevant)
+	}
+	return out
+}
+
+// Applies reports whether a question applies given the answers so far: an
+// indicator whose criterion's or own relevant rule does not hold does not,
+// nor one whose rule names a question that does not apply itself. A rule
+// whose question is not answered yet is undecided, and the indicator counts
+// as applying until it is: the walk asks it in its place and counts it, and
+// an answer given meanwhile is set aside if the rule turns out not to
+// hold. Conditions always apply.
+func (s *Set) Applies(code string, answers Answers) bool {
+	return s.applies(code, answers, 0)
+}
+
+func (s *Set) applies(code string, answers Answers, depth int) bool {
+	if depth > 32 {
+		return false // a cycle, which lint refuses
+	}
+	for _, r := range s.relevance(code) {
+		if !s.applies(r.Code, answers, depth+1) {
+			return false
+		}
+		if a, ok := answers[r.Code]; ok && !slices.Contains(r.Answers, AnswerWord(a)) {
+			return false
+		}
+	}
+	return true
+}
+
+// OffersNA reports whether "not applicable" is an answer to offer for an
+// indicator: the indicator allows it and no relevant rule decides whether
+// it applies (an earlier answer did, and would be contradicted).
+func (s *Set) OffersNA(code string) bool {
+	ind, ok := s.Indicator(code)
+	return ok && ind.NotApplicable && len(s.relevance(code)) == 0
+}
+
+// AnswerWord names an answer as a relevant rule does: yes, no, na or the
+// option's code; "" for a number.
+func AnswerWord(a Answer) string {
+	switch a.Type {
+	case AnswerBool:
+		if a.Bool {
+			return "yes"
+		}
+		return "no"
+	case AnswerNA:
+		return "na"
+	case AnswerOption:
+		return a.Option
+	}
+	return ""
+}
+
+// String writes the rule as the Excel format does: "1.1: yes, no".
+func (r Relevant) String() string { return r.Code + ": " + strings.Join(r.Answers, ", ") }
+
+// ParseRelevant reads a rule written as "1.1: yes, no".
+func ParseRelevant(s string) (*Relevant, error) {
+	code, list, ok := strings.Cut(s, ":")
+	code = strings.TrimSpace(code)
+	if !ok || code == "" {
+		return nil, fmt.Errorf("%q is not a rule such as \"1.1: yes, no\"", s)
+	}
+	r := &Relevant{Code: code}
+	for _, w := range strings.Split(list, ",") {
+		if w = strings.TrimSpace(w); w != "" {
+			r.Answers = append(r.Answers, w)
+		}
+	}
+	if len(r.Answers) == 0 {
+		return nil, fmt.Errorf("%q names no answer after the colon", s)
+	}
+	return r, nil
+}
+
+// ShortText returns a question's short label for the review in lang: its
+// short text, else the first words of its text.
+func ShortText(short, text Text, lang string) string {
+	if s := short.In(lang); s != "" {
+		return s
+	}
+	words := strings.Fields(text.In(lang))
+	if len(words) <= shortWords {
+		return strings.Join(words, " ")
+	}
+	return strings.Join(words[:shortWords], " ") + "…"
+}
+
+// shortWords is how many words of a text stand for it where it has no
+// short text.
+const shortWords = 6

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -29,6 +31,7 @@ type validator struct {
 	file     string
 	problems Problems
 	codes    map[string]string // code → path where it was first used
+	order    map[string]int    // code → place in the questionnaire, for relevant rules
 }
 
 func (v *validator) add(path, format string, args ...any) {
@@ -76,6 +79,13 @@ func (v *validator) code(path, code string) {
 }
 
 func (v *validator) set(s *Set) {
+	v.order = map[string]int{}
+	for _, ind := range s.Indicators() {
+		v.order[ind.Code] = len(v.order)
+	}
+	for _, c := range s.Conditions {
+		v.order[c.Code] = len(v.order)
+	}
 	if !idPattern.MatchString(s.ID) {
 		v.add("id", "%q is not an id (lower-case letters, digits and dashes)", s.ID)
 	}
@@ -120,7 +130,9 @@ func (v *validator) set(s *Set) {
 		p := fmt.Sprintf("conditions[%d]", i)
 		v.code(p+".code", c.Code)
 		v.text(p+".text", c.Text, true)
+		v.text(p+".short", c.Short, false)
 		v.text(p+".guidance", c.Guidance, false)
+		v.labels(p+".labels", c.Labels, true)
 	}
 	if len(s.Criteria) == 0 {
 		v.add("criteria", "a set has at least one criterion")
@@ -203,6 +215,9 @@ func (v *validator) criterion(s *Set, path string, c *Criterion) {
 	}
 	v.points(path+".min_points", c.MinPoints, c.MaxPoints, "the criterion's")
 	v.certainty(path+".certainty", c.Certainty, s)
+	if c.Relevant != nil && len(c.Indicators) > 0 {
+		v.relevant(s, path+".relevant", c.Relevant, c.Indicators[0].Code, c)
+	}
 	if len(c.Indicators) == 0 {
 		v.add(path+".indicators", "a criterion has at least one indicator")
 		return
@@ -220,8 +235,13 @@ func (v *validator) criterion(s *Set, path string, c *Criterion) {
 func (v *validator) indicator(s *Set, path string, ind *Indicator) {
 	v.code(path+".code", ind.Code)
 	v.text(path+".text", ind.Text, true)
+	v.text(path+".short", ind.Short, false)
 	v.text(path+".guidance", ind.Guidance, false)
 	v.text(path+".unit", ind.Unit, false)
+	v.labels(path+".labels", ind.Labels, ind.Kind == AnswerYesNo)
+	if ind.Relevant != nil {
+		v.relevant(s, path+".relevant", ind.Relevant, ind.Code, nil)
+	}
 	v.certainty(path+".certainty", ind.Certainty, s)
 	if !(ind.MaxPoints > 0) || math.IsInf(ind.MaxPoints, 0) {
 		v.add(path+".max_points", "must be more than 0")
@@ -371,6 +391,100 @@ func (v *validator) evidence(path string, e Evidence) {
 		v.add(path+".rule", "%q is not one of none, optional, required", e.Rule)
 	}
 	v.text(path+".hint", e.Hint, true)
+}
+
+// labels checks a question's own yes and no labels; allowed says whether
+// it is a yes/no question.
+func (v *validator) labels(path string, l Labels, allowed bool) {
+	if l.IsZero() {
+		return
+	}
+	if !allowed {
+		v.add(path, "only a yes_no indicator or a condition has yes and no labels")
+		return
+	}
+	v.text(path+".yes", l.Yes, true)
+	v.text(path+".no", l.No, true)
+}
+
+// relevant checks a relevant rule of the question at code (for a
+// criterion, its first indicator; own is then the criterion): it names an
+// earlier yes/no, choice or condition question, and answers it has.
+func (v *validator) relevant(s *Set, path string, r *Relevant, code string, own *Criterion) {
+	place, known := v.order[r.Code]
+	ref, isInd := s.Indicator(r.Code)
+	_, isCond := s.Condition(r.Code)
+	switch {
+	case r.Code == "":
+		v.add(path+".code", "a rule names the earlier question it depends on")
+		return
+	case !isInd && !isCond:
+		v.add(path+".code", "%q is no indicator or condition of the set", r.Code)
+		return
+	case r.Code == code || (own != nil && slices.ContainsFunc(own.Indicators, func(i Indicator) bool { return i.Code == r.Code })):
+		v.add(path+".code", "%s depends on itself: a cycle", r.Code)
+		return
+	case isInd && ref.Kind == AnswerReviewer:
+		v.add(path+".code", "%s is scored by a reviewer, after the walk: a rule names a question the person answers", r.Code)
+		return
+	case !known || place > v.order[code]:
+		v.add(path+".code", "%s comes later in the questionnaire: a rule names a question asked before", r.Code)
+		return
+	case isInd && (ref.Kind == AnswerNumber || ref.Kind == AnswerRatio):
+		v.add(path+".code", "%s takes a number: a rule names a yes/no, choice or condition question", r.Code)
+		return
+	}
+	if len(r.Answers) == 0 {
+		v.add(path+".answers", "a rule names at least one answer")
+	}
+	valid := []string{"yes", "no"}
+	if isInd {
+		if ref.Kind == AnswerChoice {
+			valid = nil
+			for _, o := range ref.Options {
+				valid = append(valid, o.Code)
+			}
+		}
+		if ref.NotApplicable {
+			valid = append(valid, "na")
+		}
+	}
+	for i, a := range r.Answers {
+		if !slices.Contains(valid, a) {
+			v.add(fmt.Sprintf("%s.answers[%d]", path, i), "%q is not an answer of %s (%s)", a, r.Code, strings.Join(valid, ", "))
+		}
+	}
+}
+
+// negation is how a statement begins that says what is not so.
+var negation = regexp.MustCompile(`(?i)^(không|chưa|no|not|none|nobody)\b`)
+
+// Warnings returns what a set allows but that is likely to mislead: a
+// yes/no question whose statement is a negation ("Không có thành viên vi
+// phạm pháp luật") keeping the plain Có/Không labels, where someone
+// meaning "nobody does" presses Không and loses the points.
+func Warnings(name string, s *Set) Problems {
+	var ps Problems
+	if s.Status == StatusWithdrawn {
+		return nil // kept for the assessments pinned to it, not to be changed
+	}
+	warn := func(path string, text Text, labels Labels) {
+		if labels.IsZero() && (negation.MatchString(text.VI) || negation.MatchString(text.EN)) {
+			ps = append(ps, Problem{File: name, Path: path + ".labels", Warning: true,
+				Msg: "the statement is a negation: give it labels that make the answer that earns points plain, or reword it"})
+		}
+	}
+	for i, c := range s.Conditions {
+		warn(fmt.Sprintf("conditions[%d]", i), c.Text, c.Labels)
+	}
+	for ci, c := range s.Criteria {
+		for ii, ind := range c.Indicators {
+			if ind.Kind == AnswerYesNo {
+				warn(fmt.Sprintf("criteria[%d].indicators[%d]", ci, ii), ind.Text, ind.Labels)
+			}
+		}
+	}
+	return ps
 }
 
 // same reports whether two sums of points are equal, allowing for float noise.

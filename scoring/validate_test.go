@@ -180,6 +180,32 @@ func TestValidate(t *testing.T) {
 		{"no criteria", func(s *Set) { s.Criteria = nil }, []string{
 			"sample.yaml: criteria: a set has at least one criterion",
 		}},
+		{"relevant rules that hold", func(s *Set) {
+			s.Criteria[0].Indicators[1].Relevant = &Relevant{Code: "1.1", Answers: []string{"yes", "na"}}
+			s.Criteria[1].Relevant = &Relevant{Code: "1.2", Answers: []string{"a", "b"}}
+		}, nil},
+		{"relevant rules that do not", func(s *Set) {
+			s.Criteria[0].Indicators[0].Relevant = &Relevant{Code: "1.2", Answers: []string{"a"}}
+			s.Criteria[0].Indicators[1].Relevant = &Relevant{Code: "1.2", Answers: []string{"a"}}
+			s.Criteria[1].Indicators[0].Relevant = &Relevant{Code: "9.9", Answers: []string{"yes"}}
+			s.Criteria[1].Indicators[1].Relevant = &Relevant{Code: "2.1", Answers: []string{"yes"}}
+			s.Criteria[1].Indicators[2].Relevant = &Relevant{Code: "1.1", Answers: []string{"maybe"}}
+			s.Criteria[1].Relevant = &Relevant{Code: "2.2"}
+		}, []string{
+			"sample.yaml: criteria[0].indicators[0].relevant.code: 1.2 comes later in the questionnaire: a rule names a question asked before",
+			"sample.yaml: criteria[0].indicators[1].relevant.code: 1.2 depends on itself: a cycle",
+			"sample.yaml: criteria[1].relevant.code: 2.2 depends on itself: a cycle",
+			"sample.yaml: criteria[1].indicators[0].relevant.code: \"9.9\" is no indicator or condition of the set",
+			"sample.yaml: criteria[1].indicators[1].relevant.code: 2.1 takes a number: a rule names a yes/no, choice or condition question",
+			"sample.yaml: criteria[1].indicators[2].relevant.answers[0]: \"maybe\" is not an answer of 1.1 (yes, no, na)",
+		}},
+		{"labels", func(s *Set) {
+			s.Criteria[0].Indicators[0].Labels = Labels{Yes: Text{VI: "Đúng", EN: "True"}, No: Text{VI: "Chưa đúng"}}
+			s.Criteria[0].Indicators[1].Labels = Labels{Yes: Text{VI: "Đúng", EN: "True"}, No: Text{VI: "Sai", EN: "False"}}
+		}, []string{
+			"sample.yaml: criteria[0].indicators[0].labels.no.en: the English text is missing",
+			"sample.yaml: criteria[0].indicators[1].labels: only a yes_no indicator or a condition has yes and no labels",
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -169,7 +169,12 @@ func criteriaLint(e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	var problems []error
+	var problems, warnings []error
+	warn := func(name string, set *scoring.Set) {
+		for _, w := range scoring.Warnings(name, set) {
+			warnings = append(warnings, w)
+		}
+	}
 	checked := 0
 	if fs.NArg() == 0 {
 		cat, err := scoring.LoadCatalog(e.getenv("CRITERIA_DIR"))
@@ -178,15 +183,21 @@ func criteriaLint(e *env, args []string) error {
 		}
 		problems = flatten(err)
 		checked = len(cat.Sets()) + len(problems)
+		for _, set := range cat.Sets() {
+			warn(set.Ref(), set)
+		}
 	}
 	for _, path := range fs.Args() {
 		checked++
-		if _, err := loadSetFile(path); err != nil {
+		set, err := loadSetFile(path)
+		if err != nil {
 			problems = append(problems, flatten(err)...)
+			continue
 		}
+		warn(filepath.Base(path), set)
 	}
 	err := writeResult(e, *out, func(w io.Writer) error {
-		for _, p := range problems {
+		for _, p := range append(problems, warnings...) {
 			if _, err := fmt.Fprintln(w, p); err != nil {
 				return err
 			}
@@ -294,16 +305,18 @@ type codeJSON struct {
 }
 
 type criterionJSON struct {
-	Code       string          `json:"code"`
-	MaxPoints  float64         `json:"max_points"`
-	Indicators []indicatorJSON `json:"indicators"`
+	Code       string            `json:"code"`
+	MaxPoints  float64           `json:"max_points"`
+	Relevant   *scoring.Relevant `json:"relevant,omitempty"`
+	Indicators []indicatorJSON   `json:"indicators"`
 }
 
 type indicatorJSON struct {
 	Code          string             `json:"code"`
 	Kind          scoring.AnswerKind `json:"kind"`
 	MaxPoints     float64            `json:"max_points"`
-	NotApplicable bool               `json:"not_applicable"`
+	NotApplicable bool               `json:"not_applicable"` // "not applicable" is offered
+	Relevant      *scoring.Relevant  `json:"relevant,omitempty"`
 	Options       []optionJSON       `json:"options"`
 	Bands         []bandJSON         `json:"bands"`
 }
@@ -328,10 +341,10 @@ func showJSON(s *scoring.Set, lang string) setJSON {
 		out.Conditions = append(out.Conditions, codeJSON{c.Code})
 	}
 	for _, c := range s.Criteria {
-		cj := criterionJSON{Code: c.Code, MaxPoints: c.MaxPoints, Indicators: []indicatorJSON{}}
+		cj := criterionJSON{Code: c.Code, MaxPoints: c.MaxPoints, Relevant: c.Relevant, Indicators: []indicatorJSON{}}
 		for _, ind := range c.Indicators {
-			ij := indicatorJSON{Code: ind.Code, Kind: ind.Kind, MaxPoints: ind.MaxPoints,
-				NotApplicable: ind.NotApplicable, Options: []optionJSON{}, Bands: []bandJSON{}}
+			ij := indicatorJSON{Code: ind.Code, Kind: ind.Kind, MaxPoints: ind.MaxPoints, Relevant: ind.Relevant,
+				NotApplicable: s.OffersNA(ind.Code), Options: []optionJSON{}, Bands: []bandJSON{}}
 			for _, o := range ind.Options {
 				ij.Options = append(ij.Options, optionJSON{o.Code, o.Points})
 			}
@@ -353,6 +366,7 @@ type resultJSON struct {
 	Indicators []pointsJSON `json:"indicators"`
 	Failures   []string     `json:"failures"`
 	Unanswered []string     `json:"unanswered"`
+	Skipped    []string     `json:"skipped"` // indicators that do not apply by a relevant rule
 }
 
 type pointsJSON struct {
@@ -362,12 +376,15 @@ type pointsJSON struct {
 
 func scoreJSON(r scoring.Result) resultJSON {
 	out := resultJSON{Total: r.Total, Max: r.Max, Passed: r.Passed, Criteria: []pointsJSON{},
-		Indicators: []pointsJSON{}, Failures: []string{}, Unanswered: []string{}}
+		Indicators: []pointsJSON{}, Failures: []string{}, Unanswered: []string{}, Skipped: []string{}}
 	for _, c := range r.Criteria {
 		out.Criteria = append(out.Criteria, pointsJSON{c.Code, c.Points})
 	}
 	for _, i := range r.Indicators {
 		out.Indicators = append(out.Indicators, pointsJSON{i.Code, i.Points})
+		if i.Skipped {
+			out.Skipped = append(out.Skipped, i.Code)
+		}
 	}
 	for _, f := range r.Failures {
 		out.Failures = append(out.Failures, f.String())

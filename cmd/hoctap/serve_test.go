@@ -304,8 +304,8 @@ func TestServePollingEndToEnd(t *testing.T) {
 	p.step("Thành phố Hà Nội", "ở xã, phường nào?")
 	p.step("Xã Sóc Sơn", "ở thôn, tổ dân phố nào?")
 	p.step("Thôn Đông", "Câu 1/12")
-	p.step("Không áp dụng", "Câu 2/12") // 1.1
-	p.step("Có", "1.2 Minh chứng")      // 1.2 asks for a photo
+	p.step("Không", "Câu 2/12")    // 1.1
+	p.step("Có", "1.2 Minh chứng") // 1.2 asks for a photo
 	api.SendPhoto(p.u, jpegPicture(t, 1), caption)
 	p.wait("Đã nhận 1 ảnh")
 	p.step("✅ Xong", "Câu 3/12")
@@ -355,7 +355,7 @@ func TestServePollingEndToEnd(t *testing.T) {
 	// stored exactly when its screen went out.
 	got := in.answers()
 	pressedShown := strings.Contains(lastText(api, p.u.ID), "Câu 5/12")
-	want := map[string]string{"1.1": `"na"`, "1.2": "true", "1.3": "true"}
+	want := map[string]string{"1.1": "false", "1.2": "true", "1.3": "true"}
 	if pressedShown {
 		want["2.1"] = "true"
 	}
@@ -369,14 +369,14 @@ func TestServePollingEndToEnd(t *testing.T) {
 	// A new replica: the person is where they were and finishes.
 	p.r = startServe(t, environ)
 	p.wait("Câu 5/12")
-	p.step("Không", "Câu 6/12")                   // 2.2
-	p.step("Chưa · 0 điểm", "Câu 7/12")           // 2.3
-	p.step("Không", "Câu 8/12")                   // 3.1
-	p.step("Đài hoặc ti vi · 3 điểm", "Câu 9/12") // 3.2
-	p.step("Có", "Câu 10/12")                     // 3.3
-	p.step("Có", "Câu 11/12")                     // 4.1
-	p.step("Không", "Câu 12/12")                  // 4.2
-	p.step("Có", "Xem lại trước khi nộp")         // 4.3
+	p.step("Không", "Câu 6/12")                                // 2.2
+	p.step("Chưa · 0 điểm", "Câu 7/12")                        // 2.3
+	p.step("Không", "Câu 8/12")                                // 3.1
+	p.step("Đài hoặc ti vi · 3 điểm", "Câu 9/12")              // 3.2
+	p.step("Có", "Câu 10/12")                                  // 3.3
+	p.step("Có", "Câu 11/12")                                  // 4.1
+	p.step("Không", "Câu 12/12")                               // 4.2
+	p.step("Đúng — không ai vi phạm", "Xem lại trước khi nộp") // 4.3
 	p.step("📤 Nộp bản tự đánh giá", "Sau khi nộp")
 	pressed := time.Now()
 	p.press("✅ Nộp")
@@ -395,7 +395,7 @@ func TestServePollingEndToEnd(t *testing.T) {
 	}
 
 	// The score is the one "criteria score" gives for the same answers.
-	score := hoctap(t, nil, `{"1.1":"na","1.2":true,"1.3":true,"2.1":true,"2.2":false,"2.3":"not_yet",
+	score := hoctap(t, nil, `{"1.1":false,"1.2":true,"1.3":true,"2.1":true,"2.2":false,"2.3":"not_yet",
 		"3.1":false,"3.2":"radio_tv","3.3":true,"4.1":true,"4.2":false,"4.3":true}`, "criteria", "score", "family-2015", "-")
 	var want1 resultJSON
 	if err := json.Unmarshal([]byte(score.stdout), &want1); err != nil {
@@ -426,7 +426,7 @@ func TestServePollingEndToEnd(t *testing.T) {
 		t.Errorf("export json keys %v, want %v", keys, wantKeys)
 	}
 	wantValues := map[string]any{"subject_name": familyName, "kind": "family", "area_code": "01.001.01",
-		"area_name": "Thôn Đông", "year": float64(pressed.Year()), "set_id": "family-2015", "set_version": 1.0,
+		"area_name": "Thôn Đông", "year": float64(pressed.Year()), "set_id": "family-2015", "set_version": 2.0,
 		"state": "submitted", "total": want1.Total, "passed": want1.Passed}
 	for k, v := range wantValues {
 		if row[k] != v {
@@ -448,7 +448,7 @@ func TestServePollingEndToEnd(t *testing.T) {
 	// As CSV: a UTF-8 byte order mark (for Excel), the header and one row,
 	// the name as given, quoted by CSV's rules.
 	wantCSV := "\ufeffid,subject_name,kind,area_code,area_name,year,set_id,set_version,state,total,passed,submitted_at\n" +
-		fmt.Sprintf("%d,\"<Trần & Lê>, \"\"nhà số 5\"\"\",family,01.001.01,Thôn Đông,%d,family-2015,1,submitted,%v,%v,%s\n",
+		fmt.Sprintf("%d,\"<Trần & Lê>, \"\"nhà số 5\"\"\",family,01.001.01,Thôn Đông,%d,family-2015,2,submitted,%v,%v,%s\n",
 			int64(id), pressed.Year(), want1.Total, want1.Passed, at.UTC().Format(time.RFC3339))
 	cs := hoctap(t, dbOnly, "", "export", "assessments", "--format", "csv")
 	if cs.code != 0 || cs.stdout != wantCSV {
@@ -724,7 +724,7 @@ func TestChatPlayground(t *testing.T) {
 		"1",           // Thành phố Hà Nội
 		"2",           // Xã Sóc Sơn
 		"2",           // Thôn Đông
-		"3",           // 1.1: Không áp dụng
+		"2",           // 1.1: Không
 		"",            // an empty line does nothing
 		"1",           // 1.2: Có, which asks for a photo
 		"/photo " + filepath.Join(t.TempDir(), "missing.jpg"),
@@ -785,7 +785,7 @@ func TestChatPlayground(t *testing.T) {
 	}
 	for _, q := range []string{
 		`SELECT count(*) FROM assessments WHERE status = 'open'`,
-		`SELECT count(*) FROM answers WHERE code = '1.1' AND value = '"na"'`,
+		`SELECT count(*) FROM answers WHERE code = '1.1' AND value = 'false'`,
 		`SELECT count(*) FROM answers WHERE code = '1.2' AND value = 'true'`,
 		`SELECT count(*) FROM evidence WHERE code = '1.2'`,
 	} {

@@ -63,6 +63,7 @@ func renderSet(s *scoring.Set, p *locales.Printer) string {
 		line(0, p.T("show.conditions"))
 		for _, c := range s.Conditions {
 			line(2, c.Code+". "+c.Text.In(lang))
+			labelsLine(line, c.Labels, p)
 			if !c.Guidance.IsZero() {
 				line(6, p.T("show.guidance", map[string]any{"Text": c.Guidance.In(lang)}))
 			}
@@ -79,14 +80,45 @@ func renderSet(s *scoring.Set, p *locales.Printer) string {
 		if !c.Certainty.IsConfirmed() {
 			line(2, p.T("certainty."+string(c.Certainty)))
 		}
+		relevantLine(line, 2, s, c.Relevant, p)
 		for i := range c.Indicators {
-			renderIndicator(line, &c.Indicators[i], p)
+			renderIndicator(line, s, &c.Indicators[i], p)
 		}
 	}
 	return b.String()
 }
 
-func renderIndicator(line func(int, string), ind *scoring.Indicator, p *locales.Printer) {
+// relevantLine says when a criterion or an indicator applies, naming the
+// answers as a person reads them.
+func relevantLine(line func(int, string), indent int, s *scoring.Set, r *scoring.Relevant, p *locales.Printer) {
+	if r == nil {
+		return
+	}
+	words := make([]string, len(r.Answers))
+	for i, a := range r.Answers {
+		words[i] = a
+		switch a {
+		case "yes", "no", "na":
+			words[i] = p.T("answer." + a)
+		default:
+			if ref, ok := s.Indicator(r.Code); ok {
+				if o, ok := ref.Option(a); ok {
+					words[i] = o.Text.In(p.Lang())
+				}
+			}
+		}
+	}
+	line(indent, p.T("show.relevant", map[string]any{"Code": r.Code, "Answers": strings.Join(words, ", ")}))
+}
+
+// labelsLine gives a yes/no question's own answer labels.
+func labelsLine(line func(int, string), l scoring.Labels, p *locales.Printer) {
+	if !l.IsZero() {
+		line(6, p.T("show.labels", map[string]any{"Yes": l.Yes.In(p.Lang()), "No": l.No.In(p.Lang())}))
+	}
+}
+
+func renderIndicator(line func(int, string), s *scoring.Set, ind *scoring.Indicator, p *locales.Printer) {
 	lang := p.Lang()
 	head := fmt.Sprintf("%s %s — %s", ind.Code, ind.Text.In(lang), p.Points(ind.MaxPoints))
 	if ind.MinPoints > 0 {
@@ -102,10 +134,12 @@ func renderIndicator(line func(int, string), ind *scoring.Indicator, p *locales.
 		}
 		answer = p.T("show.answer.number", map[string]any{"Unit": unit})
 	}
-	if ind.NotApplicable {
+	if s.OffersNA(ind.Code) {
 		answer += " · " + p.T("show.na_allowed")
 	}
 	line(6, answer)
+	labelsLine(line, ind.Labels, p)
+	relevantLine(line, 6, s, ind.Relevant, p)
 	for _, o := range ind.Options {
 		line(8, fmt.Sprintf("• %s — %s", o.Text.In(lang), p.Points(o.Points)))
 	}

@@ -76,7 +76,7 @@ func (w *turn) photo(a flows.Assessment, set *scoring.Set, q question, evidence 
 // missing lists what stops a submission: questions not answered, and
 // required evidence not given for answers that earn points.
 func missing(set *scoring.Set, a flows.Assessment) (unanswered, photos []string) {
-	for _, q := range questions(set) {
+	for _, q := range asked(set, a.Answers) {
 		ans, ok := a.Answers[q.code]
 		switch {
 		case !ok:
@@ -137,13 +137,24 @@ func (w *turn) review(a flows.Assessment, set *scoring.Set, title string, photos
 	var b strings.Builder
 	b.WriteString("<b>" + flows.Esc(t.P.SetTitle(set)) + "</b> — " + flows.Esc(a.SubjectName) + "\n")
 	b.WriteString(t.T(title) + "\n\n")
+	earned := map[string]float64{}
+	for _, sc := range res.Indicators {
+		earned[sc.Code] = sc.Points
+	}
 	var edits []flows.Button
 	for _, q := range questions(set) {
-		text := t.T("summary.unanswered")
-		if ans, ok := a.Answers[q.code]; ok {
-			text = w.answerText(q, ans)
+		label := "<b>" + flows.Esc(q.code) + "</b> " + flows.Esc(q.short(t.P.Lang())) + ": "
+		if !set.Applies(q.code, a.Answers) {
+			b.WriteString(label + "<i>" + t.T("summary.skipped") + "</i> · " + t.P.Points(earned[q.code]) + "\n")
+			continue
 		}
-		line := "<b>" + flows.Esc(q.code) + "</b> " + flows.Esc(text)
+		line := label + "<i>" + t.T("summary.unanswered") + "</i>"
+		if ans, ok := a.Answers[q.code]; ok {
+			line = label + "<b>" + flows.Esc(w.answerText(q, ans)) + "</b>"
+			if q.ind != nil {
+				line += " · " + t.P.Points(earned[q.code])
+			}
+		}
 		if n := a.Photos[q.code]; n > 0 {
 			line += " " + t.T("summary.photos", map[string]any{"N": n})
 		}
@@ -157,7 +168,8 @@ func (w *turn) review(a flows.Assessment, set *scoring.Set, title string, photos
 	}
 	for _, ind := range set.Indicators() {
 		if ind.Kind == scoring.AnswerReviewer {
-			b.WriteString("<b>" + flows.Esc(ind.Code) + "</b> " + t.T("summary.by_reviewer") + "\n")
+			short := scoring.ShortText(ind.Short, ind.Text, t.P.Lang())
+			b.WriteString("<b>" + flows.Esc(ind.Code) + "</b> " + flows.Esc(short) + ": <i>" + t.T("summary.by_reviewer") + "</i>\n")
 		}
 	}
 	b.WriteString("\n" + t.T("summary.score", map[string]any{
@@ -326,7 +338,7 @@ func (w *turn) showResume() error {
 	}
 	answered, _ := progress(a, set)
 	t.Screen(t.T("resume.ask", map[string]any{
-		"Title": flows.Esc(t.P.SetTitle(set)), "Name": flows.Esc(a.SubjectName), "N": answered, "Of": len(questions(set)),
+		"Title": flows.Esc(t.P.SetTitle(set)), "Name": flows.Esc(a.SubjectName), "N": answered, "Of": len(asked(set, a.Answers)),
 	}), []flows.Button{
 		flows.NewButton(t.T("button.continue"), token(verbContinue, a, "", "")),
 		flows.NewButton(t.T("button.restart"), token(verbRestart, a, "", "")),
@@ -337,7 +349,7 @@ func (w *turn) showResume() error {
 // progress counts an assessment's answers to the set's questions, and its
 // photos.
 func progress(a flows.Assessment, set *scoring.Set) (answers, photos int) {
-	for _, q := range questions(set) {
+	for _, q := range asked(set, a.Answers) {
 		if _, ok := a.Answers[q.code]; ok {
 			answers++
 		}
@@ -462,7 +474,7 @@ func (w *turn) moveButton(tok flows.Token) error {
 	for _, code := range drop {
 		delete(kept, code)
 	}
-	qs := questions(next)
+	qs := asked(next, kept)
 	cursor := ""
 	if len(qs) > 0 {
 		if _, ok := kept[qs[0].code]; !ok {
@@ -511,7 +523,7 @@ func (m *Module) Status(t *flows.Turn) error {
 		switch {
 		case a.Submitted == nil:
 			data["N"], _ = progress(a, set)
-			data["Of"] = len(questions(set))
+			data["Of"] = len(asked(set, a.Answers))
 			b.WriteString("\n" + t.T("status.open", data))
 		case a.Result != nil:
 			data["Date"] = t.P.Date(*a.Submitted)

@@ -24,6 +24,22 @@ func (q question) takesPhotos() bool {
 	return q.ind != nil && q.ind.EvidenceRule() != scoring.EvidenceNone
 }
 
+// labels returns the question's own yes and no labels, if any.
+func (q question) labels() scoring.Labels {
+	if q.cond != nil {
+		return q.cond.Labels
+	}
+	return q.ind.Labels
+}
+
+// short returns the question's few words for the review.
+func (q question) short(lang string) string {
+	if q.cond != nil {
+		return scoring.ShortText(q.cond.Short, q.cond.Text, lang)
+	}
+	return scoring.ShortText(q.ind.Short, q.ind.Text, lang)
+}
+
 // questions lists what a person is asked, in order: the indicators, then the
 // conditions.
 func questions(s *scoring.Set) []question {
@@ -35,6 +51,20 @@ func questions(s *scoring.Set) []question {
 	}
 	for i := range s.Conditions {
 		qs = append(qs, question{code: s.Conditions[i].Code, cond: &s.Conditions[i]})
+	}
+	return qs
+}
+
+// asked lists the questions that apply given the answers so far: one
+// whose relevant rule does not hold is not asked, and scores by the set's
+// not-applicable policy.
+func asked(s *scoring.Set, answers scoring.Answers) []question {
+	all := questions(s)
+	qs := all[:0:0]
+	for _, q := range all {
+		if s.Applies(q.code, answers) {
+			qs = append(qs, q)
+		}
 	}
 	return qs
 }
@@ -75,7 +105,7 @@ func (w *turn) showWalk(a flows.Assessment, set *scoring.Set) error {
 		w.st.Step = stepMove
 		return w.showMove()
 	}
-	qs := questions(set)
+	qs := asked(set, a.Answers)
 	code, evidence := strings.CutPrefix(a.Cursor, evidenceCursor)
 	i := index(qs, code)
 	switch {
@@ -104,14 +134,16 @@ func (w *turn) showQuestion(a flows.Assessment, set *scoring.Set, qs []question,
 	guidance := false
 	if q.cond != nil {
 		b.WriteString("<b>" + flows.Esc(q.code) + "</b> " + flows.Esc(q.cond.Text.In(lang)) + "\n<i>" + t.T("walk.condition") + "</i>")
-		rows = append(rows, []flows.Button{btn(t.T("answer.yes"), verbAnswer, "y"), btn(t.T("answer.no"), verbAnswer, "n")})
+		yes, no := w.yesNo(q)
+		rows = append(rows, []flows.Button{btn(yes, verbAnswer, "y"), btn(no, verbAnswer, "n")})
 		guidance = !q.cond.Guidance.IsZero()
 	} else {
 		ind := q.ind
 		b.WriteString("<b>" + flows.Esc(q.code) + "</b> " + flows.Esc(ind.Text.In(lang)) + "\n<i>" + flows.Esc(t.P.Points(ind.MaxPoints)) + "</i>")
 		switch ind.Kind {
 		case scoring.AnswerYesNo:
-			rows = append(rows, []flows.Button{btn(t.T("answer.yes"), verbAnswer, "y"), btn(t.T("answer.no"), verbAnswer, "n")})
+			yes, no := w.yesNo(q)
+			rows = append(rows, []flows.Button{btn(yes, verbAnswer, "y"), btn(no, verbAnswer, "n")})
 		case scoring.AnswerChoice:
 			for _, o := range ind.Options {
 				rows = append(rows, []flows.Button{btn(o.Text.In(lang)+" · "+t.P.Points(o.Points), verbAnswer, o.Code)})
@@ -121,7 +153,7 @@ func (w *turn) showQuestion(a flows.Assessment, set *scoring.Set, qs []question,
 		case scoring.AnswerRatio:
 			b.WriteString("\n\n" + t.T("walk.type_ratio") + w.bandsText(ind.Bands))
 		}
-		if ind.NotApplicable {
+		if set.OffersNA(q.code) {
 			rows = append(rows, []flows.Button{btn(t.T("answer.na"), verbAnswer, "na")})
 		}
 		guidance = !ind.Guidance.IsZero()
@@ -145,6 +177,17 @@ func (w *turn) showQuestion(a flows.Assessment, set *scoring.Set, qs []question,
 	return nil
 }
 
+// yesNo returns the labels of a yes/no question's answers: its own, or Có
+// and Không.
+func (w *turn) yesNo(q question) (yes, no string) {
+	labels := q.labels()
+	if labels.IsZero() {
+		return w.t.T("answer.yes"), w.t.T("answer.no")
+	}
+	lang := w.t.P.Lang()
+	return labels.Yes.In(lang), labels.No.In(lang)
+}
+
 func (w *turn) rangeText(r scoring.Range) string {
 	p := w.t.P
 	if r.Max == nil {
@@ -160,10 +203,11 @@ func (w *turn) answerText(q question, a scoring.Answer) string {
 	case scoring.AnswerNA:
 		return t.T("answer.na")
 	case scoring.AnswerBool:
+		yes, no := w.yesNo(q)
 		if a.Bool {
-			return t.T("answer.yes")
+			return yes
 		}
-		return t.T("answer.no")
+		return no
 	case scoring.AnswerOption:
 		if q.ind != nil {
 			if o, ok := q.ind.Option(a.Option); ok {
@@ -231,7 +275,7 @@ func (w *turn) showEvidence(a flows.Assessment, set *scoring.Set, q question) er
 // walkButton handles the buttons of the walk and the summary.
 func (w *turn) walkButton(tok flows.Token, a flows.Assessment, set *scoring.Set) error {
 	t := w.t
-	qs := questions(set)
+	qs := asked(set, a.Answers)
 	if tok.Verb == verbInfo { // reading guidance changes nothing: any revision will do
 		i := index(qs, tok.Code)
 		if i < 0 {
@@ -370,7 +414,8 @@ func (w *turn) answer(a flows.Assessment, set *scoring.Set, qs []question, i int
 	}
 	answers := copyAnswers(a.Answers)
 	answers[q.code] = ans
-	next := nextOpen(qs, answers, i)
+	qs = asked(set, answers) // the answer may make later questions apply, or not
+	next := nextOpen(qs, answers, index(qs, q.code))
 	if q.ind != nil && q.ind.EvidenceRule() != scoring.EvidenceNone && earns(q.ind, ans) {
 		next = evidenceCursor + q.code
 	}
@@ -399,7 +444,7 @@ func (w *turn) badAnswer(a flows.Assessment, set *scoring.Set, q question, err e
 // walkInput handles what a person typed or sent during the walk.
 func (w *turn) walkInput(a flows.Assessment, set *scoring.Set) error {
 	t := w.t
-	qs := questions(set)
+	qs := asked(set, a.Answers)
 	code, evidence := strings.CutPrefix(a.Cursor, evidenceCursor)
 	i := index(qs, code)
 	switch {

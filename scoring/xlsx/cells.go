@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"hoctap/scoring"
 )
 
 // read sets the field ref points to (see date) from a cell, raw and as
@@ -41,6 +43,15 @@ func (r *reader) read(ref any, raw, shown, at string) {
 			r.add(at, "%q is not yes or no", shown)
 		}
 		*p = v
+	case **scoring.Relevant:
+		*p = nil
+		if shown != "" {
+			rule, err := scoring.ParseRelevant(shown)
+			if err != nil {
+				r.add(at, "%v", err)
+			}
+			*p = rule
+		}
 	default:
 		panic(fmt.Sprintf("xlsx: a field of type %T", ref))
 	}

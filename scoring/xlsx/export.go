@@ -255,6 +255,10 @@ func cellValue(ref any) any {
 			return "yes"
 		}
 		return "no"
+	case **scoring.Relevant:
+		if *p != nil {
+			return (*p).String()
+		}
 	default:
 		panic(fmt.Sprintf("xlsx: a field of type %T", ref))
 	}

@@ -8,10 +8,13 @@
 //     status, replaced_by, title_vi, title_en, …, pass_mark,
 //     pass_mark_hardship, indicator_min_points, not_applicable)
 //   - references: number, date, note_vi, note_en
-//   - conditions: code, text_vi, text_en, guidance_vi, guidance_en
-//   - criteria: code, text_vi, text_en, max_points, min_points, certainty
-//   - indicators: criterion, code, texts, kind, points, not_applicable,
-//     unit, range_min, range_max, evidence, min_photos, hint, certainty
+//   - conditions: code, text_vi, text_en, short_vi, short_en, guidance_vi,
+//     guidance_en, yes_vi, yes_en, no_vi, no_en (its own answer labels)
+//   - criteria: code, text_vi, text_en, max_points, min_points, certainty,
+//     relevant ("1.1: yes, no": it applies only when 1.1 was answered so)
+//   - indicators: criterion, code, texts, short texts, kind, points,
+//     not_applicable, relevant, yes/no labels, unit, range_min, range_max,
+//     evidence, min_photos, hint, certainty
 //   - options: indicator, code, text_vi, text_en, points
 //   - bands: indicator, min, max (empty: no upper bound), points
 //
@@ -34,6 +37,7 @@ import "hoctap/scoring"
 //	*int        whole number
 //	*optInt     whole number, 0 is written as an empty cell
 //	*bool       yes or no, empty is no
+//	**scoring.Relevant  a relevant rule as "1.1: yes, no", empty is nil
 type (
 	date      string
 	optNumber float64
@@ -110,6 +114,12 @@ var conditions = sheet[scoring.Condition]{
 		{"text_en", wide, func(c *scoring.Condition) any { return &c.Text.EN }},
 		{"guidance_vi", wide, func(c *scoring.Condition) any { return &c.Guidance.VI }},
 		{"guidance_en", wide, func(c *scoring.Condition) any { return &c.Guidance.EN }},
+		{"short_vi", medium, func(c *scoring.Condition) any { return &c.Short.VI }},
+		{"short_en", medium, func(c *scoring.Condition) any { return &c.Short.EN }},
+		{"yes_vi", medium, func(c *scoring.Condition) any { return &c.Labels.Yes.VI }},
+		{"yes_en", medium, func(c *scoring.Condition) any { return &c.Labels.Yes.EN }},
+		{"no_vi", medium, func(c *scoring.Condition) any { return &c.Labels.No.VI }},
+		{"no_en", medium, func(c *scoring.Condition) any { return &c.Labels.No.EN }},
 	},
 }
 
@@ -124,6 +134,7 @@ var criteria = sheet[scoring.Criterion]{
 		{"max_points", narrow, func(c *scoring.Criterion) any { return &c.MaxPoints }},
 		{"min_points", narrow, func(c *scoring.Criterion) any { return (*optNumber)(&c.MinPoints) }},
 		{"certainty", medium, func(c *scoring.Criterion) any { return (*string)(&c.Certainty) }},
+		{"relevant", medium, func(c *scoring.Criterion) any { return &c.Relevant }},
 	},
 }
 
@@ -159,6 +170,13 @@ var indicators = sheet[indicatorRow]{
 		{"hint_vi", wide, func(r *indicatorRow) any { return &r.ind.Evidence.Hint.VI }},
 		{"hint_en", wide, func(r *indicatorRow) any { return &r.ind.Evidence.Hint.EN }},
 		{"certainty", medium, func(r *indicatorRow) any { return (*string)(&r.ind.Certainty) }},
+		{"short_vi", medium, func(r *indicatorRow) any { return &r.ind.Short.VI }},
+		{"short_en", medium, func(r *indicatorRow) any { return &r.ind.Short.EN }},
+		{"relevant", medium, func(r *indicatorRow) any { return &r.ind.Relevant }},
+		{"yes_vi", medium, func(r *indicatorRow) any { return &r.ind.Labels.Yes.VI }},
+		{"yes_en", medium, func(r *indicatorRow) any { return &r.ind.Labels.Yes.EN }},
+		{"no_vi", medium, func(r *indicatorRow) any { return &r.ind.Labels.No.VI }},
+		{"no_en", medium, func(r *indicatorRow) any { return &r.ind.Labels.No.EN }},
 	},
 }
 
