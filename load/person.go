@@ -116,7 +116,7 @@ func (p *person) next(ctx context.Context) {
 		name := fmt.Sprintf("Gia đình số %d-%d", p.u.ID, p.n)
 		p.act(ctx, "typed a name", func() { p.r.api.SendText(p.u, name) }, true)
 	case strings.Contains(text, "ở tỉnh, thành phố nào?"), strings.Contains(text, "ở xã, phường nào?"),
-		strings.Contains(text, "ở thôn, tổ dân phố nào?"):
+		strings.Contains(text, "ở thôn, tổ dân phố nào?"), strings.HasPrefix(text, "Chọn thôn, tổ dân phố"):
 		p.press(ctx, m, p.pick(m, func(label string) bool { return label != "◀ Quay lại" }))
 	case strings.Contains(text, "Bạn đang làm dở"):
 		p.press(ctx, m, "▶ Tiếp tục")

@@ -86,6 +86,9 @@ type state struct {
 	Kind scoring.Kind `json:"k,omitempty"` // the title chosen
 	Name string       `json:"n,omitempty"` // the subject's name
 	Area string       `json:"a,omitempty"` // the area whose children are offered
+	// Place is the area chosen for a subject named after it (a village)
+	// where the tree has no area of its level below: its name is asked.
+	Place string `json:"p,omitempty"`
 }
 
 func (*Module) Name() string { return Name }
@@ -229,18 +232,29 @@ func (e *turn) button(tok flows.Token) error {
 	case tok.Verb == verbSubject && e.st.Step == stepSubject:
 		return e.chooseSubject(tok.ID)
 	case tok.Verb == verbNew && e.st.Step == stepSubject:
-		e.st.Step = stepName
+		*e.st = state{Step: firstStep(e.st.Kind), Kind: e.st.Kind}
 		return e.show()
 	case tok.Verb == verbBack && tok.Code == stepSubject && e.st.Step == stepSubject:
 		*e.st = state{Step: stepMenu}
 		return e.show()
 	case tok.Verb == verbArea && e.st.Step == stepArea:
 		return e.chooseArea(tok.Code, tok.Value == "up")
+	case tok.Verb == verbBack && tok.Code == stepName && e.st.Step == stepName && e.st.Place != "":
+		place, err := e.m.store.Area(t.Ctx, e.st.Place)
+		if err != nil {
+			return fmt.Errorf("load area: %w", err)
+		}
+		e.st.Step, e.st.Area, e.st.Place = stepArea, place.Parent, ""
+		return e.show()
 	case tok.Verb == verbBack && tok.Code == stepName && e.st.Step == stepName:
 		*e.st = state{Step: stepMenu}
 		return e.show()
 	case tok.Verb == verbBack && tok.Code == stepArea && e.st.Step == stepArea && e.st.Area == "":
-		e.st.Step = stepName
+		if firstStep(e.st.Kind) == stepArea {
+			*e.st = state{Step: stepMenu}
+		} else {
+			e.st.Step = stepName
+		}
 		return e.show()
 	}
 	return t.Stale()
@@ -291,11 +305,20 @@ func (e *turn) chooseKind(k scoring.Kind) error {
 	if err != nil {
 		return fmt.Errorf("load subjects: %w", err)
 	}
-	*e.st = state{Step: stepName, Kind: k}
+	*e.st = state{Step: firstStep(k), Kind: k}
 	if len(subjects) > 0 {
 		e.st.Step = stepSubject
 	}
 	return e.show()
+}
+
+// firstStep is where a new subject of a kind begins: a village, named
+// after its place, at its place; the others at their name.
+func firstStep(k scoring.Kind) string {
+	if k == scoring.KindCommunity {
+		return stepArea
+	}
+	return stepName
 }
 
 // showSubjects offers the person's subjects of the title chosen, each with
@@ -378,6 +401,14 @@ func (e *turn) typedName() error {
 		t.Warn(t.T("enrol.name.letters"))
 		return e.show()
 	}
+	if e.st.Place != "" {
+		place, err := e.m.store.Area(t.Ctx, e.st.Place)
+		if err != nil {
+			return fmt.Errorf("load area: %w", err)
+		}
+		e.st.Name = name
+		return e.startAt(place, 0)
+	}
 	e.st.Name, e.st.Step, e.st.Area = name, stepArea, ""
 	return e.show()
 }
@@ -413,8 +444,11 @@ func (e *turn) showAreas() error {
 		level = areas[0].Level
 	}
 	key := "enrol.area." + level
-	if e.st.Kind == scoring.KindCitizen {
+	switch {
+	case e.st.Kind == scoring.KindCitizen:
 		key += ".you" // the person assesses themself
+	case e.st.Name == "":
+		key += ".place" // the subject is the place: asked before any name
 	}
 	t.Screen(t.T(key, map[string]any{"Name": flows.Esc(e.st.Name)}), rows...)
 	return nil
@@ -462,6 +496,15 @@ func (e *turn) chooseArea(code string, up bool) error {
 		e.st.Area = code
 		return e.show()
 	}
+	if e.st.Name == "" { // named after its place
+		if area.Level != levelFor(e.st.Kind) {
+			// No village of the commune is in the tree yet: its name is
+			// asked, and it is placed in the commune.
+			e.st.Step, e.st.Place = stepName, code
+			return e.show()
+		}
+		e.st.Name = area.Name.VI
+	}
 	return e.startAt(area, 0)
 }
 
@@ -473,10 +516,16 @@ func (e *turn) startAt(area flows.Area, subject int64) error {
 	if err != nil {
 		return err
 	}
-	set, ok := e.m.sets.Pick(e.st.Kind, province, t.Now().Year())
+	year := t.Now().Year()
+	set, ok := e.m.sets.Pick(e.st.Kind, province, year)
 	if !ok {
 		*e.st = state{Step: stepMenu}
 		return t.Stale()
+	}
+	if !set.Years.Covers(year) {
+		// Pick prefers a set that covers the year; this is the newest of
+		// those that do not, and the person is told so.
+		t.Warn(t.T("enrol.set_years", map[string]any{"Ref": set.Ref(), "Year": year, "From": set.Years.From, "To": set.Years.To}))
 	}
 	start := assess.Start{Kind: e.st.Kind, Subject: subject, Name: e.st.Name, Area: area, Set: set}
 	if err := t.Switch(assess.Name, start); err != nil {
