@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 
@@ -68,35 +69,120 @@ func LoadFile(path string) (*Set, error) {
 // Parse decodes and validates the criteria set in a YAML document; name is
 // the file name used in problems. A set that does not validate returns nil
 // and Problems.
+//
+// Every problem is reported at once: unknown fields do not stop the
+// validation of the rest, so a file with a misspelt field and a pass mark
+// above the total shows both.
 func Parse(name string, data []byte) (*Set, error) {
-	set, err := Decode(name, data)
+	set, unknown, err := decode(name, data)
 	if err != nil {
 		return nil, err
 	}
-	if ps := Validate(name, set); len(ps) > 0 {
+	ps := append(unknown, Validate(name, set)...)
+	if len(ps) > 0 {
 		return nil, ps
 	}
 	return set, nil
 }
 
+// Lint returns every problem of a YAML document and then every warning
+// (see Warnings), the warnings even when the set has problems.
+func Lint(name string, data []byte) Problems {
+	set, unknown, err := decode(name, data)
+	if err != nil {
+		return AsProblems(err)
+	}
+	return append(append(unknown, Validate(name, set)...), Warnings(name, set)...)
+}
+
 // Decode decodes a YAML document into a set without validating it. Unknown
 // fields and values of the wrong type are Problems.
 func Decode(name string, data []byte) (*Set, error) {
+	set, unknown, err := decode(name, data)
+	if err != nil {
+		return nil, err
+	}
+	if len(unknown) > 0 {
+		return nil, unknown
+	}
+	return set, nil
+}
+
+// decode decodes a YAML document into a set, and names each unknown field
+// by its path apart: they leave the rest of the set readable.
+func decode(name string, data []byte) (*Set, Problems, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	var set Set
-	err := dec.Decode(&set)
+	var doc yaml.Node
+	err := dec.Decode(&doc)
 	if err == io.EOF {
-		return nil, Problems{{File: name, Msg: "the file is empty"}}
+		return nil, nil, Problems{{File: name, Msg: "the file is empty"}}
 	}
 	if err != nil {
-		return nil, yamlProblems(name, err)
+		return nil, nil, yamlProblems(name, err)
 	}
 	var extra yaml.Node
 	if dec.Decode(&extra) != io.EOF {
-		return nil, Problems{{File: name, Msg: "the file holds more than one YAML document"}}
+		return nil, nil, Problems{{File: name, Msg: "the file holds more than one YAML document"}}
 	}
-	return &set, nil
+	var set Set
+	if err := doc.Decode(&set); err != nil {
+		return nil, nil, yamlProblems(name, err)
+	}
+	var unknown Problems
+	unknownFields(&doc, reflect.TypeOf(set), "", func(path, key string, line int) {
+		at := fmt.Sprintf("line %d", line)
+		if path != "" {
+			at = path + " (" + at + ")"
+		}
+		unknown = append(unknown, Problem{File: name, Path: at, Msg: fmt.Sprintf("unknown field %q", key)})
+	})
+	return &set, unknown, nil
+}
+
+// unknownFields walks a YAML node beside the Go type it decodes into and
+// calls found for every mapping key the type has no field for, with the
+// path of the mapping ("criteria[0].indicators[2]", "" at the top).
+func unknownFields(n *yaml.Node, t reflect.Type, path string, found func(path, key string, line int)) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			unknownFields(c, t, path, found)
+		}
+	case yaml.SequenceNode:
+		if t.Kind() != reflect.Slice {
+			return
+		}
+		for i, c := range n.Content {
+			unknownFields(c, t.Elem(), fmt.Sprintf("%s[%d]", path, i), found)
+		}
+	case yaml.MappingNode:
+		if t.Kind() != reflect.Struct {
+			return
+		}
+		fields := map[string]reflect.Type{}
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); tag != "" && tag != "-" {
+				fields[tag] = f.Type
+			}
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key, value := n.Content[i], n.Content[i+1]
+			ft, ok := fields[key.Value]
+			if !ok {
+				found(path, key.Value, key.Line)
+				continue
+			}
+			sub := key.Value
+			if path != "" {
+				sub = path + "." + key.Value
+			}
+			unknownFields(value, ft, sub, found)
+		}
+	}
 }
 
 var (

@@ -236,7 +236,7 @@ func TestDecodeProblems(t *testing.T) {
 		{"unknown field", strings.Replace(string(base), "kind: unit", "kind: unit\ncolour: red", 1),
 			`x.yaml: line 5: unknown field "colour"`},
 		{"unknown nested field", strings.Replace(string(base), "        kind: reviewer", "        kind: reviewer\n        weight: 2", 1),
-			`x.yaml: line 69: unknown field "weight"`},
+			`x.yaml: criteria[1].indicators[2] (line 69): unknown field "weight"`},
 		{"text where a number goes", strings.Replace(string(base), "max_points: 100", "max_points: many", 1),
 			`x.yaml: line 13: "many" is not a number`},
 		{"two documents", string(base) + "\n---\nid: other\n", "x.yaml: the file holds more than one YAML document"},
@@ -252,5 +252,32 @@ func TestDecodeProblems(t *testing.T) {
 				t.Errorf("got  %s\nwant %s", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestLintFindsEverything: unknown fields do not hide the other problems,
+// nor the warnings.
+func TestLintFindsEverything(t *testing.T) {
+	base, err := os.ReadFile("testdata/sample.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := strings.Replace(string(base), "kind: unit", "kind: unit\ncolour: red\nshape: round", 1)
+	doc = strings.Replace(doc, "        kind: reviewer", "        kind: reviewer\n        weight: 2", 1)
+	doc = strings.Replace(doc, "{normal: 80,", "{normal: 180,", 1)
+	doc = strings.Replace(doc, "{vi: Có không, en: Yes or no}", "{vi: Không ai vi phạm, en: Nobody breaks the law}", 1)
+	var got []string
+	for _, p := range Lint("x.yaml", []byte(doc)) {
+		got = append(got, p.Error())
+	}
+	want := []string{
+		`x.yaml: line 5: unknown field "colour"`,
+		`x.yaml: line 6: unknown field "shape"`,
+		`x.yaml: criteria[1].indicators[2] (line 71): unknown field "weight"`,
+		"x.yaml: rules.pass_mark.normal: 180 is more than the set's max_points 100",
+		"x.yaml: criteria[0].indicators[0].labels: warning: the statement is a negation: give it labels that make the answer that earns points plain, or reword it",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("lint:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -11,7 +11,9 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"golang.org/x/sys/unix"
 	"hoctap/locales"
+
 	"hoctap/scoring"
 	"hoctap/scoring/xlsx"
 )
@@ -115,11 +117,25 @@ func criteriaExport(e *env, args []string) error {
 	if fs.NArg() != 1 {
 		return usageErrorf("export takes one set: an id, id@version, or a file")
 	}
+	if *out == "" && isTerminal(e.stdout) {
+		return usageErrorf("a workbook is not for a terminal: give -o FILE.xlsx, or redirect stdout to a file")
+	}
 	set, err := resolveSet(e, fs.Arg(0))
 	if err != nil {
 		return err
 	}
 	return writeResult(e, *out, func(w io.Writer) error { return xlsx.Export(w, set) })
+}
+
+// isTerminal reports whether w is a terminal, where binary output would
+// garble the screen (/dev/null and pipes are not).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
 }
 
 // flatten lists the errors of a joined error, and the problems of each.
@@ -189,6 +205,21 @@ func criteriaLint(e *env, args []string) error {
 	}
 	for _, path := range fs.Args() {
 		checked++
+		if !strings.EqualFold(filepath.Ext(path), ".xlsx") {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				problems = append(problems, fmt.Errorf("read criteria set: %w", err))
+				continue
+			}
+			for _, p := range scoring.Lint(filepath.Base(path), data) {
+				if p.Warning {
+					warnings = append(warnings, p)
+				} else {
+					problems = append(problems, p)
+				}
+			}
+			continue
+		}
 		set, err := loadSetFile(path)
 		if err != nil {
 			problems = append(problems, flatten(err)...)
@@ -197,8 +228,8 @@ func criteriaLint(e *env, args []string) error {
 		warn(filepath.Base(path), set)
 	}
 	err := writeResult(e, *out, func(w io.Writer) error {
-		for _, p := range append(problems, warnings...) {
-			if _, err := fmt.Fprintln(w, p); err != nil {
+		for _, line := range folded(append(problems, warnings...)) {
+			if _, err := fmt.Fprintln(w, line); err != nil {
 				return err
 			}
 		}
@@ -213,6 +244,46 @@ func criteriaLint(e *env, args []string) error {
 	}
 	e.log.Info("criteria sets are valid", "checked", checked)
 	return nil
+}
+
+// folded writes problems one a line, in order, but a problem whose file
+// and message repeat an earlier one's (the English text missing in every
+// indicator) is said once, with how many more there are.
+func folded(problems []error) []string {
+	type group struct {
+		first string
+		file  string
+		more  int
+	}
+	var order []*group
+	byKey := map[string]*group{}
+	for _, err := range problems {
+		var p scoring.Problem
+		if !errors.As(err, &p) {
+			order = append(order, &group{first: err.Error()})
+			continue
+		}
+		key := fmt.Sprintf("%s\x00%v\x00%s", p.File, p.Warning, p.Msg)
+		if g := byKey[key]; g != nil {
+			g.more++
+			continue
+		}
+		g := &group{first: p.Error(), file: p.File}
+		byKey[key] = g
+		order = append(order, g)
+	}
+	var lines []string
+	for _, g := range order {
+		lines = append(lines, g.first)
+		if g.more > 0 {
+			prefix := ""
+			if g.file != "" {
+				prefix = g.file + ": "
+			}
+			lines = append(lines, fmt.Sprintf("%s… and %d more like it", prefix, g.more))
+		}
+	}
+	return lines
 }
 
 func criteriaShow(e *env, args []string) error {

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 
 	"hoctap/scoring"
 )
@@ -104,6 +107,44 @@ func copyFile(t *testing.T, from, to string) {
 	}
 	if err := os.WriteFile(to, data, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCriteriaLintListsEverything: unknown fields, a pass mark above the
+// total and a negative yes/no statement, all in one run; a problem that
+// repeats is said once with how many more there are.
+func TestCriteriaLintListsEverything(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("../../scoring/testdata/sample.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := strings.Replace(string(data), "kind: unit", "kind: unit\ncolour: red\nshape: round", 1)
+	doc = strings.Replace(doc, "        kind: reviewer", "        kind: reviewer\n        weight: 2", 1)
+	doc = strings.Replace(doc, "{normal: 80,", "{normal: 180,", 1)
+	doc = strings.Replace(doc, "{vi: Có không, en: Yes or no}", "{vi: Không ai vi phạm, en: Nobody breaks the law}", 1)
+	doc = strings.ReplaceAll(doc, ", en: ", ", eng: ")
+	path := filepath.Join(t.TempDir(), "many.yaml")
+	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := hoctap(t, nil, "", "criteria", "lint", path)
+	for _, want := range []string{
+		`many.yaml: line 5: unknown field "colour"`,
+		`many.yaml: line 6: unknown field "shape"`,
+		`many.yaml: criteria[1].indicators[2] (line 71): unknown field "weight"`,
+		"many.yaml: rules.pass_mark.normal: 180 is more than the set's max_points 100",
+		"many.yaml: criteria[0].indicators[0].labels: warning: the statement is a negation",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("lint does not say %q:\n%s", want, r.stdout)
+		}
+	}
+	if r.code != 1 {
+		t.Errorf("exit %d", r.code)
+	}
+	if n := strings.Count(r.stdout, `unknown field "eng"`); n != 1 || !strings.Contains(r.stdout, "many.yaml: … and ") {
+		t.Errorf("a repeated problem is said %d times:\n%s", n, r.stdout)
 	}
 }
 
@@ -387,4 +428,52 @@ func TestCriteriaImportProblems(t *testing.T) {
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Errorf("a failed import wrote %s", out)
 	}
+}
+
+// TestCriteriaExportRefusesTerminal: a workbook written to a terminal
+// would garble it; to a file or /dev/null it is written.
+func TestCriteriaExportRefusesTerminal(t *testing.T) {
+	t.Parallel()
+	tty := openPTY(t)
+	var errOut bytes.Buffer
+	code := run([]string{"criteria", "export", "family-2015"}, &env{
+		stdin: strings.NewReader(""), stdout: tty, stderr: &errOut, getenv: func(string) string { return "" },
+	})
+	if code != 2 || !strings.Contains(errOut.String(), "a workbook is not for a terminal: give -o FILE.xlsx") {
+		t.Errorf("export to a terminal: exit %d, %s", code, errOut.String())
+	}
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	if code := run([]string{"criteria", "export", "family-2015"}, &env{
+		stdin: strings.NewReader(""), stdout: null, stderr: &errOut, getenv: func(string) string { return "" },
+	}); code != 0 {
+		t.Errorf("export to /dev/null: exit %d, %s", code, errOut.String())
+	}
+}
+
+// openPTY opens the terminal end of a new pseudo-terminal.
+func openPTY(t *testing.T) *os.File {
+	t.Helper()
+	master, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
+	if err != nil {
+		t.Fatalf("open a pseudo-terminal: %v", err)
+	}
+	t.Cleanup(func() { master.Close() })
+	fd := int(master.Fd())
+	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatalf("unlock the pseudo-terminal: %v", err)
+	}
+	n, err := unix.IoctlGetInt(fd, unix.TIOCGPTN)
+	if err != nil {
+		t.Fatalf("name the pseudo-terminal: %v", err)
+	}
+	tty, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatalf("open the terminal end: %v", err)
+	}
+	t.Cleanup(func() { tty.Close() })
+	return tty
 }
