@@ -10,10 +10,9 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
-
 	"golang.org/x/sys/unix"
-	"hoctap/locales"
 
+	"hoctap/locales"
 	"hoctap/scoring"
 	"hoctap/scoring/xlsx"
 )
