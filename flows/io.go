@@ -89,6 +89,11 @@ type Output struct {
 	// confirmation of an album, whose photos arrive one by one, goes out
 	// once, after the last, and never under a newer screen.
 	Settle bool
+	// TakesText says the screen asks for a typed answer (a number, a name)
+	// beside its buttons, so that a channel that presses buttons by
+	// number, as the terminal playground does, takes a typed number as the
+	// answer.
+	TakesText bool
 }
 
 // Button is one button: its label and the token it sends back.

@@ -61,6 +61,14 @@ func (t *Turn) Screen(text string, buttons ...[]Button) {
 	t.prefix = ""
 }
 
+// TakesText marks the last screen as one that asks for a typed answer
+// (see Output.TakesText).
+func (t *Turn) TakesText() {
+	if len(t.out) > 0 {
+		t.out[len(t.out)-1].TakesText = true
+	}
+}
+
 // Warn puts a short text before the next screen.
 func (t *Turn) Warn(text string) { t.prefix += text + "\n\n" }
 

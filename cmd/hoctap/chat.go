@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"log/slog"
 	"os"
 	"regexp"
 	"strconv"
@@ -26,12 +27,15 @@ func (localFiles) Fetch(_ context.Context, p flows.Photo) (io.ReadCloser, error)
 }
 
 func runChat(e *env, args []string) error {
-	fs, _ := flags(e, "hoctap chat", "[--user ID] [--lang vi|en]")
+	fs := bareFlags(e, "hoctap chat", "[--user ID] [--lang vi|en]")
 	user := fs.Int64("user", 1, "the playground person's id; another id is another person")
 	lang := fs.String("lang", "", "the language the playground reports for the person")
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
+	// The chat shares the terminal with the log: only what needs a look
+	// (a warning, an error) is logged there.
+	e.log = newLoggerAt(e.stderr, e.getenv("LOG_FORMAT"), slog.LevelWarn)
 	c, err := loadConfig(e.getenv)
 	if err != nil {
 		return err
@@ -59,11 +63,13 @@ type playground struct {
 	lang    string
 	mu      sync.Mutex
 	buttons []flows.Button // of the last screen, in order
-	seq     int
+	// takesText is true when the last screen asks for a typed answer.
+	takesText bool
+	seq       int
 }
 
 func (pg *playground) loop(ctx context.Context) error {
-	fmt.Fprintln(pg.e.stdout, "hoctap playground — type /start; a number presses a button; /photo PATH sends a picture; Ctrl-D leaves.")
+	fmt.Fprintln(pg.e.stdout, "hoctap playground — type /start; a number presses a button (#N where a number is asked); /photo PATH sends a picture; Ctrl-D leaves.")
 	lines := bufio.NewScanner(pg.e.stdin)
 	lines.Buffer(make([]byte, 64<<10), 64<<10)
 	fmt.Fprint(pg.e.stdout, "> ")
@@ -105,13 +111,24 @@ func (pg *playground) input(line string) (flows.Input, bool) {
 		word, rest, _ := strings.Cut(line[1:], " ")
 		in.Command, in.Text = strings.ToLower(word), rest
 	default:
-		if n, err := strconv.Atoi(line); err == nil && n >= 1 && n <= len(pg.buttons) {
-			in.Kind, in.Button = flows.InputButton, pg.buttons[n-1].Token
-		} else {
-			in.Kind, in.Text = flows.InputText, line
+		in.Kind, in.Text = flows.InputText, line
+		if b, ok := pg.press(line); ok {
+			in.Kind, in.Text, in.Button = flows.InputButton, "", b.Token
 		}
 	}
 	return in, true
+}
+
+// press returns the button a line presses: "#2" always presses the second,
+// and "2" does where the screen asks for no typed answer (a number typed
+// where one is asked is the answer).
+func (pg *playground) press(line string) (flows.Button, bool) {
+	digits, hashed := strings.CutPrefix(line, "#")
+	n, err := strconv.Atoi(digits)
+	if err != nil || n < 1 || n > len(pg.buttons) || (!hashed && pg.takesText) {
+		return flows.Button{}, false
+	}
+	return pg.buttons[n-1], true
 }
 
 func mimeOf(path string) string {
@@ -140,7 +157,7 @@ func (pg *playground) Send(_ context.Context, m runner.Message) error {
 	}
 	fmt.Fprintln(pg.e.stdout, html.UnescapeString(tag.ReplaceAllString(o.Text, "")))
 	if len(o.Buttons) > 0 {
-		pg.buttons = pg.buttons[:0]
+		pg.buttons, pg.takesText = pg.buttons[:0], o.TakesText
 		for _, row := range o.Buttons {
 			var cells []string
 			for _, b := range row {

@@ -116,7 +116,7 @@ func exportJSON(ctx context.Context, db *store.DB, state string, w io.Writer) er
 }
 
 func runMigrate(e *env, args []string) error {
-	fs, _ := flags(e, "hoctap migrate", "")
+	fs := bareFlags(e, "hoctap migrate", "")
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}

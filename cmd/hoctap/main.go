@@ -85,6 +85,7 @@ func run(args []string, e *env) int {
 		}
 		return exitCode(e, "hoctap chat", runChat(e, nil))
 	}
+	args = commandFirst(args, commands())
 	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		printUsage(e.stdout, "hoctap", commands())
 		return exitOK
@@ -131,6 +132,7 @@ func printUsage(w io.Writer, prefix string, cmds map[string]command) {
 
 // dispatch runs the sub-command named by args[0] of a command group.
 func dispatch(e *env, group string, cmds map[string]command, args []string) error {
+	args = commandFirst(args, cmds)
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		printUsage(e.stdout, "hoctap "+group, cmds)
 		if len(args) == 0 {
@@ -148,6 +150,13 @@ func dispatch(e *env, group string, cmds map[string]command, args []string) erro
 // flags returns a flag set that takes flags before or after the arguments,
 // with -o/--output for the result's file.
 func flags(e *env, name, usage string) (*pflag.FlagSet, *string) {
+	fs := bareFlags(e, name, usage)
+	return fs, fs.StringP("output", "o", "", "write the result to `FILE` instead of stdout")
+}
+
+// bareFlags returns a flag set for a command that writes no result (chat,
+// serve, migrate): its --help lists only its own flags.
+func bareFlags(e *env, name, usage string) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SetOutput(e.stdout)
 	fs.SetInterspersed(true)
@@ -155,7 +164,25 @@ func flags(e *env, name, usage string) (*pflag.FlagSet, *string) {
 		fmt.Fprintf(e.stdout, "Usage: %s %s\n", name, usage)
 		fs.PrintDefaults()
 	}
-	return fs, fs.StringP("output", "o", "", "write the result to `FILE` instead of stdout")
+	return fs
+}
+
+// commandFirst moves the first argument that names one of cmds to the
+// front, so that flags may stand before a command as after it ("hoctap
+// --user 2 chat", "hoctap criteria --json show family-2015").
+func commandFirst(args []string, cmds map[string]command) []string {
+	if len(args) == 0 || !strings.HasPrefix(args[0], "-") {
+		return args
+	}
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		if _, ok := cmds[a]; ok {
+			return append(append([]string{a}, args[:i]...), args[i+1:]...)
+		}
+	}
+	return args
 }
 
 // parse parses flags; a parse error is bad usage.
@@ -216,8 +243,14 @@ func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
 
 // newLogger logs to stderr as text, or as JSON when format is "json".
 func newLogger(w io.Writer, format string) *slog.Logger {
+	return newLoggerAt(w, format, slog.LevelInfo)
+}
+
+// newLoggerAt is newLogger for records from level up.
+func newLoggerAt(w io.Writer, format string, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
 	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, nil))
+		return slog.New(slog.NewJSONHandler(w, opts))
 	}
-	return slog.New(slog.NewTextHandler(w, nil))
+	return slog.New(slog.NewTextHandler(w, opts))
 }

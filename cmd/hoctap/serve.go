@@ -36,7 +36,7 @@ var serveContext = func() (context.Context, context.CancelFunc) {
 }
 
 func runServe(e *env, args []string) error {
-	fs, _ := flags(e, "hoctap serve", "")
+	fs := bareFlags(e, "hoctap serve", "")
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}

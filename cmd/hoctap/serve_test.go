@@ -852,3 +852,31 @@ func TestExportNeverMigrates(t *testing.T) {
 		t.Errorf("export --state abandoned: exit %d, want 2 (bad usage): %s", r.code, r.stderr)
 	}
 }
+
+// In the playground a number typed where a number is asked is the answer,
+// "#N" presses button N anywhere, and the chat shows no log line; flags
+// may stand before the command.
+func TestChatPlaygroundNumbers(t *testing.T) {
+	in := newInstallation(t)
+	lines := strings.Join([]string{
+		"/start",
+		"1",  // ✅ Đồng ý
+		"3",  // Cộng đồng học tập: the place first
+		"1",  // Thành phố Hà Nội
+		"2",  // Xã Sóc Sơn
+		"2",  // Thôn Đông
+		"2",  // 1.1, a percentage: 2 %, not the second button
+		"#1", // 1.2: the first button, ℹ️ Hướng dẫn
+		"95", // 1.2
+	}, "\n") + "\n"
+	r := hoctap(t, in.environ, lines, "--user", "7", "chat")
+	if r.code != 0 || !strings.Contains(r.stdout, "ℹ️ 1.2") {
+		t.Errorf("exit %d, stdout:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if got := in.answers(); got["1.1"] != "2" || got["1.2"] != "95" {
+		t.Errorf("answers %v, want 1.1 = 2 and 1.2 = 95", got)
+	}
+	if r.stderr != "" {
+		t.Errorf("the chat logged:\n%s", r.stderr)
+	}
+}

@@ -174,6 +174,9 @@ func (w *turn) showQuestion(a flows.Assessment, set *scoring.Set, qs []question,
 		rows = append(rows, []flows.Button{flows.NewButton(t.T("button.summary"), token(verbSummary, a, "", ""))})
 	}
 	t.Screen(b.String(), rows...)
+	if q.ind != nil && (q.ind.Kind == scoring.AnswerNumber || q.ind.Kind == scoring.AnswerRatio) {
+		t.TakesText()
+	}
 	return nil
 }
 

@@ -173,6 +173,7 @@ func (e *turn) show() error {
 		return e.showSubjects()
 	case stepName:
 		t.Screen(t.T("enrol.name."+string(e.st.Kind)), []flows.Button{e.btn(t.T("button.back"), verbBack, stepName)})
+		t.TakesText()
 		return nil
 	case stepArea:
 		return e.showAreas()
