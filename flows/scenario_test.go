@@ -190,7 +190,11 @@ func communityOn(h *harness, c1 string) {
 	h.enrol("community", "Thôn Đông")
 	h.text("85")        // 1.1: 20
 	h.text("99")        // 1.2: 10
-	h.text("10")        // 1.3: 10
+	if h.lang == "vi" { // 1.3 counts sessions, typed with the unit: 10 points
+		h.text("12 buổi")
+	} else {
+		h.text("12 sessions")
+	}
 	h.press(h.l("yes")) // 2.1: 10
 	h.press(h.l("yes")) // 2.2: 10
 	h.photo("rules.jpg", picture(t, 6), "")

@@ -26,6 +26,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -90,6 +91,11 @@ type Report struct {
 	Submitted                   int
 	Errors                      float64
 	Throttled                   int // 429s the fake answered for Telegram's limits
+	// FirstSubmissions is how many people reached a submission, and
+	// ActionsToSubmit how many actions the first took them: the median and
+	// the most.
+	FirstSubmissions                     int
+	ActionsToSubmit, MostActionsToSubmit int
 }
 
 // Run makes the load and returns what it measured.
@@ -172,6 +178,17 @@ watch:
 	heap.sample(reps)
 
 	rep := r.report(elapsed, before, after, heap)
+	var actions []int
+	for _, p := range r.people { // their goroutines have ended
+		if p.firstSubmit > 0 {
+			actions = append(actions, p.firstSubmit)
+		}
+	}
+	if len(actions) > 0 {
+		slices.Sort(actions)
+		rep.FirstSubmissions = len(actions)
+		rep.ActionsToSubmit, rep.MostActionsToSubmit = actions[len(actions)/2], actions[len(actions)-1]
+	}
 	rep.Throttled = r.api.Throttled()
 	rep.Conversations, rep.RedisPerConversation = redisPerConversation(context.Background(), rdb, prefix)
 	if err := db.QueryRow(context.Background(), `SELECT count(*) FROM assessments WHERE status = 'submitted'`).Scan(&rep.Submitted); err != nil {
@@ -251,6 +268,8 @@ func (rep *Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "steps                 %d (%.0f/s), %d submitted assessments\n", rep.Steps, float64(rep.Steps)/rep.Elapsed.Seconds(), rep.Submitted)
 	fmt.Fprintf(w, "reply latency         p50 %v  p90 %v  p99 %v  max %v  (update available → first Bot API call)\n",
 		round(rep.P50), round(rep.P90), round(rep.P99), round(rep.Max))
+	fmt.Fprintf(w, "first submission      %d of %d people, after %d actions (median), %d at most\n",
+		rep.FirstSubmissions, o.People, rep.ActionsToSubmit, rep.MostActionsToSubmit)
 	fmt.Fprintf(w, "stalls                %d (no reply within %v)\n", len(rep.Stalls), o.StallAfter)
 	for _, s := range rep.Stalls {
 		fmt.Fprintf(w, "  stalled: %s\n", s)

@@ -20,6 +20,9 @@ type person struct {
 	rng   *rand.Rand
 	calls chan telegramtest.Call // the bot's calls to this chat, from the fake's hook
 	n     int                    // assessments started, to vary the titles
+	// actions counts the person's actions; firstSubmit is the count when
+	// the first "✅ Đã nộp" arrived, 0 before.
+	actions, firstSubmit int
 }
 
 // step is one action and what came of it.
@@ -60,6 +63,7 @@ func (p *person) act(ctx context.Context, what string, do func(), timed bool) {
 		<-p.calls
 	}
 	start := time.Now()
+	p.actions++
 	do()
 	s := step{person: p.u.ID, what: what, timed: timed}
 	first := true
@@ -97,6 +101,9 @@ func (p *person) next(ctx context.Context) {
 		return
 	}
 	text := m.Text
+	if p.firstSubmit == 0 && strings.HasPrefix(text, "✅ Đã nộp") {
+		p.firstSubmit = p.actions
+	}
 	switch {
 	case p.has(m, "✅ Đồng ý"):
 		p.press(ctx, m, "✅ Đồng ý")
