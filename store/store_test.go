@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"hoctap/area"
 	"hoctap/flows"
 	"hoctap/scoring"
 	"hoctap/store"
@@ -169,5 +172,66 @@ func TestOneAssessmentPerSubjectAndYearUnderRace(t *testing.T) {
 	all, err := db.Assessments(ctx, p.ID)
 	if err != nil || made != 1 || len(all) != 1 || all[0].SubjectID != first.SubjectID {
 		t.Errorf("%d starts made an assessment; the person's assessments %+v %v", made, all, err)
+	}
+}
+
+// TestImportAreas: an import adds what is new, again it changes nothing,
+// and a merge moves a village to the commune that took over, keeping the
+// dated link to the old one.
+func TestImportAreas(t *testing.T) {
+	t.Parallel()
+	db := storetest.New(t)
+	ctx := context.Background()
+	read := func(doc string) []area.Row {
+		t.Helper()
+		rows, err := area.ReadCSV(strings.NewReader("code,name,level,parent_code,valid_from,valid_to,replaced_by\n" + doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rows
+	}
+	tree := "T9,Tỉnh Thử,province,,2025-07-01,,\n" +
+		"T9.1,Xã Một,commune,T9,2025-07-01,,\n" +
+		"T9.2,Xã Hai,commune,T9,2025-07-01,,\n" +
+		"T9.2.1,Thôn Nam,village,T9.2,2025-07-01,,\n"
+	day := time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
+	if n, err := db.ImportAreas(ctx, read(tree), day); err != nil || n != (store.Imported{New: 4}) {
+		t.Fatalf("first import %+v %v", n, err)
+	}
+	if n, err := db.ImportAreas(ctx, read(tree), day); err != nil || n != (store.Imported{Unchanged: 4}) {
+		t.Fatalf("the same again %+v %v", n, err)
+	}
+	merged := "T9,Tỉnh Thử,province,,2025-07-01,,\n" +
+		"T9.1,Xã Một,commune,T9,2025-07-01,,\n" +
+		"T9.2,Xã Hai,commune,T9,2025-07-01,2026-06-30,T9.1\n" +
+		"T9.2.1,Thôn Nam,village,T9.1,2025-07-01,,\n"
+	if n, err := db.ImportAreas(ctx, read(merged), day); err != nil || n != (store.Imported{Changed: 2, Moved: 1, Unchanged: 2}) {
+		t.Fatalf("the merge %+v %v", n, err)
+	}
+	kids, err := db.Areas(ctx, "T9.1")
+	if err != nil || len(kids) != 1 || kids[0].Code != "T9.2.1" {
+		t.Errorf("T9.1's villages %+v %v", kids, err)
+	}
+	var links []string
+	rows, err := db.Pool().Query(ctx, `SELECT parent_code || ' ' || valid_from || ' ' || coalesce(valid_to::text, '-')
+		FROM area_parents WHERE code = 'T9.2.1' ORDER BY valid_from`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var s string
+		rows.Scan(&s)
+		links = append(links, s)
+	}
+	if want := []string{"T9.2 2025-07-01 2026-07-01", "T9.1 2026-07-01 -"}; !slices.Equal(links, want) {
+		t.Errorf("links %v, want %v", links, want)
+	}
+	var replaced string
+	db.Pool().QueryRow(ctx, `SELECT coalesce(replaced_by, '') FROM areas WHERE code = 'T9.2'`).Scan(&replaced)
+	if replaced != "T9.1" {
+		t.Errorf("T9.2 replaced by %q", replaced)
+	}
+	if _, err := db.ImportAreas(ctx, read("T8.1,Xã Lạc,commune,T8,2025-07-01,,\n"), day); err == nil || !strings.Contains(err.Error(), `line 2, parent_code: "T8" is neither in the file nor imported before`) {
+		t.Errorf("an unknown parent: %v", err)
 	}
 }

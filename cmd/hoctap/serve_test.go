@@ -880,3 +880,28 @@ func TestChatPlaygroundNumbers(t *testing.T) {
 		t.Errorf("the chat logged:\n%s", r.stderr)
 	}
 }
+
+// The real tree of 1 July 2025 imports, and importing it again changes
+// nothing; a file with problems changes nothing and names them.
+func TestAreasImportRealTree(t *testing.T) {
+	in := newInstallation(t)
+	first := hoctap(t, in.environ, "", "areas", "import", "../../area/vn-2025.csv")
+	if first.code != 0 || first.stdout != "3356 areas: 3356 new, 0 changed (0 moved), 0 unchanged\n" {
+		t.Fatalf("first import: exit %d, %q %s", first.code, first.stdout, first.stderr)
+	}
+	again := hoctap(t, in.environ, "", "areas", "import", "../../area/vn-2025.csv")
+	if again.code != 0 || again.stdout != "3356 areas: 0 new, 0 changed (0 moved), 3356 unchanged\n" {
+		t.Errorf("again: exit %d, %q %s", again.code, again.stdout, again.stderr)
+	}
+	if n := in.count(`SELECT count(*) FROM areas WHERE level = 'commune' AND parent_code IN (SELECT code FROM areas WHERE level = 'province')`); n != 3321 {
+		t.Errorf("%d communes under provinces", n)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	if err := os.WriteFile(bad, []byte("code,name,level,parent_code,valid_from,valid_to\nX1,,town,,2025-07-01,\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := hoctap(t, in.environ, "", "areas", "import", bad)
+	if r.code != 1 || !strings.Contains(r.stderr, "line 2, name: empty") || !strings.Contains(r.stderr, `line 2, level: "town"`) {
+		t.Errorf("a bad file: exit %d, %s", r.code, r.stderr)
+	}
+}
