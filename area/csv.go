@@ -8,6 +8,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"hoctap/flows"
+	"hoctap/scoring"
 )
 
 // Header is the header of an area file; the last column may be left out.
@@ -152,4 +155,11 @@ func ParentsFirst(rows []Row) []Row {
 		place(r, 0)
 	}
 	return out
+}
+
+// Area returns the row as an area of the conversations; its English name
+// is the official Vietnamese one until a translation is given.
+func (r Row) Area() flows.Area {
+	return flows.Area{Code: r.Code, Parent: r.Parent, Level: r.Level,
+		Name: scoring.Text{VI: r.Name, EN: r.Name}, Region: scoring.RegionNormal}
 }

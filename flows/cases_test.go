@@ -1,10 +1,13 @@
 package flows_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 
+	"hoctap/area"
 	"hoctap/flows"
+	"hoctap/flows/flowstest"
 	"hoctap/scoring"
 )
 
@@ -345,5 +348,61 @@ func TestEnrolmentScreens(t *testing.T) {
 	}
 	if out := h.pressOld("◀ Quay lại", 1); notice(out) != "Nút này đã cũ, không còn dùng được." {
 		t.Errorf("the province's Back again, from the name step: %+v", out)
+	}
+}
+
+// TestEnrolOnTheRealTree: on the real tree of 2025 enrolment starts at the
+// provinces, below the nation, and pages the lists so that no screen has
+// more buttons than Telegram takes; the set is picked by the province found
+// by level.
+func TestEnrolOnTheRealTree(t *testing.T) {
+	t.Parallel()
+	f, err := os.Open("../area/vn-2025.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := area.ReadCSV(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var areas []flows.Area
+	for _, r := range rows {
+		areas = append(areas, r.Area())
+	}
+	h := newHarness(t, "vi")
+	h.store = flowstest.WithAreas(areas)
+	h.restart()
+	h.command("start")
+	h.press("✅ Đồng ý")
+	h.press("Đơn vị học tập")
+	out := h.text("Trường Tiểu học Sóc Sơn")
+	if r := last(out); !strings.Contains(r, "ở tỉnh, thành phố nào?") || !strings.Contains(r, "Trang 1/2") {
+		t.Fatalf("the first area screen: %q", r)
+	}
+	out = h.press("Thành phố Hà Nội")
+	if r := last(out); !strings.Contains(r, "ở xã, phường nào?") || !strings.Contains(r, "Trang 1/7") {
+		t.Fatalf("Hà Nội's communes: %q", r)
+	}
+	out = h.press("Trang sau ▶")
+	if r := last(out); !strings.Contains(r, "Trang 2/7") {
+		t.Errorf("the next page: %q", r)
+	}
+	for _, screen := range h.screens {
+		n := 0
+		for _, row := range screen {
+			n += len(row)
+		}
+		if n > 100 {
+			t.Errorf("a screen with %d buttons", n)
+		}
+	}
+	commune := out[len(out)-1].Buttons[0][0].Label
+	out = h.press(commune)
+	if r := last(out); !strings.Contains(r, "Bắt đầu tự đánh giá") || !strings.Contains(r, "Câu 1/") {
+		t.Errorf("after choosing %s: %q", commune, r)
+	}
+	if a := h.open(); a.SetID != "unit-2021" {
+		t.Errorf("the unit's set %s", a.SetID)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -69,7 +70,12 @@ const (
 	verbResume  = "ct" // ID: the assessment in progress to continue
 	verbSubject = "sj" // ID: the person's subject to assess
 	verbNew     = "nw" // a new subject of the title chosen
+	verbPage    = "pg" // Code: the area whose children are listed; Value: the page to show
 )
+
+// pageSize is how many areas a screen lists: Telegram takes at most 100
+// buttons, and a province has up to 168 communes.
+const pageSize = 20
 
 // menuOpen is how many assessments in progress the menu offers to
 // continue, the most recently changed first; /status lists them all.
@@ -89,6 +95,7 @@ type state struct {
 	// Place is the area chosen for a subject named after it (a village)
 	// where the tree has no area of its level below: its name is asked.
 	Place string `json:"p,omitempty"`
+	Page  int    `json:"pg,omitempty"` // the page of Area's children shown, from 0
 }
 
 func (*Module) Name() string { return Name }
@@ -250,7 +257,14 @@ func (e *turn) button(tok flows.Token) error {
 	case tok.Verb == verbBack && tok.Code == stepName && e.st.Step == stepName:
 		*e.st = state{Step: stepMenu}
 		return e.show()
-	case tok.Verb == verbBack && tok.Code == stepArea && e.st.Step == stepArea && e.st.Area == "":
+	case tok.Verb == verbPage && e.st.Step == stepArea && tok.Code == e.st.Area:
+		page, err := strconv.Atoi(tok.Value)
+		if err != nil || page < 0 {
+			return t.Stale()
+		}
+		e.st.Page = page
+		return e.show()
+	case tok.Verb == verbBack && tok.Code == stepArea && e.st.Step == stepArea && e.atTop():
 		if firstStep(e.st.Kind) == stepArea {
 			*e.st = state{Step: stepMenu}
 		} else {
@@ -417,12 +431,26 @@ func (e *turn) typedName() error {
 // showAreas offers the children of the area chosen so far.
 func (e *turn) showAreas() error {
 	t := e.t
+	if e.st.Area == "" {
+		top, err := e.top()
+		if err != nil {
+			return err
+		}
+		e.st.Area = top
+	}
 	areas, err := e.m.store.Areas(t.Ctx, e.st.Area)
 	if err != nil {
 		return fmt.Errorf("list areas: %w", err)
 	}
+	pages := max(1, (len(areas)+pageSize-1)/pageSize)
+	e.st.Page = min(e.st.Page, pages-1)
+	level := "province"
+	if len(areas) > 0 {
+		level = areas[0].Level
+	}
+	shown := areas[e.st.Page*pageSize : min(len(areas), (e.st.Page+1)*pageSize)]
 	var rows [][]flows.Button
-	for i, a := range areas {
+	for i, a := range shown {
 		b := e.btn(a.Name.In(t.P.Lang()), verbArea, a.Code)
 		if i%2 == 0 {
 			rows = append(rows, []flows.Button{b})
@@ -430,7 +458,19 @@ func (e *turn) showAreas() error {
 			rows[len(rows)-1] = append(rows[len(rows)-1], b)
 		}
 	}
-	if e.st.Area != "" {
+	if pages > 1 {
+		var nav []flows.Button
+		if e.st.Page > 0 {
+			nav = append(nav, flows.NewButton(t.T("button.page.previous"),
+				flows.Token{Module: Name, Verb: verbPage, Code: e.st.Area, Value: strconv.Itoa(e.st.Page - 1)}))
+		}
+		if e.st.Page < pages-1 {
+			nav = append(nav, flows.NewButton(t.T("button.page.next"),
+				flows.Token{Module: Name, Verb: verbPage, Code: e.st.Area, Value: strconv.Itoa(e.st.Page + 1)}))
+		}
+		rows = append(rows, nav)
+	}
+	if !e.atTop() {
 		parent, err := e.m.store.Area(t.Ctx, e.st.Area)
 		if err != nil {
 			return fmt.Errorf("load area: %w", err)
@@ -440,10 +480,6 @@ func (e *turn) showAreas() error {
 	} else {
 		rows = append(rows, []flows.Button{e.btn(t.T("button.back"), verbBack, stepArea)})
 	}
-	level := "province"
-	if len(areas) > 0 {
-		level = areas[0].Level
-	}
 	key := "enrol.area." + level
 	switch {
 	case e.st.Kind == scoring.KindCitizen:
@@ -451,8 +487,32 @@ func (e *turn) showAreas() error {
 	case e.st.Name == "":
 		key += ".place" // the subject is the place: asked before any name
 	}
-	t.Screen(t.T(key, map[string]any{"Name": flows.Esc(e.st.Name)}), rows...)
+	text := t.T(key, map[string]any{"Name": flows.Esc(e.st.Name)})
+	if pages > 1 {
+		text += "\n" + t.T("enrol.area.page", map[string]any{"N": e.st.Page + 1, "Of": pages})
+	}
+	t.Screen(text, rows...)
 	return nil
+}
+
+// top returns the area enrolment starts below: "" for the top of the
+// tree, or the nation when it is the tree's one top area, since a person
+// starts at their province.
+func (e *turn) top() (string, error) {
+	tops, err := e.m.store.Areas(e.t.Ctx, "")
+	if err != nil {
+		return "", fmt.Errorf("list areas: %w", err)
+	}
+	if len(tops) == 1 && tops[0].Level == "nation" {
+		return tops[0].Code, nil
+	}
+	return "", nil
+}
+
+// atTop reports whether the areas shown are the first enrolment offers.
+func (e *turn) atTop() bool {
+	top, err := e.top()
+	return err == nil && e.st.Area == top
 }
 
 // levelFor is the area level a subject of a kind is placed at: a household,
@@ -472,7 +532,7 @@ func (e *turn) chooseArea(code string, up bool) error {
 	if up {
 		// Only to the parent of the area shown: an older screen's Back
 		// would jump elsewhere in the tree.
-		if e.st.Area == "" {
+		if e.atTop() {
 			return t.Stale()
 		}
 		current, err := e.m.store.Area(t.Ctx, e.st.Area)
@@ -482,7 +542,7 @@ func (e *turn) chooseArea(code string, up bool) error {
 		if current.Parent != code {
 			return t.Stale()
 		}
-		e.st.Area = code
+		e.st.Area, e.st.Page = code, 0
 		return e.show()
 	}
 	area, err := e.m.store.Area(t.Ctx, code)
@@ -494,7 +554,7 @@ func (e *turn) chooseArea(code string, up bool) error {
 		return fmt.Errorf("list areas: %w", err)
 	}
 	if area.Level != levelFor(e.st.Kind) && len(children) > 0 {
-		e.st.Area = code
+		e.st.Area, e.st.Page = code, 0
 		return e.show()
 	}
 	if e.st.Name == "" { // named after its place
@@ -538,9 +598,10 @@ func (e *turn) startAt(area flows.Area, subject int64) error {
 	return t.Show()
 }
 
-// province returns the top-level ancestor of an area.
+// province returns the province an area is in, found by level, not by
+// depth (a tree may start at the nation); the top area where none is.
 func (e *turn) province(a flows.Area) (string, error) {
-	for a.Parent != "" {
+	for a.Level != "province" && a.Parent != "" {
 		parent, err := e.m.store.Area(e.t.Ctx, a.Parent)
 		if err != nil {
 			return "", fmt.Errorf("load area: %w", err)

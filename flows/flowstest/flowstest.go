@@ -70,8 +70,11 @@ var (
 )
 
 // New returns a store with the sample areas.
-func New() *Store {
-	return &Store{identities: map[identity]int64{}, areas: slices.Clone(area.Sample), applied: map[string]bool{}}
+func New() *Store { return WithAreas(area.Sample) }
+
+// WithAreas returns a store with the given area tree.
+func WithAreas(areas []flows.Area) *Store {
+	return &Store{identities: map[identity]int64{}, areas: slices.Clone(areas), applied: map[string]bool{}}
 }
 
 // Effects returns the effects written down since the last call, one line
