@@ -334,14 +334,15 @@ func (w *walker) decide(m telegramtest.Message, ok bool) ([]action, error) {
 	case strings.HasPrefix(m.Text, "Nhập tên"):
 		return w.say(w.name), nil
 	}
-	// Consent, the title, the places (not "back"), continue, submit and
-	// confirm, no photo.
+	// Consent, the title, the household started before (when a reply was
+	// lost after the start was stored), the places (not "back"), continue,
+	// submit and confirm, no photo.
 	family := func(d string) bool { return strings.Contains(d, ":family:") }
 	place := func(d string) bool { return !strings.HasSuffix(d, ":up") }
 	for _, b := range []struct {
 		verb string
 		pred func(string) bool
-	}{{"e.ok", nil}, {"e.k", family}, {"e.ar", place}, {"s.ct", nil}, {"s.sb", nil}, {"s.cf", nil}, {"s.sk", nil}} {
+	}{{"e.ok", nil}, {"e.k", family}, {"e.sj", nil}, {"e.ar", place}, {"s.ct", nil}, {"s.sb", nil}, {"s.cf", nil}, {"s.sk", nil}} {
 		if d := find(b.verb, b.pred); d != "" {
 			return press(d), nil
 		}
