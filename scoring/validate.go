@@ -445,7 +445,7 @@ func (v *validator) relevant(s *Set, path string, r *Relevant, code string, own 
 				valid = append(valid, o.Code)
 			}
 		}
-		if ref.NotApplicable {
+		if s.OffersNA(r.Code) {
 			valid = append(valid, "na")
 		}
 	}

@@ -197,7 +197,7 @@ func TestValidate(t *testing.T) {
 			"sample.yaml: criteria[1].relevant.code: 2.2 depends on itself: a cycle",
 			"sample.yaml: criteria[1].indicators[0].relevant.code: \"9.9\" is no indicator or condition of the set",
 			"sample.yaml: criteria[1].indicators[1].relevant.code: 2.1 takes a number: a rule names a yes/no, choice or condition question",
-			"sample.yaml: criteria[1].indicators[2].relevant.answers[0]: \"maybe\" is not an answer of 1.1 (yes, no, na)",
+			"sample.yaml: criteria[1].indicators[2].relevant.answers[0]: \"maybe\" is not an answer of 1.1 (yes, no)", // 1.1 has a rule of its own here: no "na"
 		}},
 		{"labels", func(s *Set) {
 			s.Criteria[0].Indicators[0].Labels = Labels{Yes: Text{VI: "Đúng", EN: "True"}, No: Text{VI: "Chưa đúng"}}

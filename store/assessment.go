@@ -160,9 +160,13 @@ func (db *DB) Start(ctx context.Context, n flows.NewAssessment) (flows.Assessmen
 		}
 		subject := n.SubjectID
 		if subject == 0 {
-			err := tx.QueryRow(ctx, `SELECT id FROM subjects
-				WHERE created_by = $1 AND kind = $2 AND lower(name) = lower($3) AND area_code = $4 ORDER BY id LIMIT 1`,
-				n.PersonID, string(n.Kind), n.Name, n.AreaCode).Scan(&subject)
+			// Subjects made before one assessment per subject and year
+			// may repeat: the one assessed this year comes first.
+			err := tx.QueryRow(ctx, `SELECT s.id FROM subjects s
+				WHERE s.created_by = $1 AND s.kind = $2 AND lower(s.name) = lower($3) AND s.area_code = $4
+				ORDER BY EXISTS (SELECT 1 FROM assessments a WHERE a.subject_id = s.id AND a.year = $5 AND a.status <> 'abandoned') DESC, s.id
+				LIMIT 1`,
+				n.PersonID, string(n.Kind), n.Name, n.AreaCode, n.Year).Scan(&subject)
 			if errors.Is(err, pgx.ErrNoRows) {
 				err = tx.QueryRow(ctx, `INSERT INTO subjects (kind, name, area_code, created_by) VALUES ($1, $2, $3, $4) RETURNING id`,
 					string(n.Kind), n.Name, n.AreaCode, n.PersonID).Scan(&subject)
@@ -199,7 +203,16 @@ func (db *DB) Start(ctx context.Context, n flows.NewAssessment) (flows.Assessmen
 		return a, flows.ErrExists
 	case errors.As(err, &pgErr) && pgErr.ConstraintName == "assessments_one_per_year":
 		// Another start for the subject won the race; it is the one now.
-		return flows.Assessment{}, flows.ErrConflict
+		var winner int64
+		if err := db.pool.QueryRow(ctx, `SELECT id FROM assessments WHERE subject_id = $1 AND year = $2 AND status <> 'abandoned'`,
+			n.SubjectID, n.Year).Scan(&winner); err != nil || n.SubjectID == 0 {
+			return flows.Assessment{}, flows.ErrConflict
+		}
+		a, err := db.Assessment(ctx, winner)
+		if err != nil {
+			return a, err
+		}
+		return a, flows.ErrExists
 	case err != nil:
 		return flows.Assessment{}, fmt.Errorf("start assessment: %w", err)
 	}

@@ -354,17 +354,22 @@ func progress(a flows.Assessment, set *scoring.Set) (answers, photos int) {
 			answers++
 		}
 	}
+	return answers, photoCount(a)
+}
+
+// photoCount counts an assessment's photos.
+func photoCount(a flows.Assessment) (photos int) {
 	for _, n := range a.Photos {
 		photos += n
 	}
-	return answers, photos
+	return photos
 }
 
 // confirmRestart asks before an assessment with answers or photos is
 // given up, saying what would be lost.
 func (w *turn) confirmRestart(a flows.Assessment, set *scoring.Set) error {
 	t := w.t
-	answers, photos := progress(a, set)
+	answers, photos := len(a.Answers), photoCount(a) // what a discard deletes, asked now or not
 	t.Screen(t.T("restart.confirm", map[string]any{
 		"Title": flows.Esc(t.P.SetTitle(set)), "Name": flows.Esc(a.SubjectName), "Answers": answers, "Photos": photos,
 	}), []flows.Button{
@@ -390,7 +395,7 @@ func (w *turn) resumeButton(tok flows.Token) error {
 	if tok.Rev != a.Rev {
 		return t.Stale()
 	}
-	if answers, photos := progress(a, set); tok.Verb == verbRestart && answers+photos > 0 {
+	if tok.Verb == verbRestart && len(a.Answers)+photoCount(a) > 0 {
 		return w.confirmRestart(a, set)
 	}
 	err = w.m.cfg.Store.Abandon(t.Ctx, a.ID, a.Rev, t.Env.Person)

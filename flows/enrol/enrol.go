@@ -583,7 +583,7 @@ func (e *turn) startAt(area flows.Area, subject int64) error {
 		*e.st = state{Step: stepMenu}
 		return t.Stale()
 	}
-	if !set.Years.Covers(year) {
+	if !set.Years.Covers(year) && set.Years.To != 0 { // one that starts later has no end to name
 		// Pick prefers a set that covers the year; this is the newest of
 		// those that do not, and the person is told so.
 		t.Warn(t.T("enrol.set_years", map[string]any{"Ref": set.Ref(), "Year": year, "From": set.Years.From, "To": set.Years.To}))
