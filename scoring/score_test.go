@@ -222,12 +222,13 @@ func TestIndicatorPoints(t *testing.T) {
 func TestRelevant(t *testing.T) {
 	s := sample(t)
 	s.Criteria[0].Indicators[1].Relevant = &Relevant{Code: "1.1", Answers: []string{"yes", "no"}}
+	s.Criteria[0].Indicators[1].NotApplicable = true // allowed, but the rule on 1.1 decides
 	s.Criteria[1].Relevant = &Relevant{Code: "1.1", Answers: []string{"yes"}}
 	if ps := Validate("sample.yaml", s); len(ps) > 0 {
 		t.Fatal(ps)
 	}
-	if !s.OffersNA("1.1") || s.OffersNA("2.1") {
-		t.Errorf("not applicable offered: 1.1 %v, 2.1 %v", s.OffersNA("1.1"), s.OffersNA("2.1"))
+	if !s.OffersNA("1.1") || s.OffersNA("1.2") {
+		t.Errorf("not applicable offered: 1.1 %v, 1.2 %v", s.OffersNA("1.1"), s.OffersNA("1.2"))
 	}
 	na := Answers{"1.1": NotApplicable(), "1.2": Choose("c"), "C1": Yes()}
 	for code, want := range map[string]bool{"1.1": true, "1.2": false, "2.1": false, "2.3": false, "C1": true} {
@@ -245,7 +246,6 @@ func TestRelevant(t *testing.T) {
 	if len(res.Unanswered) != 0 || res.Indicators[1].Points != 20 || !res.Indicators[1].Skipped {
 		t.Errorf("1.2 skipped scored %+v, unanswered %v", res.Indicators[1], res.Unanswered)
 	}
-	s.Criteria[0].Indicators[1].NotApplicable = true
 	if err := s.Check("1.2", NotApplicable()); !errors.Is(err, ErrNANotAllowed) {
 		t.Errorf("na on 1.2, decided by 1.1: %v", err)
 	}

@@ -204,9 +204,9 @@ func (db *DB) Start(ctx context.Context, n flows.NewAssessment) (flows.Assessmen
 	case errors.As(err, &pgErr) && pgErr.ConstraintName == "assessments_one_per_year":
 		// Another start for the subject won the race; it is the one now.
 		var winner int64
-		if err := db.pool.QueryRow(ctx, `SELECT id FROM assessments WHERE subject_id = $1 AND year = $2 AND status <> 'abandoned'`,
-			n.SubjectID, n.Year).Scan(&winner); err != nil || n.SubjectID == 0 {
-			return flows.Assessment{}, flows.ErrConflict
+		if n.SubjectID == 0 || db.pool.QueryRow(ctx, `SELECT id FROM assessments WHERE subject_id = $1 AND year = $2 AND status <> 'abandoned'`,
+			n.SubjectID, n.Year).Scan(&winner) != nil {
+			return flows.Assessment{}, flows.ErrConflict // the winner is not found again: the person tries again
 		}
 		a, err := db.Assessment(ctx, winner)
 		if err != nil {

@@ -431,11 +431,11 @@ func (e *turn) typedName() error {
 // showAreas offers the children of the area chosen so far.
 func (e *turn) showAreas() error {
 	t := e.t
+	top, err := e.top()
+	if err != nil {
+		return err
+	}
 	if e.st.Area == "" {
-		top, err := e.top()
-		if err != nil {
-			return err
-		}
 		e.st.Area = top
 	}
 	areas, err := e.m.store.Areas(t.Ctx, e.st.Area)
@@ -470,7 +470,7 @@ func (e *turn) showAreas() error {
 		}
 		rows = append(rows, nav)
 	}
-	if !e.atTop() {
+	if e.st.Area != top {
 		parent, err := e.m.store.Area(t.Ctx, e.st.Area)
 		if err != nil {
 			return fmt.Errorf("load area: %w", err)
