@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/unicode/norm"
+
 	"hoctap/flows"
 	"hoctap/scoring"
 )
@@ -68,7 +70,7 @@ func ReadCSV(r io.Reader) ([]Row, error) {
 			continue
 		}
 		field := func(j int) string { return strings.TrimSpace(rec[j]) }
-		row := Row{Line: line, Code: field(0), Name: field(1), Level: field(2), Parent: field(3)}
+		row := Row{Line: line, Code: field(0), Name: norm.NFC.String(field(1)), Level: field(2), Parent: field(3)}
 		if len(rec) == len(Header) {
 			row.ReplacedBy = field(6)
 		}
@@ -157,9 +159,9 @@ func ParentsFirst(rows []Row) []Row {
 	return out
 }
 
-// Area returns the row as an area of the conversations; its English name
-// is the official Vietnamese one until a translation is given.
+// Area returns the row as an area of the conversations, named in English
+// by EnglishName.
 func (r Row) Area() flows.Area {
 	return flows.Area{Code: r.Code, Parent: r.Parent, Level: r.Level,
-		Name: scoring.Text{VI: r.Name, EN: r.Name}, Region: scoring.RegionNormal}
+		Name: scoring.Text{VI: r.Name, EN: EnglishName(r.Name)}, Region: scoring.RegionNormal}
 }

@@ -256,6 +256,8 @@ func (p *person) toQuestions() {
 	p.say("<Nguyễn & Con>")
 	p.wait("<Nguyễn & Con> ở tỉnh, thành phố nào?")
 	p.step("Thành phố Hà Nội", "ở xã, phường nào?")
+	p.say("soc son") // Hà Nội has 126 communes: typed, accents left out
+	p.wait("khớp với “soc son”")
 	p.step("Xã Sóc Sơn", "ở thôn, tổ dân phố nào?")
 	p.step("Thôn Đông", "Câu 1/12")
 }

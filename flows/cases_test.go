@@ -1,7 +1,7 @@
 package flows_test
 
 import (
-	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -353,16 +353,11 @@ func TestEnrolmentScreens(t *testing.T) {
 
 // TestEnrolOnTheRealTree: on the real tree of 2025 enrolment starts at the
 // provinces, below the nation, and pages the lists so that no screen has
-// more buttons than Telegram takes; the set is picked by the province found
-// by level.
+// more buttons than Telegram takes; a typed name without accents finds a
+// province and a commune; the set is picked by the province found by level.
 func TestEnrolOnTheRealTree(t *testing.T) {
 	t.Parallel()
-	f, err := os.Open("../area/vn-2025.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := area.ReadCSV(f)
+	rows, err := area.Shipped()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -397,10 +392,25 @@ func TestEnrolOnTheRealTree(t *testing.T) {
 			t.Errorf("a screen with %d buttons", n)
 		}
 	}
-	commune := out[len(out)-1].Buttons[0][0].Label
-	out = h.press(commune)
+	if r := last(out); !strings.Contains(r, "gõ vài chữ của tên để tìm") {
+		t.Errorf("a paged list does not say a name can be typed: %q", r)
+	}
+	h.press("◀ Quay lại") // up to the provinces
+	// Typed at the provinces, accents left out: Hà Nội first, as a whole
+	// word match at the highest level, before communes named alike.
+	out = h.text("ha noi")
+	if got := shown(out); len(got) < 2 || got[0] != "Thành phố Hà Nội" {
+		t.Errorf("'ha noi' found %q", got)
+	}
+	// Within Hà Nội, "soc son" finds its commune of that name only.
+	h.press("Thành phố Hà Nội")
+	out = h.text("soc son")
+	if got := shown(out); !slices.Equal(got, []string{"Xã Sóc Sơn", "◀ Quay lại"}) {
+		t.Errorf("'soc son' in Hà Nội found %q", got)
+	}
+	out = h.press("Xã Sóc Sơn")
 	if r := last(out); !strings.Contains(r, "Bắt đầu tự đánh giá") || !strings.Contains(r, "Câu 1/") {
-		t.Errorf("after choosing %s: %q", commune, r)
+		t.Errorf("after choosing Xã Sóc Sơn: %q", r)
 	}
 	if a := h.open(); a.SetID != "unit-2021" {
 		t.Errorf("the unit's set %s", a.SetID)

@@ -41,6 +41,13 @@ type Area struct {
 	Region scoring.Region // normal or hardship
 }
 
+// FoundArea is an area a search found, with its parent's name to tell
+// apart areas of one name in different places.
+type FoundArea struct {
+	Area
+	ParentName scoring.Text
+}
+
 // Assessment is one subject's self-assessment against one set version.
 // The self-assessment conversation keeps a copy of the one in progress in
 // its state (the JSON names are short for that), so that a step reads

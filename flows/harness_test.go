@@ -342,6 +342,22 @@ func last(out []flows.Output) string {
 	return ""
 }
 
+// shown returns the button labels of the last output with buttons.
+func shown(out []flows.Output) []string {
+	for i := len(out) - 1; i >= 0; i-- {
+		if len(out[i].Buttons) > 0 {
+			var ls []string
+			for _, row := range out[i].Buttons {
+				for _, b := range row {
+					ls = append(ls, b.Label)
+				}
+			}
+			return ls
+		}
+	}
+	return nil
+}
+
 func notice(out []flows.Output) string {
 	for _, o := range out {
 		if o.Notice != "" {

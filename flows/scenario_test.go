@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"hoctap/area"
 	"hoctap/flows"
 	"hoctap/scoring"
 )
@@ -125,7 +127,7 @@ func walkFamily(h *harness) {
 	if len(got) != 1 {
 		t.Fatalf("%d submitted assessments, want 1", len(got))
 	}
-	if a := got[0]; a.SubjectName != "<Nguyễn & Con>" || a.Kind != "family" || a.AreaCode != "01.001.01" ||
+	if a := got[0]; a.SubjectName != "<Nguyễn & Con>" || a.Kind != "family" || a.AreaCode != area.SampleCommune+".01" ||
 		a.SetID != "family-2015" || a.SetVersion != 2 || a.Result.Total != 85 || !a.Result.Passed {
 		t.Errorf("submitted %+v with %+v", a, a.Result)
 	}
@@ -481,6 +483,47 @@ var scenarios = []struct {
 		}
 		if a := h.answers(); len(a) != 2 {
 			h.t.Errorf("answers after an old Start over: %v", a)
+		}
+	}},
+
+	// A person types part of a place's name at the area step, accents
+	// left out: what it finds is offered with the place around it. Nothing
+	// found, too long a text and mere punctuation each get one reply and
+	// the screen again; a button of an earlier search is stale.
+	{"area_search", "vi", func(h *harness) {
+		h.command("start")
+		h.press(h.l("agree"))
+		h.press(h.l("family"))
+		h.text("Nhà Lê")
+		out := h.text("thon d")
+		if got := shown(out); !slices.Equal(got, []string{"Thôn Đoài · Xã Sóc Sơn", "Thôn Đông · Xã Sóc Sơn", "◀ Quay lại"}) {
+			h.t.Errorf("found %q", got)
+		}
+		out = h.text("xyz")
+		if r := last(out); len(out) != 1 || !strings.HasPrefix(r, "Không tìm thấy nơi nào có tên khớp với “xyz”") ||
+			!strings.Contains(r, "ở tỉnh, thành phố nào?") {
+			h.t.Errorf("nothing found: %+v", out)
+		}
+		if out = h.text(strings.Repeat("thôn ", 13)); len(out) != 1 || !strings.HasPrefix(last(out), "Tên cần tìm dài quá") {
+			h.t.Errorf("a long text: %+v", out)
+		}
+		if out = h.text("!!!"); len(out) != 1 || !strings.HasPrefix(last(out), "Hãy gõ vài chữ") {
+			h.t.Errorf("punctuation: %+v", out)
+		}
+		h.press(h.l("province")) // a search below Hà Nội finds only its villages
+		out = h.text("THÔN")
+		if got := shown(out); !slices.Equal(got, []string{"Thôn Đoài · Xã Sóc Sơn", "Thôn Đông · Xã Sóc Sơn", "◀ Quay lại"}) {
+			h.t.Errorf("found below Hà Nội %q", got)
+		}
+		out = h.press("Thôn Đông · Xã Sóc Sơn")
+		if r := last(out); !strings.Contains(r, "Câu 1/12") {
+			h.t.Errorf("after choosing what was found: %q", r)
+		}
+		if a := h.open(); a.AreaCode != area.SampleCommune+".01" {
+			h.t.Errorf("placed in %s", a.AreaCode)
+		}
+		if out = h.pressOld("Thôn Đoài · Xã Sóc Sơn", 0); notice(out) != "Nút này đã cũ, không còn dùng được." {
+			h.t.Errorf("an earlier search's button: %+v", out)
 		}
 	}},
 

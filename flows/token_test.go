@@ -8,7 +8,7 @@ import (
 func TestTokens(t *testing.T) {
 	for _, tok := range []Token{
 		{Module: "s", Verb: "a", ID: 42, Rev: 12, Code: "1.2", Value: "na"},
-		{Module: "e", Verb: "ar", Code: "01.001.01"},
+		{Module: "e", Verb: "ar", Code: "00376.01"},
 		{Module: "e", Verb: "ok"},
 		{Module: core, Verb: verbLanguage, Code: "en"},
 		// The longest a criteria set allows (codes of 12, options of 16), on
@@ -33,7 +33,7 @@ func TestTokens(t *testing.T) {
 }
 
 func FuzzParseToken(f *testing.F) {
-	for _, s := range []string{"s.a:12:3:1.2:na", "e.ok::::", "e.ar:::01.001:", "c.lg::::en", "x"} {
+	for _, s := range []string{"s.a:12:3:1.2:na", "e.ok::::", "e.ar:::00376:", "c.lg::::en", "x"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

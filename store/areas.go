@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,16 +15,21 @@ import (
 	"hoctap/scoring"
 )
 
-// Areas returns the children of an area in force today ("" for the top), by name.
+// Areas returns the children of an area in force today ("" for the top),
+// by name (area.SortByName).
 func (db *DB) Areas(ctx context.Context, parent string) ([]flows.Area, error) {
 	rows, err := db.pool.Query(ctx, `
 		SELECT code, coalesce(parent_code, ''), level, name_vi, name_en, region FROM areas
-		WHERE coalesce(parent_code, '') = $1 AND (valid_to IS NULL OR valid_to > current_date)
-		ORDER BY name_vi, code`, parent)
+		WHERE coalesce(parent_code, '') = $1 AND (valid_to IS NULL OR valid_to > current_date)`, parent)
 	if err != nil {
 		return nil, fmt.Errorf("query areas: %w", err)
 	}
-	return pgx.CollectRows(rows, scanArea)
+	areas, err := pgx.CollectRows(rows, scanArea)
+	if err != nil {
+		return nil, fmt.Errorf("query areas: %w", err)
+	}
+	area.SortByName(areas) // in Go: the database's collation may not be Vietnamese
+	return areas, nil
 }
 
 // Area returns one area.
@@ -47,21 +54,84 @@ func scanArea(row pgx.CollectableRow) (flows.Area, error) {
 	return a, err
 }
 
-// SeedSampleAreas loads the sample area list (package area) when there are no areas, and
-// reports whether it did.
-func (db *DB) SeedSampleAreas(ctx context.Context) (bool, error) {
+// seedShippedAreas loads the shipped area tree into a database with no
+// areas, with COPY: a test's schema starts with it too.
+func seedShippedAreas(ctx context.Context, tx pgx.Tx) error {
+	var some bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM areas)`).Scan(&some); err != nil || some {
+		return err
+	}
+	rows, err := area.Shipped()
+	if err != nil {
+		return err
+	}
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{"areas"},
+		[]string{"code", "parent_code", "level", "name_vi", "name_en", "name_fold", "valid_from", "valid_to", "replaced_by"},
+		pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
+			r := rows[i]
+			return []any{r.Code, nullable(r.Parent), r.Level, r.Name, area.EnglishName(r.Name), area.Fold(r.Name),
+				r.ValidFrom, r.ValidTo, nullable(r.ReplacedBy)}, nil
+		}))
+	if err != nil {
+		return fmt.Errorf("load the shipped areas: %w", err)
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO area_parents (code, parent_code, valid_from)
+		SELECT code, parent_code, valid_from FROM areas WHERE parent_code IS NOT NULL`)
+	if err != nil {
+		return fmt.Errorf("link the shipped areas: %w", err)
+	}
+	return nil
+}
+
+// nullable is NULL for "".
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// foldAreaNames fills the folded names that the migration adding them
+// left empty.
+func foldAreaNames(ctx context.Context, tx pgx.Tx) error {
+	rows, err := tx.Query(ctx, `SELECT code, name_vi FROM areas WHERE name_fold = ''`)
+	if err != nil {
+		return fmt.Errorf("read area names: %w", err)
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct{ Code, Name string }])
+	if err != nil {
+		return fmt.Errorf("read area names: %w", err)
+	}
+	for _, n := range names {
+		if _, err := tx.Exec(ctx, `UPDATE areas SET name_fold = $2 WHERE code = $1`, n.Code, area.Fold(n.Name)); err != nil {
+			return fmt.Errorf("fold area names: %w", err)
+		}
+	}
+	return nil
+}
+
+// SeedSample adds the sample villages (package area) for the playground
+// and the tests, and reports whether it did. It does so only on an
+// installation that has no village and no subject yet: it never mixes
+// them into a tree or a registry in use.
+func (db *DB) SeedSample(ctx context.Context) (bool, error) {
 	seeded := false
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `LOCK TABLE areas IN EXCLUSIVE MODE`); err != nil {
 			return err
 		}
-		var any bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM areas)`).Scan(&any); err != nil || any {
+		var used bool
+		err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM areas WHERE level = 'village') OR EXISTS (SELECT 1 FROM subjects)`).Scan(&used)
+		if err != nil || used {
 			return err
 		}
-		for _, a := range area.Sample {
-			if _, err := tx.Exec(ctx, `INSERT INTO areas (code, parent_code, level, name_vi, name_en, region)
-				VALUES ($1, nullif($2, ''), $3, $4, $5, $6)`, a.Code, a.Parent, a.Level, a.Name.VI, a.Name.EN, string(a.Region)); err != nil {
+		for _, a := range area.SampleVillages {
+			if _, err := tx.Exec(ctx, `
+				INSERT INTO areas (code, parent_code, level, name_vi, name_en, name_fold, region) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+				a.Code, a.Parent, a.Level, a.Name.VI, a.Name.EN, area.Fold(a.Name.VI), string(a.Region)); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO area_parents (code, parent_code, valid_from) SELECT code, parent_code, valid_from FROM areas WHERE code = $1`, a.Code); err != nil {
 				return err
 			}
 		}
@@ -69,9 +139,49 @@ func (db *DB) SeedSampleAreas(ctx context.Context) (bool, error) {
 		return nil
 	})
 	if err != nil {
-		return false, fmt.Errorf("seed sample areas: %w", err)
+		return false, fmt.Errorf("seed the sample villages: %w", err)
 	}
 	return seeded, nil
+}
+
+// SearchAreas returns the areas in force below under ("" for the whole
+// tree), down to the level deepest, whose names a typed query finds
+// (area.Match), best first (area.Rank), at most limit.
+func (db *DB) SearchAreas(ctx context.Context, under, deepest, query string, limit int) ([]flows.FoundArea, error) {
+	words := strings.Fields(area.Fold(query))
+	if len(words) == 0 {
+		return nil, nil
+	}
+	depth := slices.Index(area.Levels, deepest)
+	// Every word must be in the folded name; area.Rank then keeps those
+	// where it begins a word.
+	rows, err := db.pool.Query(ctx, `
+		WITH RECURSIVE below (code) AS (
+			SELECT code FROM areas WHERE coalesce(parent_code, '') = $1 AND (valid_to IS NULL OR valid_to > current_date)
+			UNION ALL
+			SELECT a.code FROM areas a JOIN below ON a.parent_code = below.code
+			WHERE (a.valid_to IS NULL OR a.valid_to > current_date) AND array_position($2::text[], a.level) <= $3
+		)
+		SELECT a.code, coalesce(a.parent_code, ''), a.level, a.name_vi, a.name_en, a.region,
+			coalesce(p.name_vi, ''), coalesce(p.name_en, '')
+		FROM below JOIN areas a USING (code) LEFT JOIN areas p ON p.code = a.parent_code
+		WHERE array_position($2::text[], a.level) <= $3
+			AND a.name_fold LIKE ALL (SELECT '%' || w || '%' FROM unnest($4::text[]) w)`,
+		under, area.Levels, depth+1, words)
+	if err != nil {
+		return nil, fmt.Errorf("search areas: %w", err)
+	}
+	found, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (flows.FoundArea, error) {
+		var f flows.FoundArea
+		var region string
+		err := row.Scan(&f.Code, &f.Parent, &f.Level, &f.Name.VI, &f.Name.EN, &region, &f.ParentName.VI, &f.ParentName.EN)
+		f.Region = scoring.Region(region)
+		return f, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("search areas: %w", err)
+	}
+	return area.Rank(query, found, limit), nil
 }
 
 // Imported counts what an area import did.
@@ -112,13 +222,14 @@ func (db *DB) ImportAreas(ctx context.Context, rows []area.Row, moved time.Time)
 				}
 			}
 			tag, err := tx.Exec(ctx, `
-				INSERT INTO areas (code, parent_code, level, name_vi, name_en, valid_from, valid_to)
-				VALUES ($1, nullif($2, ''), $3, $4, $4, $5, $6)
+				INSERT INTO areas (code, parent_code, level, name_vi, name_en, name_fold, valid_from, valid_to)
+				VALUES ($1, nullif($2, ''), $3, $4, $5, $6, $7, $8)
 				ON CONFLICT (code) DO UPDATE SET parent_code = EXCLUDED.parent_code, level = EXCLUDED.level,
-					name_vi = EXCLUDED.name_vi, valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to
+					name_vi = EXCLUDED.name_vi, name_en = EXCLUDED.name_en, name_fold = EXCLUDED.name_fold,
+					valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to
 				WHERE (areas.parent_code, areas.level, areas.name_vi, areas.valid_from, areas.valid_to)
 					IS DISTINCT FROM (EXCLUDED.parent_code, EXCLUDED.level, EXCLUDED.name_vi, EXCLUDED.valid_from, EXCLUDED.valid_to)`,
-				r.Code, r.Parent, r.Level, r.Name, r.ValidFrom, r.ValidTo)
+				r.Code, r.Parent, r.Level, r.Name, area.EnglishName(r.Name), area.Fold(r.Name), r.ValidFrom, r.ValidTo)
 			if err != nil {
 				return fmt.Errorf("line %d: %w", r.Line, err)
 			}

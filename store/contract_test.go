@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"hoctap/area"
 	"hoctap/flows"
 	"hoctap/flows/app"
 	"hoctap/flows/flowstest"
@@ -63,16 +64,30 @@ func steps(t *testing.T, st app.Store) []string {
 	again, err := st.Consent(ctx, "telegram", 5, "en", at.Add(time.Hour))
 	note("consent again keeps the first", again.ID == p.ID && again.Lang == "vi", err)
 
-	areas, err := st.Areas(ctx, "01")
+	areas, err := st.Areas(ctx, area.SampleCommune)
 	var codes []string
 	for _, a := range areas {
-		codes = append(codes, a.Code+" "+a.Level)
+		codes = append(codes, a.Code+" "+a.Level+" "+a.Name.EN)
 	}
-	note("communes of 01, by name", codes, err)
+	note("villages of the sample commune, by name", codes, err)
 	_, err = st.Area(ctx, "99")
 	note("an unknown area", "", err)
+	// The sample communes are the only ones with villages: a search for
+	// villages finds the same in the whole tree as in the sample.
+	for _, q := range []string{"thon d", "THÔN", "to dan pho so 1", "na kha"} {
+		found, err := st.SearchAreas(ctx, "", "village", q, 5)
+		var got []string
+		for _, f := range found {
+			if f.Level == "village" {
+				got = append(got, f.Code+" "+f.Name.VI+" in "+f.ParentName.VI)
+			}
+		}
+		note("villages found by "+q, got, err)
+	}
+	found, err := st.SearchAreas(ctx, "01", "commune", "soc son", 5)
+	note("a commune found in Hà Nội", found, err)
 
-	n := flows.NewAssessment{PersonID: p.ID, Kind: scoring.KindFamily, Name: "Nhà Lê", AreaCode: "01.001.01",
+	n := flows.NewAssessment{PersonID: p.ID, Kind: scoring.KindFamily, Name: "Nhà Lê", AreaCode: area.SampleCommune + ".01",
 		Region: scoring.RegionNormal, SetID: "family-2015", SetVersion: 1, Year: 2026, Cursor: "1.1", Key: "tg:1"}
 	a, err := st.Start(ctx, n)
 	note("start", []any{a.Rev, a.Cursor, len(a.Answers)}, err)

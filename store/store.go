@@ -96,8 +96,9 @@ func (db *DB) Ready(ctx context.Context) error {
 	return nil
 }
 
-// Migrate brings the schema up to date; replicas starting together take
-// turns through an advisory lock.
+// Migrate brings the schema up to date and, on a database with no areas,
+// loads the shipped area tree (package area); replicas starting together
+// take turns through an advisory lock.
 func (db *DB) Migrate(ctx context.Context) error {
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
@@ -136,6 +137,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 				return fmt.Errorf("record migration %s: %w", base, err)
 			}
 		}
-		return nil
+		if err := foldAreaNames(ctx, tx); err != nil {
+			return err
+		}
+		return seedShippedAreas(ctx, tx)
 	})
 }

@@ -33,7 +33,7 @@ func TestAssessmentLifecycle(t *testing.T) {
 		t.Errorf("consent given again: %+v %v", again, err)
 	}
 
-	n := flows.NewAssessment{PersonID: p.ID, Kind: scoring.KindFamily, Name: "Nhà Lê", AreaCode: "01.001.01",
+	n := flows.NewAssessment{PersonID: p.ID, Kind: scoring.KindFamily, Name: "Nhà Lê", AreaCode: area.SampleCommune + ".01",
 		Region: scoring.RegionNormal, SetID: "family-2015", SetVersion: 1, Year: 2026, Cursor: "1.1", Key: "tg:1"}
 	a, err := db.Start(ctx, n)
 	if err != nil {
@@ -109,24 +109,75 @@ func TestAssessmentLifecycle(t *testing.T) {
 
 func TestMigrateTwiceAndSampleAreasOnce(t *testing.T) {
 	t.Parallel()
-	db := storetest.New(t) // migrated and seeded
+	db := storetest.New(t) // migrated, with the sample villages
 	ctx := context.Background()
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if seeded, err := db.SeedSampleAreas(ctx); seeded || err != nil {
+	if seeded, err := db.SeedSample(ctx); seeded || err != nil {
 		t.Errorf("seeded again: %v %v", seeded, err)
 	}
+	// Enrolment starts below the nation, at the 34 provinces.
 	top, err := db.Areas(ctx, "")
-	if err != nil || len(top) != 2 || top[0].Level != "province" {
-		t.Errorf("provinces %+v %v", top, err)
+	if err != nil || len(top) != 1 || top[0].Code != "VN" || top[0].Level != "nation" {
+		t.Fatalf("the top %+v %v", top, err)
 	}
-	v, err := db.Area(ctx, "08.001.01")
-	if err != nil || v.Region != scoring.RegionHardship || v.Parent != "08.001" {
+	provinces, err := db.Areas(ctx, "VN")
+	if err != nil || len(provinces) != 34 || provinces[0].Level != "province" {
+		t.Errorf("%d provinces %v", len(provinces), err)
+	}
+	hanoi, err := db.Area(ctx, "01")
+	if err != nil || hanoi.Name.VI != "Thành phố Hà Nội" || hanoi.Name.EN != "Hà Nội" {
+		t.Errorf("Hà Nội %+v %v", hanoi, err)
+	}
+	v, err := db.Area(ctx, area.SampleHardshipCommune+".01")
+	if err != nil || v.Region != scoring.RegionHardship || v.Parent != area.SampleHardshipCommune {
 		t.Errorf("village %+v %v", v, err)
 	}
 	if _, err := db.Area(ctx, "99"); !errors.Is(err, flows.ErrNotFound) {
 		t.Errorf("unknown area: %v", err)
+	}
+	// Importing the shipped file into the tree it was loaded from changes
+	// nothing, twice.
+	rows, err := area.Shipped()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		n, err := db.ImportAreas(ctx, rows, time.Now())
+		if err != nil || n != (store.Imported{Unchanged: len(rows)}) {
+			t.Errorf("importing the shipped tree again: %+v %v", n, err)
+		}
+	}
+	if hanoi, err := db.Area(ctx, "01"); err != nil || hanoi.Name.EN != "Hà Nội" {
+		t.Errorf("Hà Nội after the import %+v %v", hanoi, err)
+	}
+}
+
+// TestSampleOnlyOnANewInstallation: the sample villages are never mixed
+// into a tree that has villages of its own.
+func TestSampleOnlyOnANewInstallation(t *testing.T) {
+	t.Parallel()
+	db := storetest.Migrated(t)
+	ctx := context.Background()
+	rows, err := area.ReadCSV(strings.NewReader("code,name,level,parent_code,valid_from,valid_to\n" +
+		"00376.T1,Thôn Thượng,village,00376,2025-07-01,\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ImportAreas(ctx, rows, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if seeded, err := db.SeedSample(ctx); seeded || err != nil {
+		t.Errorf("the sample was added to a tree with a village: %v %v", seeded, err)
+	}
+	villages, err := db.Areas(ctx, area.SampleCommune)
+	if err != nil || len(villages) != 1 || villages[0].Name.EN != "Thượng village" {
+		t.Errorf("the villages of the commune %+v %v", villages, err)
+	}
+	found, err := db.SearchAreas(ctx, "", "village", "thon thuong", 5)
+	if err != nil || len(found) != 1 || found[0].Code != "00376.T1" || found[0].ParentName.VI != "Xã Sóc Sơn" {
+		t.Errorf("the imported village found %+v %v", found, err)
 	}
 }
 
@@ -141,7 +192,7 @@ func TestOneAssessmentPerSubjectAndYearUnderRace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := flows.NewAssessment{PersonID: p.ID, Kind: scoring.KindFamily, Name: "Nhà Lê", AreaCode: "01.001.01",
+	n := flows.NewAssessment{PersonID: p.ID, Kind: scoring.KindFamily, Name: "Nhà Lê", AreaCode: area.SampleCommune + ".01",
 		Region: scoring.RegionNormal, SetID: "family-2015", SetVersion: 1, Year: 2026, Cursor: "1.1", Key: "race:0"}
 	first, err := db.Start(ctx, n)
 	if err != nil {

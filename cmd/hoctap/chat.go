@@ -42,7 +42,7 @@ func runChat(e *env, args []string) error {
 	}
 	ctx, stop := serveContext()
 	defer stop()
-	p, err := openParts(ctx, c, e.log)
+	p, err := openParts(ctx, c, e.log, true)
 	if err != nil {
 		return err
 	}

@@ -129,9 +129,11 @@ func (p *parts) close() {
 	}
 }
 
-// openParts connects to PostgreSQL (migrating it and loading the sample
-// areas on an empty database) and Redis, and loads the criteria sets.
-func openParts(ctx context.Context, c config, log *slog.Logger) (*parts, error) {
+// openParts connects to PostgreSQL (migrating it, which loads the shipped
+// area tree on an empty database, and adding the sample villages on a new
+// installation when sample is set, for the playground) and Redis, and
+// loads the criteria sets.
+func openParts(ctx context.Context, c config, log *slog.Logger, sample bool) (*parts, error) {
 	p := &parts{metrics: metric.New()}
 	var err error
 	if p.db, err = store.Open(ctx, c.databaseURL, func(cfg *pgxpool.Config) { cfg.ConnConfig.Tracer = p.metrics.PGTracer() }); err != nil {
@@ -153,11 +155,13 @@ func openParts(ctx context.Context, c config, log *slog.Logger) (*parts, error) 
 		p.close()
 		return nil, err
 	}
-	if seeded, err := p.db.SeedSampleAreas(ctx); err != nil {
-		p.close()
-		return nil, err
-	} else if seeded {
-		log.Info("the database had no areas: the sample area list was loaded")
+	if sample {
+		if seeded, err := p.db.SeedSample(ctx); err != nil {
+			p.close()
+			return nil, err
+		} else if seeded {
+			log.Info("a new installation: the sample villages were added for the playground")
+		}
 	}
 	p.session, _ = session.New(p.rdb, c.redisPrefix) // the prefix is checked by loadConfig
 	if p.blobs, err = blob.NewDir(c.evidenceDir, assess.MaxPhotoSize); err != nil {

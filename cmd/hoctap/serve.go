@@ -49,7 +49,7 @@ func runServe(e *env, args []string) error {
 	}
 	ctx, stop := serveContext()
 	defer stop()
-	p, err := openParts(ctx, c, e.log)
+	p, err := openParts(ctx, c, e.log, false)
 	if err != nil {
 		return err
 	}

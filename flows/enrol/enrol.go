@@ -15,6 +15,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"hoctap/area"
 	"hoctap/flows"
 	"hoctap/flows/assess"
 	"hoctap/scoring"
@@ -32,6 +33,10 @@ type Store interface {
 	Consent(ctx context.Context, channel string, user int64, lang string, at time.Time) (flows.Person, error)
 	// Areas returns the children of an area ("" for the top), by name.
 	Areas(ctx context.Context, parent string) ([]flows.Area, error)
+	// SearchAreas returns the areas in force below under ("" for the
+	// whole tree), down to the level deepest, whose names a typed query
+	// finds (area.Match), best first (area.Rank), at most limit.
+	SearchAreas(ctx context.Context, under, deepest, query string, limit int) ([]flows.FoundArea, error)
 	// Area returns one area, or flows.ErrNotFound.
 	Area(ctx context.Context, code string) (flows.Area, error)
 	// Assessments returns the person's assessments that are not
@@ -71,11 +76,16 @@ const (
 	verbSubject = "sj" // ID: the person's subject to assess
 	verbNew     = "nw" // a new subject of the title chosen
 	verbPage    = "pg" // Code: the area whose children are listed; Value: the page to show
+	verbFound   = "fd" // Code: an area a typed search found
+	verbList    = "ls" // back from what a search found to the list it was typed at
 )
 
 // pageSize is how many areas a screen lists: Telegram takes at most 100
 // buttons, and a province has up to 168 communes.
 const pageSize = 20
+
+// maxQuery is the longest text taken as part of an area's name to find.
+const maxQuery = 60
 
 // menuOpen is how many assessments in progress the menu offers to
 // continue, the most recently changed first; /status lists them all.
@@ -96,6 +106,9 @@ type state struct {
 	// where the tree has no area of its level below: its name is asked.
 	Place string `json:"p,omitempty"`
 	Page  int    `json:"pg,omitempty"` // the page of Area's children shown, from 0
+	// Query is part of a name typed to find an area below Area; what it
+	// finds is shown instead of the list.
+	Query string `json:"q,omitempty"`
 }
 
 func (*Module) Name() string { return Name }
@@ -257,6 +270,11 @@ func (e *turn) button(tok flows.Token) error {
 	case tok.Verb == verbBack && tok.Code == stepName && e.st.Step == stepName:
 		*e.st = state{Step: stepMenu}
 		return e.show()
+	case tok.Verb == verbFound && e.st.Step == stepArea && e.st.Query != "":
+		return e.chooseFound(tok.Code)
+	case tok.Verb == verbList && e.st.Step == stepArea && e.st.Query != "":
+		e.st.Query = ""
+		return e.show()
 	case tok.Verb == verbPage && e.st.Step == stepArea && tok.Code == e.st.Area:
 		page, err := strconv.Atoi(tok.Value)
 		if err != nil || page < 0 {
@@ -278,8 +296,11 @@ func (e *turn) button(tok flows.Token) error {
 // input handles a typed text, a photo or something unsupported.
 func (e *turn) input() error {
 	t := e.t
-	if e.st.Step == stepName {
+	switch {
+	case e.st.Step == stepName:
 		return e.typedName()
+	case e.st.Step == stepArea && t.In.Kind == flows.InputText:
+		return e.search()
 	}
 	t.WarnButtonsOnly()
 	return e.show()
@@ -428,7 +449,8 @@ func (e *turn) typedName() error {
 	return e.show()
 }
 
-// showAreas offers the children of the area chosen so far.
+// showAreas offers the children of the area chosen so far, or what a
+// typed search found below it.
 func (e *turn) showAreas() error {
 	t := e.t
 	top, err := e.top()
@@ -437,6 +459,9 @@ func (e *turn) showAreas() error {
 	}
 	if e.st.Area == "" {
 		e.st.Area = top
+	}
+	if e.st.Query != "" {
+		return e.showFound()
 	}
 	areas, err := e.m.store.Areas(t.Ctx, e.st.Area)
 	if err != nil {
@@ -489,10 +514,82 @@ func (e *turn) showAreas() error {
 	}
 	text := t.T(key, map[string]any{"Name": flows.Esc(e.st.Name)})
 	if pages > 1 {
-		text += "\n" + t.T("enrol.area.page", map[string]any{"N": e.st.Page + 1, "Of": pages})
+		text += "\n" + t.T("enrol.area.page", map[string]any{"N": e.st.Page + 1, "Of": pages}) + "\n" + t.T("enrol.area.search")
 	}
 	t.Screen(text, rows...)
 	return nil
+}
+
+// search takes a typed text at the area step as part of a name to find.
+func (e *turn) search() error {
+	t := e.t
+	query := strings.Join(strings.Fields(t.In.Text), " ")
+	switch {
+	case utf8.RuneCountInString(query) > maxQuery:
+		t.Warn(t.T("enrol.search.long", map[string]any{"Max": maxQuery}))
+		return e.show()
+	case !strings.ContainsFunc(query, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }):
+		t.Warn(t.T("enrol.search.empty"))
+		return e.show()
+	}
+	e.st.Query = query
+	return e.show()
+}
+
+// showFound offers the areas below the one shown whose names the typed
+// query finds, down to the subject's level, best first.
+func (e *turn) showFound() error {
+	t := e.t
+	found, err := e.m.store.SearchAreas(t.Ctx, e.st.Area, levelFor(e.st.Kind), e.st.Query, pageSize+1)
+	if err != nil {
+		return fmt.Errorf("search areas: %w", err)
+	}
+	query := flows.Esc(e.st.Query)
+	if len(found) == 0 {
+		e.st.Query = ""
+		t.Warn(t.T("enrol.search.none", map[string]any{"Query": query}))
+		return e.showAreas()
+	}
+	lang := t.P.Lang()
+	var rows [][]flows.Button
+	for _, f := range found[:min(len(found), pageSize)] {
+		label := f.Name.In(lang)
+		if f.Parent != e.st.Area && f.ParentName.VI != "" {
+			label = t.T("enrol.search.button", map[string]any{"Name": label, "Parent": f.ParentName.In(lang)})
+		}
+		rows = append(rows, []flows.Button{e.btn(label, verbFound, f.Code)})
+	}
+	rows = append(rows, []flows.Button{e.btn(t.T("button.back"), verbList, "")})
+	text := t.T("enrol.search.found", map[string]any{"Query": query})
+	if len(found) > pageSize {
+		text += "\n" + t.T("enrol.search.more", map[string]any{"N": pageSize})
+	}
+	t.Screen(text, rows...)
+	return nil
+}
+
+// chooseFound goes on from an area a search found, as if it had been
+// chosen in the lists: it must lie below the area the search was typed
+// at and not below the subject's level.
+func (e *turn) chooseFound(code string) error {
+	t := e.t
+	found, err := e.m.store.Area(t.Ctx, code)
+	if err != nil {
+		return t.Stale()
+	}
+	if slices.Index(area.Levels, found.Level) > slices.Index(area.Levels, levelFor(e.st.Kind)) {
+		return t.Stale()
+	}
+	for up := found; up.Parent != e.st.Area; {
+		if up.Parent == "" {
+			return t.Stale()
+		}
+		if up, err = e.m.store.Area(t.Ctx, up.Parent); err != nil {
+			return fmt.Errorf("load area: %w", err)
+		}
+	}
+	e.st.Query, e.st.Area, e.st.Page = "", found.Parent, 0
+	return e.chooseArea(code, false)
 }
 
 // top returns the area enrolment starts below: "" for the top of the

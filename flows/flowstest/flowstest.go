@@ -1,5 +1,5 @@
 // Package flowstest gives the conversations' tests in-memory ports: a
-// Store that keeps people, the sample areas, assessments, answers and
+// Store that keeps people, a slice of the area tree, assessments, answers and
 // evidence as PostgreSQL does (revision checks, inputs applied once, one
 // assessment per subject and year) and writes down every effect; photos by file
 // id; and blobs by hash. They let flows' golden transcripts run with no
@@ -69,8 +69,8 @@ var (
 	_ assess.Store = (*Store)(nil)
 )
 
-// New returns a store with the sample areas.
-func New() *Store { return WithAreas(area.Sample) }
+// New returns a store with the sample slice of the real tree (area.Sample).
+func New() *Store { return WithAreas(area.Sample()) }
 
 // WithAreas returns a store with the given area tree.
 func WithAreas(areas []flows.Area) *Store {
@@ -148,13 +148,32 @@ func (s *Store) Areas(_ context.Context, parent string) ([]flows.Area, error) {
 			out = append(out, a)
 		}
 	}
-	slices.SortFunc(out, func(a, b flows.Area) int {
-		if c := strings.Compare(a.Name.VI, b.Name.VI); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Code, b.Code)
-	})
+	area.SortByName(out)
 	return out, nil
+}
+
+func (s *Store) SearchAreas(_ context.Context, under, deepest, query string, limit int) ([]flows.FoundArea, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	byCode := map[string]flows.Area{}
+	for _, a := range s.areas {
+		byCode[a.Code] = a
+	}
+	below := func(a flows.Area) bool {
+		for p := a.Parent; p != ""; p = byCode[p].Parent {
+			if p == under {
+				return true
+			}
+		}
+		return under == ""
+	}
+	var found []flows.FoundArea
+	for _, a := range s.areas {
+		if below(a) && slices.Index(area.Levels, a.Level) <= slices.Index(area.Levels, deepest) {
+			found = append(found, flows.FoundArea{Area: a, ParentName: byCode[a.Parent].Name})
+		}
+	}
+	return area.Rank(query, found, limit), nil
 }
 
 func (s *Store) Area(_ context.Context, code string) (flows.Area, error) {

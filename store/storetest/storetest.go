@@ -57,9 +57,20 @@ func Schema(t testing.TB) (string, *pgxpool.Config) {
 	return schema, cfg
 }
 
-// New returns a migrated database in a schema of the test's own, with the
-// sample areas loaded.
+// New returns a migrated database (with the shipped area tree) in a schema
+// of the test's own, with the sample villages added.
 func New(t testing.TB) *store.DB {
+	t.Helper()
+	db := Migrated(t)
+	if _, err := db.SeedSample(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// Migrated returns a migrated database, as a new installation has it, in a
+// schema of the test's own.
+func Migrated(t testing.TB) *store.DB {
 	t.Helper()
 	_, cfg := Schema(t)
 	ctx := context.Background()
@@ -69,9 +80,6 @@ func New(t testing.TB) *store.DB {
 	}
 	t.Cleanup(db.Close)
 	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.SeedSampleAreas(ctx); err != nil {
 		t.Fatal(err)
 	}
 	return db
