@@ -188,7 +188,7 @@ func TestResultMessage(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, "vi")
 	walkFamily(h)
-	log := h.log.String()
+	log := h.sh.log.String()
 	result := log[strings.LastIndex(log, "> ["):]
 	if !strings.Contains(result, "\n< ✅ Đã nộp\n") {
 		t.Errorf("the last answer does not start with ✅ Đã nộp:\n%s", result)

@@ -150,3 +150,65 @@ var (
 	ErrNotImage = errors.New("not a JPEG or PNG image")
 	ErrTooLarge = errors.New("file too large")
 )
+
+// Review states of a submission. A submission waits until a reviewer
+// accepts it, sends it back for changes (the assessment opens again, on
+// the same set version, with every answer) or rejects it.
+const (
+	ReviewWaiting      = "waiting"
+	ReviewAccepted     = "accepted"
+	ReviewNeedsChanges = "needs_changes"
+	ReviewRejected     = "rejected"
+)
+
+// Review is the review of one submission, kept apart from the assessment
+// with a revision of its own.
+type Review struct {
+	AssessmentID int64
+	State        string // one of the Review states
+	Rev          int    // bumped by every decision, undo and resubmission
+	WaitingSince time.Time
+	Reviewer     int64 // who decided last; 0 while none has
+	Reason       string
+	DecidedAt    *time.Time
+	// Resubmitted counts the submissions after a send-back; Before holds
+	// the answers as they were when it was last sent back, to show what
+	// changed.
+	Resubmitted int
+	Before      scoring.Answers
+}
+
+// Queued is a submission in a reviewer's queue.
+type Queued struct {
+	AssessmentID int64
+	ReviewRev    int
+	Kind         scoring.Kind
+	SubjectName  string
+	AreaName     scoring.Text
+	WaitingSince time.Time
+	Resubmitted  int
+}
+
+// UnderReview is what a reviewer opens: the submission, its place and its
+// review.
+type UnderReview struct {
+	Assessment
+	Area   Area
+	Review Review
+	// MayDecide is whether the person may decide it, and not only see it.
+	MayDecide bool
+}
+
+// Decision is a reviewer's decision at the review revision it was made for.
+type Decision struct {
+	AssessmentID int64
+	Rev          int // the review's revision on the reviewer's screen
+	Reviewer     int64
+	State        string // accepted, needs_changes or rejected
+	Reason       string // required for needs_changes and rejected
+	At           time.Time
+}
+
+// EvidenceFiles are the channel ids of an assessment's photos, by question,
+// oldest first, for a reviewer to see them again.
+type EvidenceFiles map[string][]string

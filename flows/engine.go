@@ -71,7 +71,7 @@ type Config struct {
 	// Modules are the others, asked in order to resume a lost conversation.
 	Modules []Module
 	// Commands are commands that work the same whatever conversation is
-	// going on, such as /status; they only add messages.
+	// going on: /status adds a message, /review switches to its module.
 	Commands map[string]func(t *Turn) error
 	Now      func() time.Time // the clock; time.Now when nil
 	// DefaultLang is the language of a person whose channel reports none

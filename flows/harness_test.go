@@ -36,15 +36,31 @@ type harness struct {
 	sets    *scoring.Catalog
 	store   *flowstest.Store
 	files   flowstest.Files
-	now     time.Time
+	sh      *shared
+	who     string // whose conversation it is, in the transcript; "" for the one harness
 	env     flows.Envelope
 	found   bool
 	conv    flows.Conv
 	lang    string
 	screens [][][]flows.Button // buttons of every output, oldest first
 	held    []flows.Output     // outputs that settle, until the quiet time passes
-	log     strings.Builder
 	seq     int
+}
+
+// shared is what the conversations of one test share: the transcript and
+// the clock.
+type shared struct {
+	log strings.Builder
+	now time.Time
+}
+
+// other is another person's conversation on the same stores and engine,
+// written into the same transcript under their name.
+func (h *harness) other(id int64, lang, who string) *harness {
+	o := *h
+	o.conv, o.lang, o.who = flows.Conv{Channel: "test", ID: id}, lang, who
+	o.env, o.found, o.screens, o.held, o.seq = flows.Envelope{}, false, nil, nil, 1000*int(id)
+	return &o
 }
 
 func newHarness(t *testing.T, lang string) *harness {
@@ -54,7 +70,7 @@ func newHarness(t *testing.T, lang string) *harness {
 		t.Fatal(err)
 	}
 	h := &harness{t: t, ctx: context.Background(), sets: sets, store: flowstest.New(), files: flowstest.Files{},
-		now: start, conv: flows.Conv{Channel: "test", ID: 4242}, lang: lang}
+		sh: &shared{now: start}, conv: flows.Conv{Channel: "test", ID: 4242}, lang: lang}
 	h.restart()
 	return h
 }
@@ -63,7 +79,7 @@ func newHarness(t *testing.T, lang string) *harness {
 // bot would.
 func (h *harness) restart() {
 	h.e = app.New(app.Config{Store: h.store, Sets: h.sets, Files: h.files, Blobs: flowstest.Blobs{Max: assess.MaxPhotoSize},
-		Now: func() time.Time { return h.now }})
+		Now: func() time.Time { return h.sh.now }})
 }
 
 // withSets swaps the criteria sets, for tests of withdrawn sets.
@@ -74,7 +90,7 @@ func (h *harness) withSets(cat *scoring.Catalog) {
 
 // note writes a line of the test's own into the transcript.
 func (h *harness) note(format string, args ...any) {
-	h.log.WriteString("# " + fmt.Sprintf(format, args...) + "\n")
+	h.sh.log.WriteString("# " + fmt.Sprintf(format, args...) + "\n")
 }
 
 // loseState forgets the envelope, as when Redis lost it.
@@ -85,7 +101,7 @@ func (h *harness) loseState() {
 
 // later moves the clock on.
 func (h *harness) later(d time.Duration) {
-	h.now = h.now.Add(d)
+	h.sh.now = h.sh.now.Add(d)
 	h.note("%v later", d)
 }
 
@@ -104,15 +120,18 @@ func (h *harness) send(in flows.Input, shown string) []flows.Output {
 func (h *harness) try(in flows.Input, shown string) ([]flows.Output, error) {
 	h.t.Helper()
 	h.seq++
-	in.Conv, in.User, in.Lang, in.At = h.conv, h.conv.ID, h.lang, h.now
+	in.Conv, in.User, in.Lang, in.At = h.conv, h.conv.ID, h.lang, h.sh.now
 	if in.Key == "" {
 		in.Key = fmt.Sprintf("k%d", h.seq)
 	}
-	h.log.WriteString("> " + shown + "\n")
+	if h.who != "" {
+		shown = "(" + h.who + ") " + shown
+	}
+	h.sh.log.WriteString("> " + shown + "\n")
 	env := h.env
 	out, err := h.e.Step(h.ctx, in, &env, h.found)
 	if err != nil {
-		h.log.WriteString("  error: " + err.Error() + "\n")
+		h.sh.log.WriteString("  error: " + err.Error() + "\n")
 		return nil, err
 	}
 	// As the runner does: a state left the same keeps its revision, and
@@ -120,34 +139,34 @@ func (h *harness) try(in flows.Input, shown string) ([]flows.Output, error) {
 	if !h.found || !env.Same(&h.env) {
 		env.Rev++
 		if len(h.held) > 0 {
-			h.log.WriteString("  (what was held is dropped: this input came first)\n")
+			h.sh.log.WriteString("  (what was held is dropped: this input came first)\n")
 			h.held = nil
 		}
 	}
 	h.env, h.found = env, true
 	if len(out) == 0 {
-		h.log.WriteString("  (nothing shown)\n")
+		h.sh.log.WriteString("  (nothing shown)\n")
 	}
 	for _, o := range out {
 		h.screens = append(h.screens, o.Buttons)
 		if o.Settle {
 			h.held = append(h.held, o)
-			h.log.WriteString("  (held for the quiet time)\n")
+			h.sh.log.WriteString("  (held for the quiet time)\n")
 			continue
 		}
-		h.log.WriteString(render(o))
+		h.sh.log.WriteString(render(o))
 	}
 	for _, e := range h.store.Effects() {
-		h.log.WriteString("  = " + e + "\n")
+		h.sh.log.WriteString("  = " + e + "\n")
 	}
 	return out, nil
 }
 
 // quiet lets the quiet time pass: what was held goes out.
 func (h *harness) quiet() {
-	h.log.WriteString("> (quiet)\n")
+	h.sh.log.WriteString("> (quiet)\n")
 	for _, o := range h.held {
-		h.log.WriteString(render(o))
+		h.sh.log.WriteString(render(o))
 	}
 	h.held = nil
 }
@@ -170,6 +189,9 @@ func render(o flows.Output) string {
 				b.WriteString("   " + line + "\n")
 			}
 		}
+	}
+	if len(o.Photos) > 0 {
+		b.WriteString("   [album: " + strings.Join(o.Photos, ", ") + "]\n")
 	}
 	for _, row := range o.Buttons {
 		b.WriteString("   ")
@@ -243,7 +265,7 @@ func (h *harness) photo(name string, data []byte, album string) []flows.Output {
 func (h *harness) golden(name string) {
 	h.t.Helper()
 	path := filepath.Join("testdata", name+".golden")
-	got := h.log.String()
+	got := h.sh.log.String()
 	if *update {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
 			h.t.Fatal(err)

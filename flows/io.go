@@ -94,6 +94,10 @@ type Output struct {
 	// number, as the terminal playground does, takes a typed number as the
 	// answer.
 	TakesText bool
+	// Photos are pictures to show by the channel's file ids, as one album
+	// (at most 10) with Text as its caption; an output with photos has no
+	// buttons.
+	Photos []string
 }
 
 // Button is one button: its label and the token it sends back.

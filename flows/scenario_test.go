@@ -11,6 +11,7 @@ import (
 
 	"hoctap/area"
 	"hoctap/flows"
+	"hoctap/role"
 	"hoctap/scoring"
 )
 
@@ -524,6 +525,73 @@ var scenarios = []struct {
 		}
 		if out = h.pressOld("Thôn Đoài · Xã Sóc Sơn", 0); notice(out) != "Nút này đã cũ, không còn dùng được." {
 			h.t.Errorf("an earlier search's button: %+v", out)
+		}
+	}},
+
+	// The review cycle: a household submits; a reviewer of its commune
+	// opens it from /review, sees its photos again and sends it back with a
+	// typed reason; the household changes one answer and submits again;
+	// the reviewer sees it marked as changed, accepts, undoes and accepts
+	// again. A person with no role and a forged button get nowhere.
+	{"review_cycle", "vi", func(h *harness) {
+		walkFamily(h)
+		rv := h.other(5151, "vi", "reviewer")
+		rv.command("start")
+		rv.press("✅ Đồng ý")
+		reviewer, err := h.store.Person(h.ctx, "test", 5151)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		if out := h.command("review"); !strings.Contains(last(out), "chưa có vai trò thẩm định") {
+			h.t.Errorf("/review of a household: %q", last(out))
+		}
+		h.store.GrantRole(h.ctx, reviewer.ID, role.Reviewer, area.SampleCommune, 0)
+		h.store.Effects()
+		out := rv.command("review")
+		if got := shown(out); len(got) != 2 || !strings.HasPrefix(got[0], "<Nguyễn & Con> — Thôn Đông") {
+			h.t.Errorf("the queue %q", got)
+		}
+		out = rv.press(shown(out)[0])
+		if len(out) != 4 || len(out[0].Photos) != 1 || len(out[1].Photos) != 2 || len(out[2].Photos) != 1 {
+			h.t.Errorf("the photos of 1.1, 3.1 and 4.2, then the card: %+v", out)
+		}
+		if got := shown(out); !slices.Equal(got[:3], []string{"✅ Chấp nhận", "↩️ Trả lại để sửa", "❌ Không đạt"}) {
+			h.t.Errorf("the decisions %q", got)
+		}
+		rv.press("↩️ Trả lại để sửa")
+		rv.text("x")                             // too short a reason
+		rv.text("Ảnh 1.1 chưa rõ, xin chụp lại") // the reason
+		if a := h.open(); a.Submitted != nil {
+			h.t.Error("the assessment sent back is not open")
+		}
+
+		h.command("start")
+		h.press(h.lf("continue_family", "<Nguyễn & Con>"))
+		h.press(h.lf("edit", "1.2"))
+		h.press(h.l("yes")) // 1.2 changed: it asks for its photo
+		h.photo("result.jpg", picture(h.t, 9), "")
+		h.press(h.l("done"))
+		h.press(h.l("submit"))
+		h.press(h.l("confirm"))
+
+		out = rv.command("review")
+		item := shown(out)[0]
+		if !strings.HasSuffix(item, "✏️") {
+			h.t.Errorf("the resubmission is not marked: %q", item)
+		}
+		out = rv.press(item)
+		if r := last(out); !strings.Contains(r, "Nộp lại lần 1") || !strings.Contains(r, "✏️ đã sửa") {
+			h.t.Errorf("the resubmission's card: %q", r)
+		}
+		rv.press("✅ Chấp nhận")
+		rv.press("↶ Hoàn tác (trong 10 phút)")
+		rv.press("✅ Chấp nhận")
+		if out := rv.pressOld("❌ Không đạt", 0); notice(out) != "Nút này đã cũ, không còn dùng được." {
+			h.t.Errorf("a decision button after the decision: %+v", out)
+		}
+		forged := flows.Token{Module: "r", Verb: "op", ID: 999}.String()
+		if out := rv.send(flows.Input{Kind: flows.InputButton, Button: forged}, "forged [open 999]"); notice(out) != "Nút này đã cũ, không còn dùng được." {
+			h.t.Errorf("a forged button: %+v", out)
 		}
 	}},
 

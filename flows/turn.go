@@ -49,6 +49,12 @@ func (t *Turn) Say(text string, buttons ...[]Button) {
 	t.out = append(t.out, Output{Text: text, Buttons: buttons})
 }
 
+// Photos adds an album of pictures, by the channel's file ids (at most
+// 10), with a caption.
+func (t *Turn) Photos(ids []string, caption string) {
+	t.out = append(t.out, Output{Text: caption, Photos: ids})
+}
+
 // Screen adds the step's screen: in place of the pressed message when the
 // input was a button press and nothing replaced it yet, else as a new
 // message; a warning given before goes first.
@@ -67,6 +73,23 @@ func (t *Turn) TakesText() {
 	if len(t.out) > 0 {
 		t.out[len(t.out)-1].TakesText = true
 	}
+}
+
+// Typed is the typed text of the input with its spaces folded to single
+// ones, as names and reasons are kept.
+func (t *Turn) Typed() string { return strings.Join(strings.Fields(t.In.Text), " ") }
+
+// PageButtons are the buttons to the previous and next of pages (counted
+// from 0), each with the token for its page; none when there is one page.
+func (t *Turn) PageButtons(page, pages int, token func(page int) Token) []Button {
+	var nav []Button
+	if page > 0 {
+		nav = append(nav, NewButton(t.T("button.page.previous"), token(page-1)))
+	}
+	if page < pages-1 {
+		nav = append(nav, NewButton(t.T("button.page.next"), token(page+1)))
+	}
+	return nav
 }
 
 // Warn puts a short text before the next screen.

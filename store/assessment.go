@@ -129,8 +129,9 @@ func (db *DB) Assessment(ctx context.Context, id int64) (flows.Assessment, error
 
 // Subjects returns the subjects of a kind the person represents, by name.
 func (db *DB) Subjects(ctx context.Context, personID int64, kind scoring.Kind) ([]flows.Subject, error) {
-	rows, err := db.pool.Query(ctx, `SELECT id, kind, name, area_code FROM subjects
-		WHERE created_by = $1 AND kind = $2 ORDER BY name, id`, personID, string(kind))
+	rows, err := db.pool.Query(ctx, `SELECT s.id, s.kind, s.name, s.area_code FROM subjects s
+		JOIN representatives r ON r.subject_id = s.id AND r.person_id = $1
+		WHERE s.kind = $2 ORDER BY s.name, s.id`, personID, string(kind))
 	if err != nil {
 		return nil, fmt.Errorf("query subjects: %w", err)
 	}
@@ -163,12 +164,16 @@ func (db *DB) Start(ctx context.Context, n flows.NewAssessment) (flows.Assessmen
 			// Subjects made before one assessment per subject and year
 			// may repeat: the one assessed this year comes first.
 			err := tx.QueryRow(ctx, `SELECT s.id FROM subjects s
-				WHERE s.created_by = $1 AND s.kind = $2 AND lower(s.name) = lower($3) AND s.area_code = $4
+				JOIN representatives r ON r.subject_id = s.id AND r.person_id = $1
+				WHERE s.kind = $2 AND lower(s.name) = lower($3) AND s.area_code = $4
 				ORDER BY EXISTS (SELECT 1 FROM assessments a WHERE a.subject_id = s.id AND a.year = $5 AND a.status <> 'abandoned') DESC, s.id
 				LIMIT 1`,
 				n.PersonID, string(n.Kind), n.Name, n.AreaCode, n.Year).Scan(&subject)
 			if errors.Is(err, pgx.ErrNoRows) {
-				err = tx.QueryRow(ctx, `INSERT INTO subjects (kind, name, area_code, created_by) VALUES ($1, $2, $3, $4) RETURNING id`,
+				err = tx.QueryRow(ctx, `
+					WITH s AS (INSERT INTO subjects (kind, name, area_code, created_by) VALUES ($1, $2, $3, $4) RETURNING id),
+					r AS (INSERT INTO representatives (subject_id, person_id) SELECT id, $4 FROM s)
+					SELECT id FROM s`,
 					string(n.Kind), n.Name, n.AreaCode, n.PersonID).Scan(&subject)
 			}
 			if err != nil {
@@ -283,7 +288,8 @@ func (db *DB) AddEvidence(ctx context.Context, e flows.Evidence) (int, error) {
 	return n, nil
 }
 
-// Submit marks the assessment submitted with its result, once.
+// Submit marks the assessment submitted with its result, once, and puts it
+// in the review queue.
 func (db *DB) Submit(ctx context.Context, id int64, rev int, personID int64, res scoring.Result, at time.Time) error {
 	result, err := json.Marshal(res)
 	if err != nil {
@@ -300,6 +306,11 @@ func (db *DB) Submit(ctx context.Context, id int64, rev int, personID int64, res
 		), audit AS (
 			INSERT INTO audit_log (person_id, assessment_id, action, detail)
 			SELECT $7, id, 'submit', jsonb_build_object('total', $3::numeric, 'passed', $4::boolean) FROM upd
+		), review AS (
+			-- it waits for review; after a send-back, again
+			INSERT INTO reviews (assessment_id, state, waiting_since) SELECT id, 'waiting', $6 FROM upd
+			ON CONFLICT (assessment_id) DO UPDATE SET state = 'waiting', rev = reviews.rev + 1,
+				waiting_since = EXCLUDED.waiting_since, resubmitted = reviews.resubmitted + 1
 		)
 		SELECT status, EXISTS (SELECT 1 FROM upd) FROM assessments WHERE id = $1`,
 		id, rev, res.Total, res.Passed, result, at, personID).Scan(&status, &submitted)

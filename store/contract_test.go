@@ -11,6 +11,7 @@ import (
 	"hoctap/flows"
 	"hoctap/flows/app"
 	"hoctap/flows/flowstest"
+	"hoctap/role"
 	"hoctap/scoring"
 	"hoctap/store"
 	"hoctap/store/storetest"
@@ -18,6 +19,11 @@ import (
 
 // The PostgreSQL store implements every port of the conversations.
 var _ app.Store = (*store.DB)(nil)
+
+// roleStore is a store that grants roles, as both stores do.
+type roleStore interface {
+	GrantRole(ctx context.Context, personID int64, r role.Role, areaCode string, by int64) error
+}
 
 // TestMemoryStoreBehavesAsPostgreSQL runs the same steps on the store and
 // on the in-memory one the flows tests use, and compares every answer, so
@@ -178,6 +184,58 @@ func steps(t *testing.T, st app.Store) []string {
 	b2, err := st.Start(ctx, next)
 	note("a new one after abandoning", b2.ID != b.ID, err)
 	ids("at the end")
+
+	// The review of the submission.
+	rs := st.(roleStore)
+	rp, err := st.Consent(ctx, "telegram", 6, "vi", at)
+	note("a reviewer consents", rp.ID != p.ID, err)
+	may, err := st.May(ctx, rp.ID, role.ReviewList)
+	note("may review before a role", may, err)
+	err = rs.GrantRole(ctx, rp.ID, role.Reviewer, area.SampleCommune, 0)
+	note("grant", "", err)
+	may, err = st.May(ctx, rp.ID, role.ReviewDecide)
+	note("may decide", may, err)
+	queue := func(what string, person int64) {
+		q, total, err := st.Queue(ctx, person, 0, 10)
+		var got []string
+		for _, x := range q {
+			got = append(got, fmt.Sprintf("%d %s %s rev %d resubmitted %d", x.AssessmentID-a.ID, x.SubjectName, x.AreaName.VI, x.ReviewRev, x.Resubmitted))
+		}
+		note(what, []any{got, total}, err)
+	}
+	queue("the reviewer's queue", rp.ID)
+	queue("the household's own queue", p.ID)
+	_, err = st.ForReview(ctx, p.ID, a.ID)
+	note("the household opens its own", "", err)
+	u, err := st.ForReview(ctx, rp.ID, a.ID)
+	note("the reviewer opens it", []any{u.Review.State, u.Review.Rev, u.MayDecide, u.Area.Code == u.AreaCode, u.Answers["1.1"] == yes}, err)
+	_, err = st.Decide(ctx, flows.Decision{AssessmentID: a.ID, Rev: 1, Reviewer: p.ID, State: flows.ReviewAccepted, At: at})
+	note("the household decides its own", "", err)
+	tell, err := st.Decide(ctx, flows.Decision{AssessmentID: a.ID, Rev: 1, Reviewer: rp.ID, State: flows.ReviewNeedsChanges, Reason: "r", At: at})
+	note("sent back", tell, err)
+	_, err = st.Decide(ctx, flows.Decision{AssessmentID: a.ID, Rev: 1, Reviewer: rp.ID, State: flows.ReviewNeedsChanges, Reason: "r", At: at})
+	note("sent back again", "", err)
+	_, err = st.Decide(ctx, flows.Decision{AssessmentID: a.ID, Rev: 1, Reviewer: rp.ID, State: flows.ReviewAccepted, At: at})
+	note("accepted after it", "", err)
+	reopened, err := st.Assessment(ctx, a.ID)
+	note("the assessment sent back", []any{reopened.Submitted == nil, reopened.Rev - rev, reopened.Cursor}, err)
+	ids("after the send-back")
+	err = st.Undo(ctx, rp.ID, a.ID, 2, at.Add(time.Minute))
+	note("undo", "", err)
+	u, err = st.ForReview(ctx, rp.ID, a.ID)
+	note("after the undo", []any{u.Review.State, u.Review.Rev, u.Submitted != nil}, err)
+	_, err = st.Decide(ctx, flows.Decision{AssessmentID: a.ID, Rev: 3, Reviewer: rp.ID, State: flows.ReviewNeedsChanges, Reason: "r", At: at})
+	note("sent back once more", "", err)
+	reopened, _ = st.Assessment(ctx, a.ID)
+	err = st.Submit(ctx, a.ID, reopened.Rev, p.ID, res, at.Add(time.Hour))
+	note("submitted again", "", err)
+	queue("the queue after the resubmission", rp.ID)
+	u, err = st.ForReview(ctx, rp.ID, a.ID)
+	note("the resubmission", []any{u.Review.State, u.Review.Rev, u.Review.Resubmitted, u.Review.Reason, u.Review.Before["1.1"] == yes}, err)
+	err = st.Undo(ctx, rp.ID, a.ID, u.Review.Rev, at.Add(time.Hour))
+	note("undo of a resubmission that waits", "", err)
+	files, err := st.EvidenceFiles(ctx, a.ID)
+	note("its photos", files, err)
 
 	err = st.SetLanguage(ctx, p.ID, "en")
 	note("set language", "", err)

@@ -1,5 +1,6 @@
 // Package app puts hoctap's conversations together into one engine:
-// enrolment is home, and the self-assessment follows it. Every channel and
+// enrolment is home, the self-assessment follows it, and review is
+// entered by /review. Every channel and
 // every test that runs the whole conversation builds its engine here.
 package app
 
@@ -9,6 +10,7 @@ import (
 	"hoctap/flows"
 	"hoctap/flows/assess"
 	"hoctap/flows/enrol"
+	"hoctap/flows/review"
 	"hoctap/scoring"
 )
 
@@ -17,6 +19,7 @@ type Store interface {
 	flows.People
 	enrol.Store
 	assess.Store
+	review.Store
 }
 
 // Config is what the engine runs on.
@@ -32,11 +35,12 @@ type Config struct {
 // New makes the engine.
 func New(c Config) *flows.Engine {
 	walk := assess.New(assess.Config{Store: c.Store, Sets: c.Sets, Files: c.Files, Blobs: c.Blobs})
+	rv := review.New(c.Store, c.Sets, walk)
 	e, err := flows.New(flows.Config{
 		People:      c.Store,
 		Home:        enrol.New(c.Store, c.Sets),
-		Modules:     []flows.Module{walk},
-		Commands:    map[string]func(*flows.Turn) error{"status": walk.Status},
+		Modules:     []flows.Module{walk, rv},
+		Commands:    map[string]func(*flows.Turn) error{"status": walk.Status, "review": rv.Open},
 		Now:         c.Now,
 		DefaultLang: c.DefaultLang,
 	})

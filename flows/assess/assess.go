@@ -244,6 +244,23 @@ type turn struct {
 	m  *Module
 	t  *flows.Turn
 	st *state
+	// before are the answers as they were when a reviewer sent the
+	// assessment back, for a reviewer's description; nil otherwise.
+	before scoring.Answers
+}
+
+// Describe writes a submission for the one who reviews it: its set, every
+// answer with its points and photo count, the score and what fails. When
+// before is not nil (the answers as they were when it was sent back), an
+// answer that differs is marked as changed.
+func (m *Module) Describe(t *flows.Turn, a flows.Assessment, before scoring.Answers) (string, error) {
+	set, ok := m.cfg.Sets.Get(a.SetID, a.SetVersion)
+	if !ok {
+		return "", fmt.Errorf("assessment %d: no set %s@%d", a.ID, a.SetID, a.SetVersion)
+	}
+	w := &turn{m: m, t: t, st: &state{}, before: before}
+	text, _, err := w.review(a, set, "review.answers", nil)
+	return text, err
 }
 
 func (m *Module) turn(t *flows.Turn) *turn { return &turn{m: m, t: t, st: t.State().(*state)} }

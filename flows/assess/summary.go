@@ -158,6 +158,13 @@ func (w *turn) review(a flows.Assessment, set *scoring.Set, title string, photos
 		if n := a.Photos[q.code]; n > 0 {
 			line += " " + t.T("summary.photos", map[string]any{"N": n})
 		}
+		if w.before != nil {
+			was, had := w.before[q.code]
+			now, has := a.Answers[q.code]
+			if had != has || was != now {
+				line += " " + t.T("review.changed")
+			}
+		}
 		edit := flows.NewButton("✏️ "+q.code, token(verbEdit, a, q.code, ""))
 		if slices.Contains(photos, q.code) {
 			line += " " + t.T("summary.photos_missing")

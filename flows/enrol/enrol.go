@@ -425,7 +425,7 @@ func (e *turn) typedName() error {
 		t.Warn(t.T("enrol.name.wrong_kind"))
 		return e.show()
 	}
-	name := strings.Join(strings.Fields(t.In.Text), " ")
+	name := t.Typed()
 	switch {
 	case utf8.RuneCountInString(name) < 2, strings.IndexFunc(name, unicode.IsControl) >= 0:
 		t.Warn(t.T("enrol.name.short"))
@@ -483,16 +483,9 @@ func (e *turn) showAreas() error {
 			rows[len(rows)-1] = append(rows[len(rows)-1], b)
 		}
 	}
-	if pages > 1 {
-		var nav []flows.Button
-		if e.st.Page > 0 {
-			nav = append(nav, flows.NewButton(t.T("button.page.previous"),
-				flows.Token{Module: Name, Verb: verbPage, Code: e.st.Area, Value: strconv.Itoa(e.st.Page - 1)}))
-		}
-		if e.st.Page < pages-1 {
-			nav = append(nav, flows.NewButton(t.T("button.page.next"),
-				flows.Token{Module: Name, Verb: verbPage, Code: e.st.Area, Value: strconv.Itoa(e.st.Page + 1)}))
-		}
+	if nav := t.PageButtons(e.st.Page, pages, func(page int) flows.Token {
+		return flows.Token{Module: Name, Verb: verbPage, Code: e.st.Area, Value: strconv.Itoa(page)}
+	}); len(nav) > 0 {
 		rows = append(rows, nav)
 	}
 	if e.st.Area != top {
@@ -523,7 +516,7 @@ func (e *turn) showAreas() error {
 // search takes a typed text at the area step as part of a name to find.
 func (e *turn) search() error {
 	t := e.t
-	query := strings.Join(strings.Fields(t.In.Text), " ")
+	query := t.Typed()
 	switch {
 	case utf8.RuneCountInString(query) > maxQuery:
 		t.Warn(t.T("enrol.search.long", map[string]any{"Max": maxQuery}))

@@ -34,6 +34,7 @@ type Store struct {
 	mu          sync.Mutex
 	people      []flows.Person
 	identities  map[identity]int64
+	roles       []held
 	areas       []flows.Area
 	subjects    []subject
 	assessments []*record
@@ -61,6 +62,9 @@ type record struct {
 	status   string // open, submitted, abandoned
 	startKey string
 	evidence map[string][]string // sha256 by question
+	files    map[string][]string // the channel's file ids, beside evidence
+	review   *flows.Review       // from the first submission on
+	reopened int                 // the revision a send-back left it at
 }
 
 var (
@@ -348,6 +352,10 @@ func (s *Store) AddEvidence(_ context.Context, e flows.Evidence) (int, error) {
 	}
 	if !slices.Contains(r.evidence[e.Code], e.SHA256) {
 		r.evidence[e.Code] = append(r.evidence[e.Code], e.SHA256)
+		if r.files == nil {
+			r.files = map[string][]string{}
+		}
+		r.files[e.Code] = append(r.files[e.Code], e.FileID)
 		s.effect("evidence: assessment %d %s photo %s", r.a.ID, e.Code, e.SHA256[:8])
 	}
 	return len(r.evidence[e.Code]), nil
@@ -370,6 +378,13 @@ func (s *Store) Submit(_ context.Context, id int64, rev int, personID int64, res
 	s.touch(r)
 	r.a.Submitted, r.a.Result = &at, &res
 	s.effect("submit: assessment %d, %s points, passed %v", id, scoring.FormatNumber(res.Total), res.Passed)
+	if r.review == nil {
+		r.review = &flows.Review{AssessmentID: id, State: flows.ReviewWaiting, Rev: 1, WaitingSince: at}
+	} else {
+		r.review.State, r.review.WaitingSince = flows.ReviewWaiting, at
+		r.review.Rev++
+		r.review.Resubmitted++
+	}
 	return nil
 }
 

@@ -1,0 +1,173 @@
+package flowstest
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"time"
+
+	"hoctap/flows"
+	"hoctap/flows/review"
+	"hoctap/role"
+)
+
+var _ review.Store = (*Store)(nil)
+
+// held is a role a person holds over an area.
+type held struct {
+	person int64
+	role   role.Role
+	area   string
+}
+
+// GrantRole gives a person a role over an area and everything below it.
+func (s *Store) GrantRole(_ context.Context, personID int64, r role.Role, areaCode string, _ int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := held{personID, r, areaCode}
+	if !slices.Contains(s.roles, h) {
+		s.roles = append(s.roles, h)
+		s.effect("role: person %d %s of %s", personID, r, areaCode)
+	}
+	return nil
+}
+
+// may reports whether a person holds a role allowing the action over the
+// area or one above it.
+func (s *Store) may(personID int64, a role.Action, areaCode string) bool {
+	for code := areaCode; code != ""; {
+		for _, h := range s.roles {
+			if h.person == personID && h.area == code && role.Allows(h.role, a) {
+				return true
+			}
+		}
+		i := slices.IndexFunc(s.areas, func(x flows.Area) bool { return x.Code == code })
+		if i < 0 {
+			break
+		}
+		code = s.areas[i].Parent
+	}
+	return false
+}
+
+// reviewable returns the record a person may take the action on: one
+// under review, in their scope, of a subject they neither represent nor
+// filled in.
+func (s *Store) reviewable(personID, id int64, a role.Action) *record {
+	r := s.record(id)
+	if r == nil || r.review == nil || r.person == personID || s.subjects[r.a.SubjectID-1].createdBy == personID ||
+		!s.may(personID, a, r.a.AreaCode) {
+		return nil
+	}
+	return r
+}
+
+func (s *Store) May(_ context.Context, personID int64, a role.Action) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, h := range s.roles {
+		if h.person == personID && role.Allows(h.role, a) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (s *Store) Queue(_ context.Context, personID int64, offset, limit int) ([]flows.Queued, int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var all []flows.Queued
+	for _, r := range s.assessments {
+		if s.reviewable(personID, r.a.ID, role.ReviewList) == nil || r.review.State != flows.ReviewWaiting {
+			continue
+		}
+		place := s.areas[slices.IndexFunc(s.areas, func(x flows.Area) bool { return x.Code == r.a.AreaCode })]
+		all = append(all, flows.Queued{AssessmentID: r.a.ID, ReviewRev: r.review.Rev, Kind: r.a.Kind, SubjectName: r.a.SubjectName,
+			AreaName: place.Name, WaitingSince: r.review.WaitingSince, Resubmitted: r.review.Resubmitted})
+	}
+	slices.SortStableFunc(all, func(a, b flows.Queued) int { return a.WaitingSince.Compare(b.WaitingSince) })
+	if offset >= len(all) {
+		return nil, len(all), nil
+	}
+	return all[offset:min(len(all), offset+limit)], len(all), nil
+}
+
+func (s *Store) ForReview(_ context.Context, personID, id int64) (flows.UnderReview, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.reviewable(personID, id, role.ReviewList)
+	if r == nil {
+		return flows.UnderReview{}, flows.ErrNotFound
+	}
+	place := s.areas[slices.IndexFunc(s.areas, func(x flows.Area) bool { return x.Code == r.a.AreaCode })]
+	rv := *r.review
+	rv.Before = maps.Clone(r.review.Before)
+	return flows.UnderReview{Assessment: r.copyOf(), Area: place, Review: rv, MayDecide: s.may(personID, role.ReviewDecide, r.a.AreaCode)}, nil
+}
+
+func (s *Store) Decide(_ context.Context, d flows.Decision) ([]int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.reviewable(d.Reviewer, d.AssessmentID, role.ReviewDecide)
+	if r == nil {
+		return nil, flows.ErrNotFound
+	}
+	rv := r.review
+	switch {
+	case rv.Rev != d.Rev && rv.Reviewer == d.Reviewer && rv.State == d.State:
+		return nil, flows.ErrDone
+	case rv.Rev != d.Rev, rv.State != flows.ReviewWaiting:
+		return nil, flows.ErrConflict
+	}
+	at := d.At
+	rv.State, rv.Reviewer, rv.Reason, rv.DecidedAt, rv.Before = d.State, d.Reviewer, d.Reason, &at, nil
+	rv.Rev++
+	if d.State == flows.ReviewNeedsChanges {
+		rv.Before = maps.Clone(r.a.Answers)
+		r.status, r.a.Cursor, r.a.Submitted = "open", "", nil
+		r.a.Rev++
+		r.reopened = r.a.Rev
+		s.touch(r)
+	}
+	s.effect("review: assessment %d %s by person %d", d.AssessmentID, d.State, d.Reviewer)
+	return []int64{s.subjects[r.a.SubjectID-1].createdBy}, nil
+}
+
+func (s *Store) Undo(_ context.Context, reviewer, id int64, rev int, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.reviewable(reviewer, id, role.ReviewDecide)
+	if r == nil {
+		return flows.ErrNotFound
+	}
+	rv := r.review
+	if rv.Rev != rev || rv.Reviewer != reviewer || rv.State == flows.ReviewWaiting || rv.DecidedAt == nil || at.Sub(*rv.DecidedAt) > review.UndoWithin {
+		return flows.ErrConflict
+	}
+	if rv.State == flows.ReviewNeedsChanges {
+		if r.status != "open" || r.a.Rev != r.reopened {
+			return flows.ErrConflict
+		}
+		since := rv.WaitingSince
+		r.status, r.a.Submitted = "submitted", &since
+		r.a.Rev++
+		s.touch(r)
+	}
+	*rv = flows.Review{AssessmentID: id, State: flows.ReviewWaiting, Rev: rv.Rev + 1, WaitingSince: rv.WaitingSince, Resubmitted: rv.Resubmitted}
+	s.effect("review: assessment %d undone by person %d", id, reviewer)
+	return nil
+}
+
+func (s *Store) EvidenceFiles(_ context.Context, id int64) (flows.EvidenceFiles, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.record(id)
+	if r == nil {
+		return nil, flows.ErrNotFound
+	}
+	out := flows.EvidenceFiles{}
+	for code, ids := range r.files {
+		out[code] = slices.Clone(ids)
+	}
+	return out, nil
+}

@@ -1,0 +1,467 @@
+// Package review is the conversation of a study-promotion member who
+// reviews submissions: the queue of what waits in their area, oldest
+// first; one submission with its answers, score and photos; and the
+// decision — accept, send back for changes, reject — with a reason where
+// one is due, and an undo within ten minutes. It is entered by /review at
+// any step of any conversation and returns home when left.
+//
+// The store checks every action against the person's roles (package
+// role), whatever a button carries: outside their area a submission is
+// not found, and a button naming it is stale.
+package review
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"hoctap/flows"
+	"hoctap/role"
+	"hoctap/scoring"
+)
+
+// Name is the module's name in envelopes and tokens.
+const Name = "r"
+
+// MaxReason is the longest reason a reviewer may type.
+const MaxReason = 300
+
+// pageSize is how many submissions a queue screen lists.
+const pageSize = 10
+
+// albumSize is the most photos one album message holds (Telegram's limit).
+const albumSize = 10
+
+// UndoWithin is how long a reviewer may take back their own decision; the
+// store holds the same.
+const UndoWithin = 10 * time.Minute
+
+// Reasons are the reasons a reviewer picks from, as locale ids; a picked
+// reason is stored by its id, so that each person reads it in their own
+// language.
+var Reasons = []string{"review.reason.photo", "review.reason.evidence", "review.reason.answers", "review.reason.name"}
+
+// ReasonText is a stored reason as a person reads it: a picked one in
+// their language, a typed one as typed.
+func ReasonText(t *flows.Turn, reason string) string {
+	for _, id := range Reasons {
+		if reason == id {
+			return t.T(id)
+		}
+	}
+	return reason
+}
+
+// Store is what review needs to keep.
+type Store interface {
+	// May reports whether a person holds a role that allows an action
+	// anywhere.
+	May(ctx context.Context, personID int64, a role.Action) (bool, error)
+	// Queue returns a page of the submissions waiting in the person's
+	// scope, the longest waiting first, and how many wait in all.
+	Queue(ctx context.Context, personID int64, offset, limit int) ([]flows.Queued, int, error)
+	// ForReview returns a submission to open; flows.ErrNotFound when it
+	// is not the person's to see.
+	ForReview(ctx context.Context, personID, assessmentID int64) (flows.UnderReview, error)
+	// Decide records a decision; flows.ErrNotFound when it is not the
+	// person's to decide, flows.ErrDone when they made it already,
+	// flows.ErrConflict when another decision came first.
+	Decide(ctx context.Context, d flows.Decision) ([]int64, error)
+	// Undo takes back the person's own decision at rev within
+	// UndoWithin; flows.ErrConflict when it can no longer be.
+	Undo(ctx context.Context, reviewer, assessmentID int64, rev int, at time.Time) error
+	// EvidenceFiles returns the channel ids of an assessment's photos by
+	// question.
+	EvidenceFiles(ctx context.Context, assessmentID int64) (flows.EvidenceFiles, error)
+}
+
+// Describer writes a submission's answers for its reviewer (the
+// self-assessment module does).
+type Describer interface {
+	Describe(t *flows.Turn, a flows.Assessment, before scoring.Answers) (string, error)
+}
+
+// Module is the review conversation.
+type Module struct {
+	store    Store
+	sets     *scoring.Catalog
+	describe Describer
+}
+
+// New makes the module.
+func New(store Store, sets *scoring.Catalog, describe Describer) *Module {
+	return &Module{store: store, sets: sets, describe: describe}
+}
+
+// Steps of review.
+const (
+	stepQueue  = "queue"  // the submissions waiting
+	stepOpen   = "open"   // one submission, to decide
+	stepReason = "reason" // the reason of a send-back or rejection
+)
+
+// Verbs of its buttons. A button on a submission names it (ID) and the
+// review's revision it was shown at (Rev).
+const (
+	verbOpen    = "op" // ID: the submission to open
+	verbPage    = "pg" // Value: the queue's page
+	verbQueue   = "ls" // back to the queue
+	verbLeave   = "x"  // leave review
+	verbAccept  = "ok" // accept
+	verbChanges = "ch" // send back for changes: asks the reason
+	verbReject  = "rj" // reject: asks the reason
+	verbReason  = "rs" // Code: the decision (ch or rj); Value: the reason picked, by its place in Reasons
+	verbUndo    = "un" // take back one's own decision; Rev: the review's revision after it
+	verbCard    = "cd" // back from the reasons to the submission
+)
+
+// state is what review keeps between inputs.
+type state struct {
+	Step string `json:"s"`
+	Page int    `json:"p,omitempty"`
+	ID   int64  `json:"a,omitempty"` // the submission open
+	Rev  int    `json:"r,omitempty"` // its review's revision as shown
+	// Verdict is the decision whose reason is asked: verbChanges or
+	// verbReject.
+	Verdict string `json:"v,omitempty"`
+}
+
+func (*Module) Name() string { return Name }
+func (*Module) Version() int { return 1 }
+
+func (*Module) Load(data []byte) (any, error) {
+	st := &state{}
+	return st, json.Unmarshal(data, st)
+}
+
+// Resume gives nothing back: a lost review conversation is entered again
+// by /review.
+func (*Module) Resume(*flows.Turn) (any, bool, error) { return nil, false, nil }
+
+// Enter starts at the queue; arg is unused.
+func (*Module) Enter(*flows.Turn, any) (any, error) { return &state{Step: stepQueue}, nil }
+
+// Open is the /review command, at any step of any conversation: the queue
+// for a person who may review, a short answer for anyone else.
+func (m *Module) Open(t *flows.Turn) error {
+	ok, err := m.store.May(t.Ctx, t.Env.Person, role.ReviewList)
+	if err != nil {
+		return fmt.Errorf("check review role: %w", err)
+	}
+	if !ok {
+		t.Say(t.T("review.none"))
+		return nil
+	}
+	if err := t.Switch(Name, nil); err != nil {
+		return err
+	}
+	return t.Show()
+}
+
+// turn is one input to review.
+type turn struct {
+	m  *Module
+	t  *flows.Turn
+	st *state
+}
+
+func (m *Module) turn(t *flows.Turn) *turn { return &turn{m: m, t: t, st: t.State().(*state)} }
+
+func (m *Module) Handle(t *flows.Turn) error {
+	r := m.turn(t)
+	switch {
+	case t.In.Kind == flows.InputButton:
+		return r.button(t.Token)
+	case !t.In.Kind.FromPerson():
+		return nil
+	case r.st.Step == stepReason && t.In.Kind == flows.InputText:
+		return r.typedReason()
+	}
+	t.WarnButtonsOnly()
+	return r.show()
+}
+
+func (m *Module) Command(t *flows.Turn, name string) (bool, error) {
+	switch name {
+	case "start", "cancel":
+		if err := t.SwitchHome(); err != nil {
+			return true, err
+		}
+		if name == "cancel" {
+			t.Say(t.T("review.left"))
+		}
+		return true, t.Show()
+	}
+	return false, nil
+}
+
+func (m *Module) Show(t *flows.Turn) error { return m.turn(t).show() }
+
+func (r *turn) show() error {
+	switch r.st.Step {
+	case stepOpen:
+		return r.showCard(false)
+	case stepReason:
+		return r.showReasons()
+	}
+	return r.showQueue()
+}
+
+func (r *turn) btn(label, verb string, id int64, rev int, code, value string) flows.Button {
+	return flows.NewButton(label, flows.Token{Module: Name, Verb: verb, ID: id, Rev: rev, Code: code, Value: value})
+}
+
+func (r *turn) button(tok flows.Token) error {
+	t := r.t
+	switch {
+	case tok.Verb == verbLeave:
+		if err := t.SwitchHome(); err != nil {
+			return err
+		}
+		return t.Show()
+	case tok.Verb == verbQueue:
+		*r.st = state{Step: stepQueue, Page: r.st.Page}
+		return r.show()
+	case tok.Verb == verbPage && r.st.Step == stepQueue:
+		page, err := strconv.Atoi(tok.Value)
+		if err != nil || page < 0 {
+			return t.Stale()
+		}
+		r.st.Page = page
+		return r.show()
+	case tok.Verb == verbOpen && tok.ID > 0:
+		r.st.Step, r.st.ID, r.st.Verdict = stepOpen, tok.ID, ""
+		return r.showCard(true)
+	case tok.ID != r.st.ID || tok.ID == 0:
+		return t.Stale() // a button of another submission than the one open
+	case tok.Verb == verbAccept && r.st.Step == stepOpen:
+		return r.decide(tok.Rev, flows.ReviewAccepted, "")
+	case (tok.Verb == verbChanges || tok.Verb == verbReject) && r.st.Step == stepOpen && tok.Rev == r.st.Rev:
+		r.st.Step, r.st.Rev, r.st.Verdict = stepReason, tok.Rev, tok.Verb
+		return r.show()
+	case tok.Verb == verbReason && r.st.Step == stepReason && tok.Code == r.st.Verdict && tok.Rev == r.st.Rev:
+		i, err := strconv.Atoi(tok.Value)
+		if err != nil || i < 0 || i >= len(Reasons) {
+			return t.Stale()
+		}
+		return r.decide(tok.Rev, verdictState(r.st.Verdict), Reasons[i])
+	case tok.Verb == verbCard && r.st.Step == stepReason:
+		r.st.Step, r.st.Verdict = stepOpen, ""
+		return r.show()
+	case tok.Verb == verbUndo:
+		return r.undo(tok.Rev)
+	}
+	return t.Stale()
+}
+
+func verdictState(verb string) string {
+	if verb == verbReject {
+		return flows.ReviewRejected
+	}
+	return flows.ReviewNeedsChanges
+}
+
+// showQueue lists a page of the submissions waiting.
+func (r *turn) showQueue() error {
+	t := r.t
+	r.st.Step = stepQueue
+	queued, total, err := r.m.store.Queue(t.Ctx, t.Env.Person, r.st.Page*pageSize, pageSize)
+	if err != nil {
+		return fmt.Errorf("load review queue: %w", err)
+	}
+	pages := max(1, (total+pageSize-1)/pageSize)
+	if r.st.Page >= pages {
+		r.st.Page = pages - 1
+		if queued, total, err = r.m.store.Queue(t.Ctx, t.Env.Person, r.st.Page*pageSize, pageSize); err != nil {
+			return fmt.Errorf("load review queue: %w", err)
+		}
+	}
+	lang := t.P.Lang()
+	var rows [][]flows.Button
+	for _, q := range queued {
+		label := t.T("review.queue.item", map[string]any{"Name": q.SubjectName, "Area": q.AreaName.In(lang), "Date": t.P.Date(q.WaitingSince)})
+		if q.Resubmitted > 0 {
+			label += " ✏️"
+		}
+		rows = append(rows, []flows.Button{r.btn(label, verbOpen, q.AssessmentID, 0, "", "")})
+	}
+	if nav := t.PageButtons(r.st.Page, pages, func(page int) flows.Token {
+		return flows.Token{Module: Name, Verb: verbPage, Value: strconv.Itoa(page)}
+	}); len(nav) > 0 {
+		rows = append(rows, nav)
+	}
+	rows = append(rows, []flows.Button{r.btn(t.T("button.review.leave"), verbLeave, 0, 0, "", "")})
+	text := t.T("review.queue.empty")
+	if total > 0 {
+		text = t.T("review.queue", map[string]any{"N": total})
+		if pages > 1 {
+			text += "\n" + t.T("enrol.area.page", map[string]any{"N": r.st.Page + 1, "Of": pages})
+		}
+	}
+	t.Screen(text, rows...)
+	return nil
+}
+
+// showCard shows the submission open: with its photos first when it is
+// opened, then its description and the decisions the person may take.
+func (r *turn) showCard(opened bool) error {
+	t := r.t
+	u, err := r.m.store.ForReview(t.Ctx, t.Env.Person, r.st.ID)
+	if errors.Is(err, flows.ErrNotFound) {
+		*r.st = state{Step: stepQueue, Page: r.st.Page}
+		return t.Stale()
+	}
+	if err != nil {
+		return fmt.Errorf("open submission: %w", err)
+	}
+	r.st.Rev = u.Review.Rev
+	text, err := r.card(u)
+	if err != nil {
+		return err
+	}
+	var rows [][]flows.Button
+	switch {
+	case u.Review.State == flows.ReviewWaiting && u.MayDecide:
+		rows = append(rows, []flows.Button{
+			r.btn(t.T("button.review.accept"), verbAccept, u.ID, u.Review.Rev, "", ""),
+			r.btn(t.T("button.review.changes"), verbChanges, u.ID, u.Review.Rev, "", ""),
+			r.btn(t.T("button.review.reject"), verbReject, u.ID, u.Review.Rev, "", ""),
+		})
+	case u.Review.State != flows.ReviewWaiting:
+		text += "\n\n" + r.decided(u.Review)
+		if r.mayUndo(u.Review) {
+			rows = append(rows, []flows.Button{r.btn(t.T("button.review.undo"), verbUndo, u.ID, u.Review.Rev, "", "")})
+		}
+	}
+	rows = append(rows, []flows.Button{r.btn(t.T("button.review.queue"), verbQueue, 0, 0, "", "")})
+	if !opened {
+		t.Screen(text, rows...)
+		return nil
+	}
+	files, err := r.m.store.EvidenceFiles(t.Ctx, u.ID)
+	if err != nil {
+		return fmt.Errorf("load evidence: %w", err)
+	}
+	set, _ := r.m.sets.Get(u.SetID, u.SetVersion)
+	photos := 0
+	for _, ind := range set.Indicators() {
+		ids := files[ind.Code]
+		for i := 0; i < len(ids); i += albumSize {
+			caption := "<b>" + flows.Esc(ind.Code) + "</b> " + flows.Esc(scoring.ShortText(ind.Short, ind.Text, t.P.Lang()))
+			t.Photos(ids[i:min(len(ids), i+albumSize)], caption)
+			photos++
+		}
+	}
+	if photos == 0 {
+		t.Screen(text, rows...) // in place of the queue
+		return nil
+	}
+	t.Say(text, rows...) // below its photos
+	return nil
+}
+
+// card writes the submission for its reviewer.
+func (r *turn) card(u flows.UnderReview) (string, error) {
+	t := r.t
+	var before scoring.Answers
+	var b strings.Builder
+	b.WriteString(t.T("review.card", map[string]any{
+		"Kind": t.T("kind." + string(u.Kind)), "Name": flows.Esc(u.SubjectName), "Area": flows.Esc(u.Area.Name.In(t.P.Lang())),
+		"Date": t.P.Date(u.Review.WaitingSince), "Set": flows.Esc(fmt.Sprintf("%s@%d", u.SetID, u.SetVersion)),
+	}))
+	if u.Review.Resubmitted > 0 && u.Review.State == flows.ReviewWaiting {
+		before = u.Review.Before
+		b.WriteString("\n" + t.T("review.card.resubmitted", map[string]any{"N": u.Review.Resubmitted,
+			"Reason": flows.Esc(ReasonText(t, u.Review.Reason))}))
+	}
+	answers, err := r.m.describe.Describe(t, u.Assessment, before)
+	if err != nil {
+		return "", err
+	}
+	return b.String() + "\n\n" + answers, nil
+}
+
+// decided says what was decided on a submission.
+func (r *turn) decided(rv flows.Review) string {
+	t := r.t
+	text := t.T("review.decided."+rv.State, map[string]any{"Date": t.P.Date(*rv.DecidedAt)})
+	if rv.Reason != "" {
+		text += "\n" + t.T("review.reason", map[string]any{"Reason": flows.Esc(ReasonText(t, rv.Reason))})
+	}
+	return text
+}
+
+func (r *turn) mayUndo(rv flows.Review) bool {
+	return rv.Reviewer == r.t.Env.Person && rv.DecidedAt != nil && r.t.Now().Sub(*rv.DecidedAt) <= UndoWithin
+}
+
+// showReasons asks the reason of a send-back or a rejection.
+func (r *turn) showReasons() error {
+	t := r.t
+	var rows [][]flows.Button
+	for i, id := range Reasons {
+		rows = append(rows, []flows.Button{r.btn(t.T(id), verbReason, r.st.ID, r.st.Rev, r.st.Verdict, strconv.Itoa(i))})
+	}
+	rows = append(rows, []flows.Button{r.btn(t.T("button.back"), verbCard, r.st.ID, r.st.Rev, "", "")})
+	t.Screen(t.T("review.reason.ask."+verdictState(r.st.Verdict), map[string]any{"Max": MaxReason}), rows...)
+	t.TakesText()
+	return nil
+}
+
+// typedReason takes a typed reason.
+func (r *turn) typedReason() error {
+	t := r.t
+	reason := t.Typed()
+	switch {
+	case utf8.RuneCountInString(reason) > MaxReason:
+		t.Warn(t.T("review.reason.long", map[string]any{"Max": MaxReason}))
+		return r.show()
+	case utf8.RuneCountInString(reason) < 3:
+		t.Warn(t.T("review.reason.short"))
+		return r.show()
+	}
+	return r.decide(r.st.Rev, verdictState(r.st.Verdict), reason)
+}
+
+// decide records a decision at the review revision shown.
+func (r *turn) decide(rev int, decision, reason string) error {
+	t := r.t
+	_, err := r.m.store.Decide(t.Ctx, flows.Decision{AssessmentID: r.st.ID, Rev: rev, Reviewer: t.Env.Person,
+		State: decision, Reason: reason, At: t.Now()})
+	switch {
+	case errors.Is(err, flows.ErrNotFound):
+		*r.st = state{Step: stepQueue, Page: r.st.Page}
+		return t.Stale()
+	case errors.Is(err, flows.ErrConflict):
+		t.Warn(t.T("review.taken"))
+		*r.st = state{Step: stepQueue, Page: r.st.Page}
+		return r.show()
+	case err != nil && !errors.Is(err, flows.ErrDone):
+		return fmt.Errorf("decide: %w", err)
+	}
+	r.st.Step, r.st.Verdict = stepOpen, ""
+	return r.show()
+}
+
+// undo takes back the person's own decision.
+func (r *turn) undo(rev int) error {
+	t := r.t
+	err := r.m.store.Undo(t.Ctx, t.Env.Person, r.st.ID, rev, t.Now())
+	switch {
+	case errors.Is(err, flows.ErrNotFound):
+		return t.Stale()
+	case errors.Is(err, flows.ErrConflict):
+		t.Notice(t.T("review.undo.late"))
+	case err != nil:
+		return fmt.Errorf("undo: %w", err)
+	}
+	r.st.Step = stepOpen
+	return r.show()
+}
+
+var _ flows.Module = (*Module)(nil)

@@ -1,0 +1,291 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"hoctap/area"
+	"hoctap/flows"
+	"hoctap/role"
+	"hoctap/scoring"
+	"hoctap/store"
+	"hoctap/store/storetest"
+)
+
+// reviewBundle is a database with people and submissions for review tests.
+type reviewBundle struct {
+	t   testing.TB
+	db  *store.DB
+	ctx context.Context
+	at  time.Time
+	n   int64 // channel users and keys given out
+}
+
+func newReviewBundle(t testing.TB) *reviewBundle {
+	return &reviewBundle{t: t, db: storetest.New(t), ctx: context.Background(), at: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+}
+
+// person consents a new person, with roles over areas ("reviewer@00376").
+func (b *reviewBundle) person(roles ...string) int64 {
+	b.t.Helper()
+	b.n++
+	p, err := b.db.Consent(b.ctx, "telegram", 9000+b.n, "vi", b.at)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	for _, r := range roles {
+		name, code, _ := strings.Cut(r, "@")
+		if err := b.db.GrantRole(b.ctx, p.ID, role.Role(name), code, 0); err != nil {
+			b.t.Fatal(err)
+		}
+	}
+	return p.ID
+}
+
+// submitted starts and submits a household's assessment in an area, with
+// one answer, and returns it.
+func (b *reviewBundle) submitted(person int64, name, areaCode string) flows.Assessment {
+	b.t.Helper()
+	b.n++
+	a, err := b.db.Start(b.ctx, flows.NewAssessment{PersonID: person, Kind: scoring.KindFamily, Name: name, AreaCode: areaCode,
+		Region: scoring.RegionNormal, SetID: "family-2015", SetVersion: 2, Year: 2026, Cursor: "1.1", Key: fmt.Sprintf("k%d", b.n)})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	yes := scoring.Yes()
+	rev, err := b.db.Apply(b.ctx, flows.Change{AssessmentID: a.ID, Rev: a.Rev, PersonID: person, Key: fmt.Sprintf("k%d.1", b.n), Code: "1.1", Answer: &yes})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	b.at = b.at.Add(time.Minute) // each waits a little less than the one before
+	if err := b.db.Submit(b.ctx, a.ID, rev, person, scoring.Result{Total: 10}, b.at); err != nil {
+		b.t.Fatal(err)
+	}
+	return a
+}
+
+func (b *reviewBundle) queue(person int64) []string {
+	b.t.Helper()
+	q, total, err := b.db.Queue(b.ctx, person, 0, 20)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	var names []string
+	for _, s := range q {
+		names = append(names, s.SubjectName)
+	}
+	if total != len(q) {
+		b.t.Errorf("a queue of %d counts %d", len(q), total)
+	}
+	return names
+}
+
+func (b *reviewBundle) rev(reviewer, id int64) int {
+	b.t.Helper()
+	u, err := b.db.ForReview(b.ctx, reviewer, id)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return u.Review.Rev
+}
+
+// TestReviewWalls: a reviewer sees and decides only the submissions of
+// their area and below, never one of a subject they represent; a leader
+// and a recogniser decide nothing; outside the wall a submission is "not
+// found", whatever its id.
+func TestReviewWalls(t *testing.T) {
+	t.Parallel()
+	b := newReviewBundle(t)
+	socSon, lamBinh := area.SampleCommune, area.SampleHardshipCommune
+	family := b.person()
+	own := b.person("reviewer@" + socSon) // a reviewer who is also a household there
+	a := b.submitted(family, "Nhà Lê", socSon+".01")
+	mine := b.submitted(own, "Nhà Trần", socSon+".02")
+	other := b.submitted(b.person(), "Nhà Hà", lamBinh+".01")
+
+	reviewer := b.person("reviewer@" + socSon)
+	province := b.person("reviewer@01") // Hà Nội, above Sóc Sơn
+	leader := b.person("leader@01")
+	recogniser := b.person("recogniser@" + socSon)
+	admin := b.person("admin@VN")
+
+	for who, want := range map[string]struct {
+		id    int64
+		names string
+	}{
+		"the commune's reviewer":               {reviewer, "Nhà Lê,Nhà Trần"},
+		"the reviewer who is a household":      {own, "Nhà Lê"},
+		"the province's reviewer":              {province, "Nhà Lê,Nhà Trần"},
+		"the leader":                           {leader, ""},
+		"the household":                        {family, ""},
+		"the admin of the nation":              {admin, "Nhà Lê,Nhà Trần,Nhà Hà"},
+		"the recogniser, who sees but decides": {recogniser, "Nhà Lê,Nhà Trần"},
+	} {
+		if got := strings.Join(b.queue(want.id), ","); got != want.names {
+			t.Errorf("%s's queue: %q, want %q", who, got, want.names)
+		}
+	}
+	for who, c := range map[string]struct{ person, id int64 }{
+		"a reviewer, another commune's": {reviewer, other.ID},
+		"a reviewer, their own":         {own, mine.ID},
+		"the leader":                    {leader, a.ID},
+		"the household, its own":        {family, a.ID},
+		"anyone, an id that is none":    {admin, 999999},
+	} {
+		if _, err := b.db.ForReview(b.ctx, c.person, c.id); !errors.Is(err, flows.ErrNotFound) {
+			t.Errorf("%s opens: %v, want ErrNotFound", who, err)
+		}
+	}
+	for who, c := range map[string]struct{ person, id int64 }{
+		"a reviewer, another commune's": {reviewer, other.ID},
+		"a reviewer, their own":         {own, mine.ID},
+		"the leader":                    {leader, a.ID},
+		"the recogniser":                {recogniser, a.ID},
+	} {
+		_, err := b.db.Decide(b.ctx, flows.Decision{AssessmentID: c.id, Rev: 1, Reviewer: c.person, State: flows.ReviewAccepted, At: b.at})
+		if !errors.Is(err, flows.ErrNotFound) {
+			t.Errorf("%s decides: %v, want ErrNotFound", who, err)
+		}
+	}
+	tell, err := b.db.Decide(b.ctx, flows.Decision{AssessmentID: other.ID, Rev: 1, Reviewer: admin, State: flows.ReviewAccepted, At: b.at})
+	if err != nil || len(tell) != 1 {
+		t.Errorf("the admin decides: %v %v", tell, err)
+	}
+}
+
+// TestTwoReviewersAtOnce: two reviewers decide the same submission at the
+// same moment; one wins, the other is told it was decided.
+func TestTwoReviewersAtOnce(t *testing.T) {
+	t.Parallel()
+	b := newReviewBundle(t)
+	a := b.submitted(b.person(), "Nhà Lê", area.SampleCommune+".01")
+	one, two := b.person("reviewer@"+area.SampleCommune), b.person("reviewer@01")
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, who := range []int64{one, two} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			state := []string{flows.ReviewAccepted, flows.ReviewRejected}[i]
+			_, errs[i] = b.db.Decide(b.ctx, flows.Decision{AssessmentID: a.ID, Rev: 1, Reviewer: who, State: state, Reason: "x", At: b.at})
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, flows.ErrConflict):
+			t.Errorf("the loser is told %v, want ErrConflict", err)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d decisions won: %v", won, errs)
+	}
+	// The same press delivered again is no second decision.
+	u, err := b.db.ForReview(b.ctx, one, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	winner := one
+	if u.Review.State == flows.ReviewRejected {
+		winner = two
+	}
+	if _, err := b.db.Decide(b.ctx, flows.Decision{AssessmentID: a.ID, Rev: 1, Reviewer: winner, State: u.Review.State, Reason: "x", At: b.at}); !errors.Is(err, flows.ErrDone) {
+		t.Errorf("the winner's press again: %v, want ErrDone", err)
+	}
+}
+
+// TestNeedsChangesAndResubmission: a send-back opens the assessment again
+// with its answers; the household changes one and submits; it waits again,
+// marked as resubmitted, with the answers as they were. An undo is the
+// reviewer's own, within ten minutes.
+func TestNeedsChangesAndResubmission(t *testing.T) {
+	t.Parallel()
+	b := newReviewBundle(t)
+	family := b.person()
+	a := b.submitted(family, "Nhà Lê", area.SampleCommune+".01")
+	reviewer, other := b.person("reviewer@"+area.SampleCommune), b.person("reviewer@"+area.SampleCommune)
+	decided := b.at.Add(time.Hour)
+	tell, err := b.db.Decide(b.ctx, flows.Decision{AssessmentID: a.ID, Rev: 1, Reviewer: reviewer, State: flows.ReviewNeedsChanges,
+		Reason: "ảnh 1.1 mờ", At: decided})
+	if err != nil || len(tell) != 1 || tell[0] != family {
+		t.Fatalf("send back: %v %v", tell, err)
+	}
+	if err := b.db.Undo(b.ctx, other, a.ID, 2, decided); !errors.Is(err, flows.ErrConflict) {
+		t.Errorf("another reviewer's undo: %v", err)
+	}
+	if err := b.db.Undo(b.ctx, reviewer, a.ID, 2, decided.Add(store.UndoWithin+time.Second)); !errors.Is(err, flows.ErrConflict) {
+		t.Errorf("an undo after ten minutes: %v", err)
+	}
+	open, err := b.db.Assessment(b.ctx, a.ID)
+	if err != nil || open.Submitted != nil || open.Answers["1.1"] != scoring.Yes() || open.SetVersion != 2 {
+		t.Fatalf("the assessment sent back %+v %v", open, err)
+	}
+	if q := b.queue(reviewer); len(q) != 0 {
+		t.Errorf("a submission sent back still waits: %v", q)
+	}
+	no := scoring.No()
+	rev, err := b.db.Apply(b.ctx, flows.Change{AssessmentID: a.ID, Rev: open.Rev, PersonID: family, Key: "fix", Code: "1.1", Answer: &no})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Taken back after the household changed an answer: refused, the
+	// change stays.
+	if err := b.db.Undo(b.ctx, reviewer, a.ID, 2, decided.Add(time.Minute)); !errors.Is(err, flows.ErrConflict) {
+		t.Errorf("an undo after the household's change: %v", err)
+	}
+	if err := b.db.Submit(b.ctx, a.ID, rev, family, scoring.Result{}, decided.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	q, _, err := b.db.Queue(b.ctx, reviewer, 0, 20)
+	if err != nil || len(q) != 1 || q[0].Resubmitted != 1 {
+		t.Fatalf("the resubmission in the queue: %+v %v", q, err)
+	}
+	u, err := b.db.ForReview(b.ctx, reviewer, a.ID)
+	if err != nil || u.Review.Before["1.1"] != scoring.Yes() || u.Answers["1.1"] != no || u.Review.Reason != "ảnh 1.1 mờ" {
+		t.Errorf("the resubmission opened: %+v %v", u.Review, err)
+	}
+	if _, err := b.db.Decide(b.ctx, flows.Decision{AssessmentID: a.ID, Rev: u.Review.Rev, Reviewer: reviewer, State: flows.ReviewAccepted, At: decided.Add(2 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.db.Undo(b.ctx, reviewer, a.ID, u.Review.Rev+1, decided.Add(2*time.Hour+time.Minute)); err != nil {
+		t.Errorf("an undo within ten minutes: %v", err)
+	}
+	if q := b.queue(reviewer); len(q) != 1 {
+		t.Errorf("an undone acceptance does not wait again: %v", q)
+	}
+	// The log has every decision, and not the reviewer's words.
+	var actions, details string
+	if err := b.db.Pool().QueryRow(b.ctx, `SELECT string_agg(action, ',' ORDER BY id), string_agg(coalesce(detail::text, ''), ' ')
+		FROM audit_log WHERE assessment_id = $1 AND action LIKE 'review.%'`, a.ID).Scan(&actions, &details); err != nil {
+		t.Fatal(err)
+	}
+	if actions != "review.needs_changes,review.accepted,review.undo" || strings.Contains(details, "mờ") {
+		t.Errorf("audit %s: %s", actions, details)
+	}
+}
+
+// BenchmarkQueuePage is the server time of one page of a reviewer's queue
+// of 500 waiting submissions (aim: under 20 ms).
+func BenchmarkQueuePage(b *testing.B) {
+	rb := newReviewBundle(b)
+	family := rb.person()
+	for i := range 500 {
+		rb.submitted(family, fmt.Sprintf("Hộ số %d", i), area.SampleCommune+".01")
+	}
+	reviewer := rb.person("reviewer@" + area.SampleCommune)
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		q, total, err := rb.db.Queue(rb.ctx, reviewer, (i%25)*20, 20)
+		if err != nil || total != 500 || len(q) != 20 {
+			b.Fatalf("a page of %d of %d: %v", len(q), total, err)
+		}
+	}
+}
