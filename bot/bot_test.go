@@ -74,6 +74,7 @@ type system struct {
 	wrapStore func(app.Store) app.Store
 
 	bot  *bot.Bot
+	run  *runner.Runner // the last replica's
 	stop context.CancelFunc
 	done chan struct{}
 }
@@ -131,6 +132,7 @@ func (s *system) replica() *bot.Bot {
 		Blocked: func(ctx context.Context, channel string, user int64) {
 			s.db.SetInactiveByChannel(ctx, channel, user, true)
 		}})
+	s.run = run
 	b := bot.New(bot.Config{WebhookURL: s.cfg.webhook, WebhookSecret: "s3cret", Connections: 64, PollTimeout: time.Second,
 		StopTimeout: s.cfg.stop, Log: log}, client, run)
 	if err := b.Setup(context.Background()); err != nil {
@@ -212,19 +214,36 @@ func (p *person) say(text string) { p.s.api.SendText(p.u, text) }
 // press presses the button with the label on the newest message that has it.
 func (p *person) press(label string) {
 	p.s.t.Helper()
+	if !p.pressWhere(func(l string) bool { return l == label }) {
+		p.s.t.Fatalf("no button %q in the chat", label)
+	}
+}
+
+// pressPrefix presses the button whose label starts with prefix on the
+// newest message that has one.
+func (p *person) pressPrefix(prefix string) {
+	p.s.t.Helper()
+	if !p.pressWhere(func(l string) bool { return strings.HasPrefix(l, prefix) }) {
+		p.s.t.Fatalf("no button starting %q in the chat", prefix)
+	}
+}
+
+// pressWhere presses the first button whose label it likes on the newest
+// message that has one.
+func (p *person) pressWhere(likes func(label string) bool) bool {
 	msgs := p.s.api.Messages(p.u.ID)
 	for i := len(msgs) - 1; i >= 0; i-- {
 		for _, row := range msgs[i].Keyboard {
 			for _, b := range row {
-				if b.Text == label {
+				if likes(b.Text) {
 					p.s.api.Press(p.u, msgs[i].ID, b.CallbackData)
 					p.presses++
-					return
+					return true
 				}
 			}
 		}
 	}
-	p.s.t.Fatalf("no button %q in the chat", label)
+	return false
 }
 
 // step presses a button and waits for what it brings.

@@ -36,6 +36,25 @@ type editMessageText struct {
 	ReplyMarkup *inlineKeyboard `json:"reply_markup,omitempty"`
 }
 
+type sendPhoto struct {
+	ChatID    int64  `json:"chat_id"`
+	Photo     string `json:"photo"` // a file_id: photos are only ever sent again
+	Caption   string `json:"caption"`
+	ParseMode string `json:"parse_mode"`
+}
+
+type inputMediaPhoto struct {
+	Type      string `json:"type"` // photo
+	Media     string `json:"media"`
+	Caption   string `json:"caption,omitempty"`
+	ParseMode string `json:"parse_mode,omitempty"`
+}
+
+type sendMediaGroup struct {
+	ChatID int64             `json:"chat_id"`
+	Media  []inputMediaPhoto `json:"media"`
+}
+
 type answerCallbackQuery struct {
 	CallbackQueryID string `json:"callback_query_id"`
 	Text            string `json:"text,omitempty"`
@@ -77,6 +96,17 @@ func (s *Sender) Send(ctx context.Context, m runner.Message) error {
 			return nil
 		}
 		err = s.c.call(ctx, "answerCallbackQuery", answerCallbackQuery{CallbackQueryID: o.callback, Text: m.Out.Notice}, nil)
+	case len(m.Out.Photos) == 1:
+		err = s.c.call(ctx, "sendPhoto", sendPhoto{ChatID: m.Conv.ID, Photo: m.Out.Photos[0], Caption: m.Out.Text, ParseMode: "HTML"}, nil)
+	case len(m.Out.Photos) > 1:
+		// An album: the caption under its first photo, as Telegram shows
+		// an album's one caption.
+		media := make([]inputMediaPhoto, len(m.Out.Photos))
+		for i, id := range m.Out.Photos {
+			media[i] = inputMediaPhoto{Type: "photo", Media: id}
+		}
+		media[0].Caption, media[0].ParseMode = m.Out.Text, "HTML"
+		err = s.c.call(ctx, "sendMediaGroup", sendMediaGroup{ChatID: m.Conv.ID, Media: media}, nil)
 	case m.Out.Replace && o.message != 0:
 		err = s.c.call(ctx, "editMessageText", editMessageText{ChatID: m.Conv.ID, MessageID: o.message,
 			Text: m.Out.Text, ParseMode: "HTML", ReplyMarkup: keyboard(m.Out.Buttons)}, nil)

@@ -212,3 +212,12 @@ type Decision struct {
 // EvidenceFiles are the channel ids of an assessment's photos, by question,
 // oldest first, for a reviewer to see them again.
 type EvidenceFiles map[string][]string
+
+// Told is a decision on a submission as its representative is told it.
+type Told struct {
+	Kind        scoring.Kind
+	SubjectName string
+	State       string // the review's state now
+	Rev         int    // the review's revision now: a notice of another is stale
+	Reason      string
+}

@@ -73,7 +73,12 @@ type Config struct {
 	// Commands are commands that work the same whatever conversation is
 	// going on: /status adds a message, /review switches to its module.
 	Commands map[string]func(t *Turn) error
-	Now      func() time.Time // the clock; time.Now when nil
+	// Events handle events that name no module (Ref.Module ""), by
+	// Ref.Name, whatever conversation is going on: they tell the person
+	// something (a decision on their submission) and leave the
+	// conversation as it is.
+	Events map[string]func(t *Turn) error
+	Now    func() time.Time // the clock; time.Now when nil
 	// DefaultLang is the language of a person whose channel reports none
 	// that hoctap speaks; locales.Default when empty.
 	DefaultLang string
@@ -210,6 +215,12 @@ func (t *Turn) route() error {
 	case InputCommand:
 		return t.command()
 	case InputTimer, InputEvent:
+		if t.In.Kind == InputEvent && t.In.Ref != nil && t.In.Ref.Module == "" {
+			if h := t.e.cfg.Events[t.In.Ref.Name]; h != nil && t.Env.Person != 0 {
+				return h(t)
+			}
+			return nil
+		}
 		if t.In.Ref == nil || t.In.Ref.Module != t.active.Name() {
 			return nil // what it was set for is no longer going on
 		}

@@ -11,6 +11,7 @@ import (
 
 	"hoctap/area"
 	"hoctap/flows"
+	"hoctap/flows/review"
 	"hoctap/role"
 	"hoctap/scoring"
 )
@@ -564,6 +565,20 @@ var scenarios = []struct {
 		if a := h.open(); a.Submitted != nil {
 			h.t.Error("the assessment sent back is not open")
 		}
+		// The household is told once the undo window has passed, with the
+		// reason, as an event in its conversation.
+		decided := func() flows.Input {
+			u, err := h.store.ForReview(h.ctx, reviewer.ID, 1)
+			if err != nil {
+				h.t.Fatal(err)
+			}
+			return flows.Input{Kind: flows.InputEvent, Ref: &flows.Ref{Name: review.EventDecided, ID: 1, Rev: u.Review.Rev}}
+		}
+		h.later(11 * time.Minute)
+		sentBack := decided()
+		if out := h.send(sentBack, "(event) decided"); len(out) != 1 || !strings.Contains(out[0].Text, "Lý do: Ảnh 1.1 chưa rõ, xin chụp lại") {
+			h.t.Errorf("the household is told %+v", out)
+		}
 
 		h.command("start")
 		h.press(h.lf("continue_family", "<Nguyễn & Con>"))
@@ -584,8 +599,16 @@ var scenarios = []struct {
 			h.t.Errorf("the resubmission's card: %q", r)
 		}
 		rv.press("✅ Chấp nhận")
+		undone := decided()
 		rv.press("↶ Hoàn tác (trong 10 phút)")
 		rv.press("✅ Chấp nhận")
+		h.later(11 * time.Minute)
+		if out := h.send(undone, "(event) decided, taken back since"); len(out) != 0 {
+			h.t.Errorf("a decision taken back is told: %+v", out)
+		}
+		if out := h.send(decided(), "(event) decided"); len(out) != 1 || !strings.HasPrefix(out[0].Text, "✅ Bản tự đánh giá") {
+			h.t.Errorf("the acceptance is told %+v", out)
+		}
 		if out := rv.pressOld("❌ Không đạt", 0); notice(out) != "Nút này đã cũ, không còn dùng được." {
 			h.t.Errorf("a decision button after the decision: %+v", out)
 		}

@@ -14,8 +14,12 @@ import (
 	"hoctap/scoring"
 )
 
-// UndoWithin is how long a reviewer may take back their own decision.
+// UndoWithin is how long a reviewer may take back their own decision; the
+// representatives are told of it once this has passed.
 const UndoWithin = 10 * time.Minute
+
+// NoticeDecided names the notice of a review decision.
+const NoticeDecided = "decided"
 
 // GrantRole gives a person a role over an area (and everything below it);
 // granting a role held already changes nothing.
@@ -200,7 +204,8 @@ func (db *DB) ForReview(ctx context.Context, personID, assessmentID int64) (flow
 }
 
 // Decide records a reviewer's decision at the review revision it was made
-// for, and returns the subject's representatives, to be told. A decision
+// for, and returns the subject's representatives, who are told of it by a
+// notice due when the undo window has passed. A decision
 // that needs changes opens the assessment again, on the same set version
 // with every answer. flows.ErrNotFound when it is not theirs to decide;
 // flows.ErrDone when they made this decision already (a press delivered
@@ -244,9 +249,14 @@ func (db *DB) Decide(ctx context.Context, d flows.Decision) ([]int64, error) {
 			d.Reviewer, d.AssessmentID, "review."+d.State, map[string]any{"review_rev": r.Rev + 1}); err != nil {
 			return fmt.Errorf("log decision: %w", err)
 		}
-		rows, err := tx.Query(ctx, `SELECT person_id FROM representatives WHERE subject_id = $1 ORDER BY since, person_id`, subject)
+		// Each representative is told once the undo window has passed, if
+		// the decision still stands then.
+		rows, err := tx.Query(ctx, `
+			INSERT INTO notices (person_id, name, object_id, rev, due_at)
+			SELECT person_id, $2, $3, $4, $5 FROM representatives WHERE subject_id = $1
+			RETURNING person_id`, subject, NoticeDecided, d.AssessmentID, r.Rev+1, d.At.Add(UndoWithin))
 		if err != nil {
-			return fmt.Errorf("load representatives: %w", err)
+			return fmt.Errorf("notify representatives: %w", err)
 		}
 		tell, err = pgx.CollectRows(rows, pgx.RowTo[int64])
 		return err
@@ -321,4 +331,28 @@ func (db *DB) EvidenceFiles(ctx context.Context, assessmentID int64) (flows.Evid
 		return nil, fmt.Errorf("query evidence: %w", err)
 	}
 	return out, nil
+}
+
+// Told returns the decision on a submission for one of its
+// representatives; flows.ErrNotFound when they do not represent it.
+func (db *DB) Told(ctx context.Context, personID, assessmentID int64) (flows.Told, error) {
+	var d flows.Told
+	var kind string
+	var reason *string
+	err := db.pool.QueryRow(ctx, `
+		SELECT s.kind, s.name, r.state, r.rev, r.reason FROM reviews r
+		JOIN assessments a ON a.id = r.assessment_id JOIN subjects s ON s.id = a.subject_id
+		JOIN representatives rp ON rp.subject_id = s.id AND rp.person_id = $1
+		WHERE r.assessment_id = $2`, personID, assessmentID).Scan(&kind, &d.SubjectName, &d.State, &d.Rev, &reason)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return d, flows.ErrNotFound
+	}
+	if err != nil {
+		return d, fmt.Errorf("load decision: %w", err)
+	}
+	d.Kind = scoring.Kind(kind)
+	if reason != nil {
+		d.Reason = *reason
+	}
+	return d, nil
 }

@@ -289,3 +289,53 @@ func BenchmarkQueuePage(b *testing.B) {
 		}
 	}
 }
+
+// TestNoticesDueClaimedOnce: a decision's notice falls due when the undo
+// window has passed; a replica's claim keeps it from another for the
+// lease, after which it is taken again unless marked sent.
+func TestNoticesDueClaimedOnce(t *testing.T) {
+	t.Parallel()
+	b := newReviewBundle(t)
+	family := b.person()
+	a := b.submitted(family, "Nhà Lê", area.SampleCommune+".01")
+	reviewer := b.person("reviewer@" + area.SampleCommune)
+	if _, err := b.db.Decide(b.ctx, flows.Decision{AssessmentID: a.ID, Rev: 1, Reviewer: reviewer, State: flows.ReviewAccepted, At: b.at}); err != nil {
+		t.Fatal(err)
+	}
+	claim := func(at time.Time) []store.Notice {
+		t.Helper()
+		n, err := b.db.ClaimDue(b.ctx, at, time.Minute, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := claim(b.at.Add(store.UndoWithin - time.Second)); len(n) != 0 {
+		t.Errorf("claimed within the undo window: %+v", n)
+	}
+	due := b.at.Add(store.UndoWithin)
+	first := claim(due)
+	if len(first) != 1 || first[0].Person != family || first[0].Name != store.NoticeDecided || first[0].Object != a.ID || first[0].Rev != 2 ||
+		first[0].Channel != "telegram" || first[0].User == 0 {
+		t.Fatalf("the notice %+v", first)
+	}
+	if n := claim(due.Add(30 * time.Second)); len(n) != 0 {
+		t.Errorf("claimed again within the lease: %+v", n)
+	}
+	if n := claim(due.Add(time.Minute)); len(n) != 1 {
+		t.Errorf("not claimed again after the lease: %+v", n)
+	}
+	if err := b.db.Sent(b.ctx, first[0].ID, due); err != nil {
+		t.Fatal(err)
+	}
+	if n := claim(due.Add(time.Hour)); len(n) != 0 {
+		t.Errorf("claimed after it was sent: %+v", n)
+	}
+	told, err := b.db.Told(b.ctx, family, a.ID)
+	if err != nil || told.State != flows.ReviewAccepted || told.Rev != 2 || told.SubjectName != "Nhà Lê" {
+		t.Errorf("told %+v %v", told, err)
+	}
+	if _, err := b.db.Told(b.ctx, reviewer, a.ID); !errors.Is(err, flows.ErrNotFound) {
+		t.Errorf("the reviewer is told as a representative: %v", err)
+	}
+}

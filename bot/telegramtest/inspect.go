@@ -59,6 +59,7 @@ type Message struct {
 	FileName string // a document's file name
 	MIMEType string // a document's MIME type
 	FileID   string // the file_id of the photo (largest size) or document
+	Album    string // the media group it was sent in, "" for none
 }
 
 // CallbackAnswer is an accepted answerCallbackQuery.
@@ -87,6 +88,7 @@ func (m *message) view(chatID int64) Message {
 		Edits:          m.edits,
 		EditedAt:       m.edited,
 		Deleted:        m.deleted,
+		Album:          m.group,
 	}
 	if n := len(m.photo); n > 0 {
 		v.Photo, v.FileID = m.photo[n-1].data, m.photo[n-1].id

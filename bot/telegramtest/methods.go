@@ -2,6 +2,7 @@ package telegramtest
 
 import (
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -78,6 +79,7 @@ type message struct {
 	remove    bool
 	photo     []*storedFile // sizes, smallest first
 	doc       *storedFile
+	group     string // the media group (album) it was sent in, if any
 }
 
 func (m *message) hasMedia() bool { return m.photo != nil || m.doc != nil }
@@ -99,6 +101,7 @@ func (m *message) apiMessage() models.Message {
 	if m.doc != nil {
 		out.Document = m.doc.document()
 	}
+	out.MediaGroupID = m.group
 	if len(m.inline) > 0 {
 		out.ReplyMarkup = &models.InlineKeyboardMarkup{InlineKeyboard: m.inline}
 	}
@@ -393,6 +396,61 @@ func sendPhoto(s *Server, r *request) (any, error) {
 	m.setMarkup(mk)
 	s.addBotMessageLocked(c, m)
 	return m.apiMessage(), nil
+}
+
+// sendMediaGroup answers https://core.telegram.org/bots/api#sendmediagroup
+// for photos sent again by file_id: 2 to 10 of them, each a message of the
+// group, a caption on any; the group counts once against the pace.
+func sendMediaGroup(s *Server, r *request) (any, error) {
+	var media []struct {
+		Type      string `json:"type"`
+		Media     string `json:"media"`
+		Caption   string `json:"caption"`
+		ParseMode string `json:"parse_mode"`
+	}
+	if err := json.Unmarshal([]byte(r.str("media")), &media); err != nil {
+		return nil, badRequest("can't parse media JSON object")
+	}
+	if len(media) < 2 || len(media) > 10 {
+		return nil, badRequest("wrong number of media: must include 2-10 items")
+	}
+	captions := make([]formatted, len(media))
+	for i, m := range media {
+		if m.Type != "photo" {
+			return nil, badRequest("unsupported media type %q", m.Type)
+		}
+		c, err := formatCaption(m.Caption, m.ParseMode, "")
+		if err != nil {
+			return nil, err
+		}
+		captions[i] = c
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, err := s.sendTargetLocked(r)
+	if err != nil {
+		return nil, err
+	}
+	files := make([][]*storedFile, len(media))
+	for i, m := range media {
+		f, err := s.fileByIDLocked(m.Media, kindPhoto, "media")
+		if err != nil {
+			return nil, err
+		}
+		files[i] = f.photoFiles()
+	}
+	if err := s.limitLocked(c.user.ID); err != nil {
+		return nil, err
+	}
+	s.groups++
+	group := fmt.Sprintf("g%d", s.groups)
+	out := make([]models.Message, len(media))
+	for i, m := range media {
+		msg := &message{text: captions[i], source: m.Caption, parseMode: m.ParseMode, photo: files[i], group: group}
+		s.addBotMessageLocked(c, msg)
+		out[i] = msg.apiMessage()
+	}
+	return out, nil
 }
 
 // sendDocument answers https://core.telegram.org/bots/api#senddocument.

@@ -45,6 +45,7 @@ type Server struct {
 
 	// Updates (updates.go).
 	lastUpdateID int64
+	groups       int              // media groups sent, to name the next
 	queue        []*pendingUpdate // unconfirmed updates, by update_id
 	history      map[int64]*pendingUpdate
 	allowed      []string
@@ -654,6 +655,7 @@ var methods = func() map[string]method {
 		{"answerCallbackQuery", answerCallbackQuery},
 		{"sendPhoto", sendPhoto},
 		{"sendDocument", sendDocument},
+		{"sendMediaGroup", sendMediaGroup},
 		{"sendChatAction", sendChatAction},
 		{"setMyCommands", setMyCommands},
 		{"getMyCommands", getMyCommands},

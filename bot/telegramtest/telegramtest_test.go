@@ -508,6 +508,28 @@ func TestSendPhotoUpload(t *testing.T) {
 		t.Errorf("unknown file_id: %v", err)
 	}
 
+	// An album of photos sent again by file_id: each a message of one
+	// group, the caption on the first; Telegram takes 2 to 10.
+	album, err := b.SendMediaGroup(ctx, &bot.SendMediaGroupParams{ChatID: lan.ID, Media: []models.InputMedia{
+		&models.InputMediaPhoto{Media: largest.FileID, Caption: "<b>1.1</b> học bạ", ParseMode: models.ParseModeHTML},
+		&models.InputMediaPhoto{Media: again.Photo[len(again.Photo)-1].FileID},
+	}})
+	if err != nil || len(album) != 2 || album[0].MediaGroupID == "" || album[0].MediaGroupID != album[1].MediaGroupID ||
+		album[0].Caption != "1.1 học bạ" {
+		t.Fatalf("sendMediaGroup: %+v, %v", album, err)
+	}
+	if last, _ := srv.LastMessage(lan.ID); last.Album != album[0].MediaGroupID || !bytes.Equal(last.Photo, data) {
+		t.Errorf("the album's last message: %q", last.Album)
+	}
+	for n, media := range map[string][]models.InputMedia{
+		"one photo":     {&models.InputMediaPhoto{Media: largest.FileID}},
+		"an unknown id": {&models.InputMediaPhoto{Media: largest.FileID}, &models.InputMediaPhoto{Media: "no-such-file"}},
+	} {
+		if _, err := b.SendMediaGroup(ctx, &bot.SendMediaGroupParams{ChatID: lan.ID, Media: media}); err == nil || !strings.Contains(err.Error(), "Bad Request") {
+			t.Errorf("an album of %s: %v", n, err)
+		}
+	}
+
 	// A document upload keeps its bytes, name and type.
 	doc, err := b.SendDocument(ctx, &bot.SendDocumentParams{
 		ChatID:   lan.ID,

@@ -155,6 +155,9 @@ func (pg *playground) Send(_ context.Context, m runner.Message) error {
 	if o.Text == "" {
 		return nil
 	}
+	if len(o.Photos) > 0 {
+		fmt.Fprintf(pg.e.stdout, "  [%d photo(s): %s]\n", len(o.Photos), strings.Join(o.Photos, ", "))
+	}
 	fmt.Fprintln(pg.e.stdout, html.UnescapeString(tag.ReplaceAllString(o.Text, "")))
 	if len(o.Buttons) > 0 {
 		pg.buttons, pg.takesText = pg.buttons[:0], o.TakesText

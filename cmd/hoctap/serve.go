@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"hoctap/bot"
+	"hoctap/notice"
 )
 
 // contextOf returns a context that ends on SIGTERM or SIGINT.
@@ -68,6 +69,16 @@ func runServe(e *env, args []string) error {
 		b.Stop()
 		return err
 	}
+	// Notices (a review decision for a household) go out as events on
+	// the same runner; the loop ends before the database closes, after
+	// the runner stopped, which finishes or drops what it took.
+	noticeCtx, stopNotices := context.WithCancel(ctx)
+	noticesDone := make(chan struct{})
+	go func() {
+		defer close(noticesDone)
+		notice.Run(noticeCtx, notice.Config{Store: p.db, Runner: run, Log: e.log})
+	}()
+	defer func() { stopNotices(); <-noticesDone }()
 
 	if c.webhookURL == "" {
 		if c.metricsAddr != "" {

@@ -41,6 +41,7 @@ func New(c Config) *flows.Engine {
 		Home:        enrol.New(c.Store, c.Sets),
 		Modules:     []flows.Module{walk, rv},
 		Commands:    map[string]func(*flows.Turn) error{"status": walk.Status, "review": rv.Open},
+		Events:      map[string]func(*flows.Turn) error{review.EventDecided: rv.Tell},
 		Now:         c.Now,
 		DefaultLang: c.DefaultLang,
 	})

@@ -171,3 +171,13 @@ func (s *Store) EvidenceFiles(_ context.Context, id int64) (flows.EvidenceFiles,
 	}
 	return out, nil
 }
+
+func (s *Store) Told(_ context.Context, personID, id int64) (flows.Told, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.record(id)
+	if r == nil || r.review == nil || s.subjects[r.a.SubjectID-1].createdBy != personID {
+		return flows.Told{}, flows.ErrNotFound
+	}
+	return flows.Told{Kind: r.a.Kind, SubjectName: r.a.SubjectName, State: r.review.State, Rev: r.review.Rev, Reason: r.review.Reason}, nil
+}

@@ -78,6 +78,40 @@ type Store interface {
 	// EvidenceFiles returns the channel ids of an assessment's photos by
 	// question.
 	EvidenceFiles(ctx context.Context, assessmentID int64) (flows.EvidenceFiles, error)
+	// Told returns the decision on a submission for one of its
+	// representatives; flows.ErrNotFound when they do not represent it.
+	Told(ctx context.Context, personID, assessmentID int64) (flows.Told, error)
+}
+
+// EventDecided names the event that tells a representative of a decision
+// (the store's notice of the same name): Ref.ID is the assessment, Ref.Rev
+// the review's revision the decision made.
+const EventDecided = "decided"
+
+// Tell tells a representative of the decision on their submission, in
+// their language, with the reason and what to do next; a notice of a
+// decision taken back or decided again since drops itself.
+func (m *Module) Tell(t *flows.Turn) error {
+	ref := t.In.Ref
+	d, err := m.store.Told(t.Ctx, t.Env.Person, ref.ID)
+	if errors.Is(err, flows.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("load decision: %w", err)
+	}
+	if d.Rev != ref.Rev || d.State == flows.ReviewWaiting {
+		return nil
+	}
+	text := t.T("review.told."+d.State, map[string]any{"Kind": t.T("kind." + string(d.Kind)), "Name": flows.Esc(d.SubjectName)})
+	if d.Reason != "" {
+		text += "\n" + t.T("review.reason", map[string]any{"Reason": flows.Esc(ReasonText(t, d.Reason))})
+	}
+	if d.State == flows.ReviewNeedsChanges {
+		text += "\n\n" + t.T("review.told.next")
+	}
+	t.Say(text)
+	return nil
 }
 
 // Describer writes a submission's answers for its reviewer (the

@@ -1,0 +1,124 @@
+package bot_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"hoctap/area"
+	"hoctap/notice"
+	"hoctap/role"
+)
+
+// TestReviewCycle, through the Bot API as the bot runs: a household
+// submits with an album; a reviewer of its commune, in English, opens it
+// from /review and gets the photos again by file id, as an album, then
+// sends it back with a reason from the list. Once the undo window has
+// passed the household is told, in Vietnamese, with the reason in
+// Vietnamese; it changes an answer and submits again; the reviewer sees
+// the change, accepts, and the household is told.
+func TestReviewCycle(t *testing.T) {
+	t.Parallel()
+	s := newSystem(t, setup{})
+	s.startBot()
+	ctx := context.Background()
+	family := s.person(7101, "vi")
+	family.toQuestions()
+	family.step("Không", "Câu 2/12") // 1.1
+	family.finish()
+	submitted := s.submitted()
+	if len(submitted) != 1 {
+		t.Fatalf("%d submitted", len(submitted))
+	}
+	evidence, err := s.db.EvidenceFiles(ctx, submitted[0].ID)
+	if err != nil || len(evidence["3.1"]) != 3 {
+		t.Fatalf("the household's photos %v %v", evidence, err)
+	}
+
+	rv := s.person(7102, "en")
+	s.api.SendCommand(rv.u, "/start")
+	rv.wait("Do you agree")
+	rv.step("✅ I agree", "Which title")
+	s.api.SendCommand(rv.u, "/review")
+	rv.wait("You have no reviewer role yet")
+	reviewer, err := s.db.Person(ctx, "telegram", rv.u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.GrantRole(ctx, reviewer.ID, role.Reviewer, area.SampleCommune, 0); err != nil {
+		t.Fatal(err)
+	}
+	s.api.SendCommand(rv.u, "/review")
+	rv.wait("Waiting for review: 1,")
+	rv.pressPrefix("<Nguyễn & Con> — Đông village · ")
+	card := rv.wait("Review · Learning Family")
+	if !strings.Contains(card.Text, "<Nguyễn & Con> — Đông village") || !strings.Contains(card.Text, "family-2015@2") {
+		t.Errorf("the card: %q", card.Text)
+	}
+	if got := card.Keyboard[0]; len(got) != 3 || got[0].Text != "✅ Accept" || got[1].Text != "↩️ Send back for changes" || got[2].Text != "❌ Reject" {
+		t.Errorf("the decisions %+v", got)
+	}
+	// The three photos of 3.1 came again as one album, by the file ids the
+	// household's photos have.
+	albums := map[string][]string{}
+	for _, m := range s.api.Messages(rv.u.ID) {
+		if m.Album != "" {
+			albums[m.Album] = append(albums[m.Album], m.FileID)
+		}
+	}
+	if len(albums) != 1 {
+		t.Fatalf("albums sent to the reviewer: %v", albums)
+	}
+	for _, ids := range albums {
+		if !slices.Equal(ids, evidence["3.1"]) {
+			t.Errorf("the album shows %v, the household sent %v", ids, evidence["3.1"])
+		}
+	}
+	rv.step("↩️ Send back for changes", "pick a reason")
+	rv.step("The evidence photos are not clear", "Sent back for changes on")
+
+	// Due only once the undo window has passed.
+	deliver := func(after time.Duration) int {
+		t.Helper()
+		n, err := notice.Once(ctx, notice.Config{Store: s.db, Runner: s.run, Now: func() time.Time { return time.Now().Add(after) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := deliver(0); n != 0 {
+		t.Errorf("%d notices delivered within the undo window", n)
+	}
+	if n := deliver(11 * time.Minute); n != 1 {
+		t.Errorf("%d notices delivered after the undo window, want 1", n)
+	}
+	told := family.wait("được người thẩm định trả lại để sửa")
+	if !strings.Contains(told.Text, "Lý do: Ảnh minh chứng không rõ") {
+		t.Errorf("the household is told %q", told.Text)
+	}
+
+	s.api.SendCommand(family.u, "/start")
+	family.wait("Bạn đang làm dở")
+	family.step("▶ Gia đình học tập: <Nguyễn & Con>", "Xem lại trước khi nộp")
+	family.step("✏️ 2.2", "Câu 5/12")
+	family.step("Có", "Minh chứng") // 2.2, optional evidence
+	family.step("⏭ Không có ảnh", "Xem lại trước khi nộp")
+	family.submit()
+
+	s.api.SendCommand(rv.u, "/review")
+	rv.wait("Waiting for review: 1,")
+	rv.pressPrefix("<Nguyễn & Con> — Đông village · ")
+	if card := rv.wait("Review · Learning Family"); !strings.Contains(card.Text, "✏️ changed") || !strings.Contains(card.Text, "Sent in again (1)") {
+		t.Errorf("the resubmission's card: %q", card.Text)
+	}
+	rv.step("✅ Accept", "Accepted on")
+	if n := deliver(11 * time.Minute); n != 1 {
+		t.Errorf("%d notices delivered after the acceptance, want 1", n)
+	}
+	family.wait("đã được người thẩm định chấp nhận")
+	if n := deliver(time.Hour); n != 0 {
+		t.Errorf("%d notices delivered again", n)
+	}
+}
