@@ -8,12 +8,15 @@ import (
 	"time"
 
 	"hoctap/area"
+	"hoctap/flows"
 	"hoctap/notice"
 	"hoctap/role"
+	"hoctap/store"
 )
 
-// TestReviewCycle, through the Bot API as the bot runs: a household
-// submits with an album; a reviewer of its commune, in English, opens it
+// TestReviewCycle, through the Bot API as the bot runs: a household comes
+// by its village's invitation link and submits with an album; a reviewer
+// of its commune, in English, made so by a link, opens it
 // from /review and gets the photos again by file id, as an album, then
 // sends it back with a reason from the list. Once the undo window has
 // passed the household is told, in Vietnamese, with the reason in
@@ -24,8 +27,23 @@ func TestReviewCycle(t *testing.T) {
 	s := newSystem(t, setup{})
 	s.startBot()
 	ctx := context.Background()
+	week := time.Now().Add(7 * 24 * time.Hour)
+	link := func(r, areaCode string, uses int) string {
+		t.Helper()
+		payload, err := s.db.CreateInvitation(ctx, store.NewInvitation{Role: r, Area: areaCode, Uses: uses, Expires: week})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return "/start " + payload
+	}
+	// The household comes by its village's invitation link: consent, then
+	// its name, and it is placed in Thôn Đông.
 	family := s.person(7101, "vi")
-	family.toQuestions()
+	s.api.SendCommand(family.u, link(flows.Household, area.SampleCommune+".01", 0))
+	family.wait("Bạn có đồng ý")
+	family.step("✅ Đồng ý", "Bạn được mời tự đánh giá danh hiệu Gia đình học tập ở Thôn Đông")
+	family.say("<Nguyễn & Con>")
+	family.wait("Câu 1/12")
 	family.step("Không", "Câu 2/12") // 1.1
 	family.finish()
 	submitted := s.submitted()
@@ -37,19 +55,21 @@ func TestReviewCycle(t *testing.T) {
 		t.Fatalf("the household's photos %v %v", evidence, err)
 	}
 
+	// The reviewer uses the bot already; the commune's reviewer link,
+	// for one person, gives the role at once.
 	rv := s.person(7102, "en")
 	s.api.SendCommand(rv.u, "/start")
 	rv.wait("Do you agree")
 	rv.step("✅ I agree", "Which title")
 	s.api.SendCommand(rv.u, "/review")
 	rv.wait("You have no reviewer role yet")
-	reviewer, err := s.db.Person(ctx, "telegram", rv.u.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.db.GrantRole(ctx, reviewer.ID, role.Reviewer, area.SampleCommune, 0); err != nil {
-		t.Fatal(err)
-	}
+	reviewerLink := link(string(role.Reviewer), area.SampleCommune, 1)
+	s.api.SendCommand(rv.u, reviewerLink)
+	rv.wait("You are now a reviewer for Sóc Sơn commune")
+	late := s.person(7103, "vi") // the link was for one
+	s.api.SendCommand(late.u, reviewerLink)
+	late.wait("Bạn có đồng ý")
+	late.step("✅ Đồng ý", "Lời mời này đã được dùng hết")
 	s.api.SendCommand(rv.u, "/review")
 	rv.wait("Waiting for review: 1,")
 	rv.pressPrefix("<Nguyễn & Con> — Đông village · ")

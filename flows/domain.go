@@ -21,7 +21,26 @@ var (
 	// ErrExists: the subject has an assessment for the year already, in
 	// progress or submitted (an abandoned one does not count).
 	ErrExists = errors.New("the subject has an assessment for the year already")
+	// ErrInviteInvalid: an invitation link nobody was given (a payload not
+	// made with the installation's key, or of no invitation).
+	ErrInviteInvalid = errors.New("not a valid invitation")
+	// ErrInviteEnded: the invitation expired or was revoked.
+	ErrInviteEnded = errors.New("the invitation is no longer valid")
+	// ErrInviteUsedUp: the invitation was used as often as it allows.
+	ErrInviteUsedUp = errors.New("the invitation is used up")
 )
+
+// Household is the role of an invitation that enrols a household into a
+// village, beside the roles of package role.
+const Household = "household"
+
+// Invitation is what an invitation link gave a person: a role over an
+// area, or (Household) a household's place in a village.
+type Invitation struct {
+	ID   int64
+	Role string
+	Area Area
+}
 
 // Person is someone who gave consent; before consent hoctap keeps nothing
 // about a person but the conversation state.

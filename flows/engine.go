@@ -73,6 +73,9 @@ type Config struct {
 	// Commands are commands that work the same whatever conversation is
 	// going on: /status adds a message, /review switches to its module.
 	Commands map[string]func(t *Turn) error
+	// Payload handles /start with a payload — an invitation link —
+	// whatever conversation is going on, before consent too.
+	Payload func(t *Turn) error
 	// Events handle events that name no module (Ref.Module ""), by
 	// Ref.Name, whatever conversation is going on: they tell the person
 	// something (a decision on their submission) and leave the
@@ -253,6 +256,9 @@ func (t *Turn) command() error {
 	case "language":
 		t.Screen(t.T("language.ask"), LanguageButtons())
 		return nil
+	}
+	if t.In.Command == "start" && t.In.Text != "" && t.e.cfg.Payload != nil {
+		return t.e.cfg.Payload(t)
 	}
 	if c := t.e.cfg.Commands[t.In.Command]; c != nil {
 		if t.Env.Person == 0 {

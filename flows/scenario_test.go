@@ -618,6 +618,49 @@ var scenarios = []struct {
 		}
 	}},
 
+	// Invitation links: one to a role, opened before consent, applies once
+	// consent is given; a household's enrols it into its village; one
+	// opened mid-questionnaire gives its role and the question again. Used
+	// up, expired, withdrawn and forged links each get one clear answer.
+	{"invitations", "vi", func(h *harness) {
+		open := func(h *harness, payload string) []flows.Output {
+			return h.send(flows.Input{Kind: flows.InputCommand, Command: "start", Text: payload}, "/start "+payload)
+		}
+		week := start.Add(7 * 24 * time.Hour)
+		reviewer := h.store.Invite(string(role.Reviewer), area.SampleCommune, 1, week)
+		household := h.store.Invite(flows.Household, area.SampleCommune+".02", 0, week)
+		open(h, household)
+		h.press(h.l("agree"))
+		if out := h.text("Nhà Phạm"); !strings.Contains(last(out), "Câu 1/12") || h.open().AreaCode != area.SampleCommune+".02" {
+			h.t.Errorf("the household invited into Thôn Đoài: %q", last(out))
+		}
+		out := open(h, reviewer) // mid-questionnaire
+		if r := last(out); !strings.HasPrefix(r, "✅ Bạn đã được giao vai trò <b>người thẩm định</b> cho <b>Xã Sóc Sơn</b>") || !strings.Contains(r, "Câu 1/12") {
+			h.t.Errorf("a role mid-questionnaire: %q", r)
+		}
+		open(h, reviewer) // again: nothing more, the same answer
+
+		other := h.other(5252, "vi", "another")
+		open(other, reviewer)
+		if out := other.press(other.l("agree")); !strings.HasPrefix(last(out), "Cảm ơn bạn đã đồng ý.\n\nLời mời này đã được dùng hết") {
+			other.t.Errorf("a used-up invitation: %q", last(out))
+		}
+		withdrawn := h.store.Invite(string(role.Leader), "01", 0, week)
+		h.store.RevokeInvitation(withdrawn)
+		if out := open(other, withdrawn); !strings.HasPrefix(last(out), "Lời mời này đã hết hạn hoặc đã bị thu hồi") {
+			other.t.Errorf("a withdrawn invitation: %q", last(out))
+		}
+		for _, forged := range []string{"inv99", "x y", strings.Repeat("a", 65)} {
+			if out := open(other, forged); !strings.HasPrefix(last(out), "Lời mời này không đúng") {
+				other.t.Errorf("a forged invitation %q: %q", forged, last(out))
+			}
+		}
+		h.later(8 * 24 * time.Hour)
+		if out := open(other, household); !strings.HasPrefix(last(out), "Lời mời này đã hết hạn") {
+			other.t.Errorf("an expired invitation: %q", last(out))
+		}
+	}},
+
 	// An album at a photo step followed at once by Done: the album's
 	// confirmation never comes after the next question. When the person
 	// waits instead, it comes once, after the last photo.

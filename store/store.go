@@ -96,9 +96,10 @@ func (db *DB) Ready(ctx context.Context) error {
 	return nil
 }
 
-// Migrate brings the schema up to date and, on a database with no areas,
-// loads the shipped area tree (package area); replicas starting together
-// take turns through an advisory lock.
+// Migrate brings the schema up to date, makes the key that signs
+// invitation links once and, on a database with no areas, loads the
+// shipped area tree (package area); replicas starting together take turns
+// through an advisory lock.
 func (db *DB) Migrate(ctx context.Context) error {
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
@@ -138,6 +139,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 			}
 		}
 		if err := foldAreaNames(ctx, tx); err != nil {
+			return err
+		}
+		if err := ensureInviteKey(ctx, tx); err != nil {
 			return err
 		}
 		return seedShippedAreas(ctx, tx)

@@ -71,6 +71,8 @@ func commands() map[string]command {
 		"serve":    {usage: "", summary: "run the Telegram bot (configured from the environment; see README)", run: runServe},
 		"chat":     {usage: "[--user ID] [--lang vi|en]", summary: "the conversation in this terminal, on the same databases", run: runChat},
 		"migrate":  {usage: "", summary: "bring the database schema up to date", run: runMigrate},
+		"invite":   {usage: inviteUsage, summary: "make an invitation link to a role or a village (needs TELEGRAM_BOT_USERNAME), list or revoke them", run: runInvite},
+		"roles":    {usage: "list|revoke ...", summary: "list or end the roles people hold", run: runRoles},
 		"export":   {usage: "assessments [--format csv|json] [-o FILE]", summary: "export submitted assessments", run: runExport},
 		"loadtest": {usage: "[--people N] [--think D] [--duration D] [--mode polling|webhook] [--replicas N]", summary: "measure the bot under simulated people (see README)", run: runLoadtest},
 	}

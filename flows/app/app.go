@@ -36,9 +36,11 @@ type Config struct {
 func New(c Config) *flows.Engine {
 	walk := assess.New(assess.Config{Store: c.Store, Sets: c.Sets, Files: c.Files, Blobs: c.Blobs})
 	rv := review.New(c.Store, c.Sets, walk)
+	home := enrol.New(c.Store, c.Sets)
 	e, err := flows.New(flows.Config{
 		People:      c.Store,
-		Home:        enrol.New(c.Store, c.Sets),
+		Home:        home,
+		Payload:     home.Invited,
 		Modules:     []flows.Module{walk, rv},
 		Commands:    map[string]func(*flows.Turn) error{"status": walk.Status, "review": rv.Open},
 		Events:      map[string]func(*flows.Turn) error{review.EventDecided: rv.Tell},

@@ -1,13 +1,16 @@
 // Package enrol is the conversation a person starts in: consent, the
 // choice of the title to assess, the subject's name and its place in the
-// area tree. It hands over to the self-assessment (package assess) once it
+// area tree; and invitation links (/start with a payload), which give a
+// role or a household's village, kept through consent. It hands over to the self-assessment (package assess) once it
 // knows what to assess, and gets the conversation back when that ends.
 package enrol
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,6 +47,10 @@ type Store interface {
 	Assessments(ctx context.Context, personID int64) ([]flows.Assessment, error)
 	// Subjects returns the subjects of a kind the person represents.
 	Subjects(ctx context.Context, personID int64, kind scoring.Kind) ([]flows.Subject, error)
+	// Redeem uses an invitation link's payload for a person and returns
+	// what it gave; flows.ErrInviteInvalid, ErrInviteEnded or
+	// ErrInviteUsedUp say why not.
+	Redeem(ctx context.Context, payload string, personID int64, at time.Time) (flows.Invitation, error)
 }
 
 // Module is the enrolment conversation.
@@ -106,6 +113,9 @@ type state struct {
 	// where the tree has no area of its level below: its name is asked.
 	Place string `json:"p,omitempty"`
 	Page  int    `json:"pg,omitempty"` // the page of Area's children shown, from 0
+	// Invite is the payload of an invitation link opened before consent:
+	// it applies once consent is given.
+	Invite string `json:"iv,omitempty"`
 	// Query is part of a name typed to find an area below Area; what it
 	// finds is shown instead of the list.
 	Query string `json:"q,omitempty"`
@@ -128,8 +138,69 @@ func (*Module) Resume(t *flows.Turn) (any, bool, error) {
 	return &state{Step: stepMenu}, true, nil
 }
 
-// Enter takes the conversation back at the menu; arg is unused.
-func (*Module) Enter(*flows.Turn, any) (any, error) { return &state{Step: stepMenu}, nil }
+// Enter takes the conversation back at the menu; an invited (before
+// consent) starts at consent, a household invitation at the household's
+// name in its village.
+func (*Module) Enter(_ *flows.Turn, arg any) (any, error) {
+	switch a := arg.(type) {
+	case invited:
+		return &state{Step: stepConsent, Invite: string(a)}, nil
+	case intoVillage:
+		return &state{Step: stepName, Kind: scoring.KindFamily, Place: string(a)}, nil
+	}
+	return &state{Step: stepMenu}, nil
+}
+
+// invited is the payload of an invitation link opened before consent.
+type invited string
+
+// intoVillage is the village a household invitation enrols into.
+type intoVillage string
+
+// payloadChars are what Telegram lets a /start payload hold.
+var payloadChars = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// Invited is /start with a payload, an invitation link, at any step of any
+// conversation: a person who has not consented is asked first and the
+// invitation is kept through it; anyone else gets what it gives at once,
+// and the step they were at again.
+func (m *Module) Invited(t *flows.Turn) error {
+	payload := strings.TrimSpace(t.In.Text)
+	if !payloadChars.MatchString(payload) {
+		t.Warn(t.T("invite.invalid"))
+		return t.Show()
+	}
+	if t.Env.Person == 0 {
+		if err := t.Switch(Name, invited(payload)); err != nil {
+			return err
+		}
+		return t.Show()
+	}
+	return m.redeem(t, payload)
+}
+
+// redeem uses an invitation for the person and says what it gave.
+func (m *Module) redeem(t *flows.Turn, payload string) error {
+	inv, err := m.store.Redeem(t.Ctx, payload, t.Env.Person, t.Now())
+	switch {
+	case errors.Is(err, flows.ErrInviteInvalid):
+		t.Warn(t.T("invite.invalid"))
+	case errors.Is(err, flows.ErrInviteEnded):
+		t.Warn(t.T("invite.ended"))
+	case errors.Is(err, flows.ErrInviteUsedUp):
+		t.Warn(t.T("invite.used_up"))
+	case err != nil:
+		return fmt.Errorf("use invitation: %w", err)
+	case inv.Role == flows.Household:
+		t.Warn(t.T("invite.household", map[string]any{"Area": flows.Esc(inv.Area.Name.In(t.P.Lang()))}))
+		if err := t.Switch(Name, intoVillage(inv.Area.Code)); err != nil {
+			return err
+		}
+	default:
+		t.Warn(t.T("invite.role."+inv.Role, map[string]any{"Area": flows.Esc(inv.Area.Name.In(t.P.Lang()))}))
+	}
+	return t.Show()
+}
 
 // turn is one input to enrolment.
 type turn struct {
@@ -218,8 +289,12 @@ func (e *turn) beforeConsent() error {
 				return fmt.Errorf("record consent: %w", err)
 			}
 			t.Env.Person = person.ID
+			payload := e.st.Invite
 			*e.st = state{Step: stepMenu}
 			t.Warn(t.T("consent.thanks"))
+			if payload != "" {
+				return e.m.redeem(t, payload)
+			}
 			return e.show()
 		case verbRefuse:
 			e.st.Step = stepNew

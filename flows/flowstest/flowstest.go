@@ -35,6 +35,7 @@ type Store struct {
 	people      []flows.Person
 	identities  map[identity]int64
 	roles       []held
+	invitations map[string]*invitation // by payload
 	areas       []flows.Area
 	subjects    []subject
 	assessments []*record

@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"strconv"
 	"time"
 
 	"hoctap/flows"
@@ -180,4 +181,62 @@ func (s *Store) Told(_ context.Context, personID, id int64) (flows.Told, error) 
 		return flows.Told{}, flows.ErrNotFound
 	}
 	return flows.Told{Kind: r.a.Kind, SubjectName: r.a.SubjectName, State: r.review.State, Rev: r.review.Rev, Reason: r.review.Reason}, nil
+}
+
+// invitation is an invitation kept in memory.
+type invitation struct {
+	flows.Invitation
+	uses, used int // uses 0: no limit
+	expires    time.Time
+	revoked    bool
+	by         map[int64]bool // who used it
+}
+
+// Invite makes an invitation to a role (or flows.Household) over an area
+// and returns its payload; uses 0 is no limit.
+func (s *Store) Invite(r, areaCode string, uses int, expires time.Time) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.invitations == nil {
+		s.invitations = map[string]*invitation{}
+	}
+	id := int64(len(s.invitations) + 1)
+	place := s.areas[slices.IndexFunc(s.areas, func(x flows.Area) bool { return x.Code == areaCode })]
+	payload := "inv" + strconv.FormatInt(id, 10)
+	s.invitations[payload] = &invitation{Invitation: flows.Invitation{ID: id, Role: r, Area: place}, uses: uses, expires: expires, by: map[int64]bool{}}
+	return payload
+}
+
+// RevokeInvitation ends an invitation made by Invite.
+func (s *Store) RevokeInvitation(payload string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.invitations[payload].revoked = true
+}
+
+func (s *Store) Redeem(_ context.Context, payload string, personID int64, at time.Time) (flows.Invitation, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	inv := s.invitations[payload]
+	switch {
+	case inv == nil:
+		return flows.Invitation{}, flows.ErrInviteInvalid
+	case inv.revoked || !at.Before(inv.expires):
+		return flows.Invitation{}, flows.ErrInviteEnded
+	case inv.by[personID]:
+		return inv.Invitation, nil
+	case inv.uses > 0 && inv.used >= inv.uses:
+		return flows.Invitation{}, flows.ErrInviteUsedUp
+	}
+	inv.used++
+	inv.by[personID] = true
+	s.effect("invitation %d used by person %d", inv.ID, personID)
+	if inv.Role != flows.Household {
+		h := held{personID, role.Role(inv.Role), inv.Area.Code}
+		if !slices.Contains(s.roles, h) {
+			s.roles = append(s.roles, h)
+			s.effect("role: person %d %s of %s", personID, inv.Role, inv.Area.Code)
+		}
+	}
+	return inv.Invitation, nil
 }

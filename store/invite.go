@@ -1,0 +1,251 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"hoctap/flows"
+	"hoctap/invite"
+	"hoctap/role"
+)
+
+// inviteKeyName names the signing key of invitation links in settings.
+const inviteKeyName = "invite_key"
+
+// ensureInviteKey makes the installation's signing key once.
+func ensureInviteKey(ctx context.Context, tx pgx.Tx) error {
+	key := make([]byte, invite.KeySize)
+	if _, err := rand.Read(key); err != nil {
+		return fmt.Errorf("make the invitation key: %w", err)
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, inviteKeyName, key)
+	if err != nil {
+		return fmt.Errorf("keep the invitation key: %w", err)
+	}
+	return nil
+}
+
+func inviteKey(ctx context.Context, q pgx.Tx) ([]byte, error) {
+	var key []byte
+	if err := q.QueryRow(ctx, `SELECT value FROM settings WHERE name = $1`, inviteKeyName).Scan(&key); err != nil {
+		return nil, fmt.Errorf("read the invitation key: %w", err)
+	}
+	return key, nil
+}
+
+// NewInvitation is an invitation to make.
+type NewInvitation struct {
+	Role    string // a role of package role, or flows.Household
+	Area    string
+	Uses    int // 0 for no limit
+	Expires time.Time
+	By      int64 // who makes it; 0 for the command line
+}
+
+// Invitation is an invitation as listed.
+type Invitation struct {
+	ID        int64
+	Role      string
+	Area      string
+	Uses      int // 0 for no limit
+	Used      int
+	Expires   time.Time
+	CreatedAt time.Time
+	Revoked   bool
+}
+
+// CreateInvitation makes an invitation and returns its link's payload. A
+// household invitation is to a village.
+func (db *DB) CreateInvitation(ctx context.Context, n NewInvitation) (string, error) {
+	if !role.Valid(n.Role) && n.Role != flows.Household {
+		return "", fmt.Errorf("%q is not a role", n.Role)
+	}
+	var payload string
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var level string
+		err := tx.QueryRow(ctx, `SELECT level FROM areas WHERE code = $1`, n.Area).Scan(&level)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("no area %q", n.Area)
+		}
+		if err != nil {
+			return err
+		}
+		if n.Role == flows.Household && level != "village" {
+			return fmt.Errorf("a household invitation is to a village; %s is a %s", n.Area, level)
+		}
+		var id int64
+		if err := tx.QueryRow(ctx, `
+			INSERT INTO invitations (role, area_code, uses, expires_at, created_by) VALUES ($1, $2, nullif($3, 0), $4, nullif($5, 0))
+			RETURNING id`, n.Role, n.Area, n.Uses, n.Expires, n.By).Scan(&id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO audit_log (person_id, action, detail) VALUES (nullif($1, 0), 'invitation.create', $2)`,
+			n.By, map[string]any{"invitation": id, "role": n.Role, "area": n.Area}); err != nil {
+			return err
+		}
+		key, err := inviteKey(ctx, tx)
+		if err != nil {
+			return err
+		}
+		payload = invite.Payload(key, id)
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("make invitation: %w", err)
+	}
+	return payload, nil
+}
+
+// Invitations lists the invitations, the newest first.
+func (db *DB) Invitations(ctx context.Context) ([]Invitation, error) {
+	rows, err := db.pool.Query(ctx, `SELECT id, role, area_code, coalesce(uses, 0), used, expires_at, created_at, revoked_at IS NOT NULL
+		FROM invitations ORDER BY id DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("list invitations: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Invitation])
+	if err != nil {
+		return nil, fmt.Errorf("list invitations: %w", err)
+	}
+	return out, nil
+}
+
+// RevokeInvitation ends an invitation; flows.ErrNotFound when there is no
+// such one in force.
+func (db *DB) RevokeInvitation(ctx context.Context, id, by int64) error {
+	tag, err := db.pool.Exec(ctx, `
+		WITH upd AS (UPDATE invitations SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id)
+		INSERT INTO audit_log (person_id, action, detail) SELECT nullif($2, 0), 'invitation.revoke', jsonb_build_object('invitation', id) FROM upd`,
+		id, by)
+	if err != nil {
+		return fmt.Errorf("revoke invitation: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return flows.ErrNotFound
+	}
+	return nil
+}
+
+// Redeem uses an invitation link's payload for a person: it grants the
+// role (a household invitation grants none: the household enrols into
+// its village), counts the use once per person, and returns what it gave.
+// flows.ErrInviteInvalid, ErrInviteEnded or ErrInviteUsedUp say why not.
+func (db *DB) Redeem(ctx context.Context, payload string, personID int64, at time.Time) (flows.Invitation, error) {
+	var inv flows.Invitation
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		key, err := inviteKey(ctx, tx)
+		if err != nil {
+			return err
+		}
+		id, err := invite.Read(key, payload)
+		if err != nil {
+			return flows.ErrInviteInvalid
+		}
+		var uses *int
+		var used int
+		var expires time.Time
+		var revoked bool
+		err = tx.QueryRow(ctx, `SELECT role, area_code, uses, used, expires_at, revoked_at IS NOT NULL FROM invitations WHERE id = $1 FOR UPDATE`,
+			id).Scan(&inv.Role, &inv.Area.Code, &uses, &used, &expires, &revoked)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return flows.ErrInviteInvalid
+		}
+		if err != nil {
+			return err
+		}
+		inv.ID = id
+		var again bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM invitation_uses WHERE invitation_id = $1 AND person_id = $2)`,
+			id, personID).Scan(&again); err != nil {
+			return err
+		}
+		switch {
+		case revoked || !at.Before(expires):
+			return flows.ErrInviteEnded
+		case again:
+			return nil // opened again: given already
+		case uses != nil && used >= *uses:
+			return flows.ErrInviteUsedUp
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO invitation_uses (invitation_id, person_id, used_at) VALUES ($1, $2, $3)`, id, personID, at); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE invitations SET used = used + 1 WHERE id = $1`, id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO audit_log (person_id, action, detail) VALUES ($1, 'invitation.use', $2)`,
+			personID, map[string]any{"invitation": id, "role": inv.Role}); err != nil {
+			return err
+		}
+		if inv.Role == flows.Household {
+			return nil
+		}
+		_, err = tx.Exec(ctx, `
+			WITH ins AS (
+				INSERT INTO roles (person_id, role, area_code) VALUES ($1, $2, $3)
+				ON CONFLICT (person_id, role, area_code) WHERE revoked_at IS NULL DO NOTHING RETURNING id
+			)
+			INSERT INTO audit_log (person_id, action, detail)
+			SELECT $1, 'role.grant', jsonb_build_object('role_id', id, 'role', $2::text, 'area', $3::text, 'invitation', $4::bigint) FROM ins`,
+			personID, inv.Role, inv.Area.Code, id)
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, flows.ErrInviteInvalid) || errors.Is(err, flows.ErrInviteEnded) || errors.Is(err, flows.ErrInviteUsedUp) {
+			return inv, err
+		}
+		return inv, fmt.Errorf("use invitation: %w", err)
+	}
+	inv.Area, err = db.Area(ctx, inv.Area.Code)
+	return inv, err
+}
+
+// Role is a role held, as listed.
+type Role struct {
+	ID        int64
+	Person    int64
+	Role      string
+	Area      string
+	GrantedAt time.Time
+}
+
+// Roles lists the roles in force, over an area and below it ("" for all).
+func (db *DB) Roles(ctx context.Context, under string) ([]Role, error) {
+	rows, err := db.pool.Query(ctx, `
+		WITH RECURSIVE below (code) AS (
+			SELECT code FROM areas WHERE code = $1 OR $1 = ''
+			UNION
+			SELECT a.code FROM areas a JOIN below ON a.parent_code = below.code
+		)
+		SELECT id, person_id, role, area_code, granted_at FROM roles
+		WHERE revoked_at IS NULL AND area_code IN (SELECT code FROM below) ORDER BY area_code, role, id`, under)
+	if err != nil {
+		return nil, fmt.Errorf("list roles: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Role])
+	if err != nil {
+		return nil, fmt.Errorf("list roles: %w", err)
+	}
+	return out, nil
+}
+
+// RevokeRole ends a role; flows.ErrNotFound when there is no such one in
+// force.
+func (db *DB) RevokeRole(ctx context.Context, id, by int64) error {
+	tag, err := db.pool.Exec(ctx, `
+		WITH upd AS (UPDATE roles SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id, role, area_code)
+		INSERT INTO audit_log (person_id, action, detail)
+		SELECT nullif($2, 0), 'role.revoke', jsonb_build_object('role_id', id, 'role', role, 'area', area_code) FROM upd`, id, by)
+	if err != nil {
+		return fmt.Errorf("revoke role: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return flows.ErrNotFound
+	}
+	return nil
+}

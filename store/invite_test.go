@@ -1,0 +1,92 @@
+package store_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"hoctap/area"
+	"hoctap/flows"
+	"hoctap/role"
+	"hoctap/store"
+)
+
+// TestInvitations: a link gives its role once per person, as often as it
+// allows, until it expires or is withdrawn; a payload with its number
+// changed is refused before any lookup; a household link is to a village.
+func TestInvitations(t *testing.T) {
+	t.Parallel()
+	b := newReviewBundle(t)
+	week := b.at.Add(7 * 24 * time.Hour)
+	payload, err := b.db.CreateInvitation(b.ctx, store.NewInvitation{Role: string(role.Reviewer), Area: area.SampleCommune, Uses: 2, Expires: week})
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, two, three := b.person(), b.person(), b.person()
+	for i, p := range []int64{one, one, two} { // the first opens it twice
+		inv, err := b.db.Redeem(b.ctx, payload, p, b.at)
+		if err != nil || inv.Role != "reviewer" || inv.Area.Name.VI != "Xã Sóc Sơn" {
+			t.Errorf("use %d: %+v %v", i, inv, err)
+		}
+	}
+	if _, err := b.db.Redeem(b.ctx, payload, three, b.at); !errors.Is(err, flows.ErrInviteUsedUp) {
+		t.Errorf("a third person: %v, want used up", err)
+	}
+	if may, err := b.db.May(b.ctx, two, role.ReviewDecide); err != nil || !may {
+		t.Errorf("the role is not given: %v %v", may, err)
+	}
+	num, sig, _ := strings.Cut(payload, "-")
+	for _, forged := range []string{num + "0-" + sig, num + "-" + strings.ToUpper(sig), "1", ""} {
+		if _, err := b.db.Redeem(b.ctx, forged, three, b.at); !errors.Is(err, flows.ErrInviteInvalid) {
+			t.Errorf("forged %q: %v", forged, err)
+		}
+	}
+	household, err := b.db.CreateInvitation(b.ctx, store.NewInvitation{Role: flows.Household, Area: area.SampleCommune + ".01", Expires: week})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.Redeem(b.ctx, household, three, week); !errors.Is(err, flows.ErrInviteEnded) {
+		t.Errorf("an expired invitation: %v", err)
+	}
+	inv, err := b.db.Redeem(b.ctx, household, three, b.at)
+	if err != nil || inv.Role != flows.Household || inv.Area.Code != area.SampleCommune+".01" {
+		t.Errorf("the household's: %+v %v", inv, err)
+	}
+	if may, _ := b.db.May(b.ctx, three, role.ReviewList); may {
+		t.Error("a household invitation gives a role")
+	}
+	if _, err := b.db.CreateInvitation(b.ctx, store.NewInvitation{Role: flows.Household, Area: area.SampleCommune, Expires: week}); err == nil {
+		t.Error("a household invitation to a commune")
+	}
+	list, err := b.db.Invitations(b.ctx)
+	if err != nil || len(list) != 2 || list[1].Used != 2 || list[1].Uses != 2 {
+		t.Fatalf("the list %+v %v", list, err)
+	}
+	if err := b.db.RevokeInvitation(b.ctx, list[0].ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.db.RevokeInvitation(b.ctx, list[0].ID, 0); !errors.Is(err, flows.ErrNotFound) {
+		t.Errorf("revoked twice: %v", err)
+	}
+	if _, err := b.db.Redeem(b.ctx, household, one, b.at); !errors.Is(err, flows.ErrInviteEnded) {
+		t.Errorf("a withdrawn invitation: %v", err)
+	}
+	roles, err := b.db.Roles(b.ctx, "01")
+	if err != nil || len(roles) != 2 {
+		t.Fatalf("roles in Hà Nội %+v %v", roles, err)
+	}
+	if err := b.db.RevokeRole(b.ctx, roles[0].ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	if may, _ := b.db.May(b.ctx, roles[0].Person, role.ReviewList); may {
+		t.Error("a revoked role still allows")
+	}
+	var actions string
+	if err := b.db.Pool().QueryRow(b.ctx, `SELECT string_agg(DISTINCT action, ',' ORDER BY action) FROM audit_log WHERE action LIKE 'invitation.%' OR action LIKE 'role.%'`).Scan(&actions); err != nil {
+		t.Fatal(err)
+	}
+	if actions != "invitation.create,invitation.revoke,invitation.use,role.grant,role.revoke" {
+		t.Errorf("audited %s", actions)
+	}
+}
