@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,7 +22,7 @@ import (
 )
 
 // Client is hoctap's one Bot API client: every method is one JSON POST on
-// one HTTP client, and no error it returns holds the token, which is in
+// one HTTP client (a document upload a multipart one), and no error it returns holds the token, which is in
 // every URL.
 //
 // Measured against go-telegram/bot on the same local server (2-core
@@ -119,20 +122,50 @@ func (c *Client) call(ctx context.Context, method string, params, result any) er
 }
 
 func (c *Client) do(ctx context.Context, method string, params, result any) error {
+	body, err := json.Marshal(params)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", method, err)
+	}
+	return c.post(ctx, method, "application/json", body, result)
+}
+
+// upload calls a method that takes a file: the fields and the file as a
+// multipart form, the one kind of call that is not JSON.
+func (c *Client) upload(ctx context.Context, method string, fields map[string]string, field, name string, data []byte) error {
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		if err := w.WriteField(k, fields[k]); err != nil {
+			return fmt.Errorf("encode %s: %w", method, err)
+		}
+	}
+	part, err := w.CreateFormFile(field, name)
+	if err == nil {
+		_, err = part.Write(data)
+	}
+	if err == nil {
+		err = w.Close()
+	}
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", method, err)
+	}
+	err = c.post(ctx, method, w.FormDataContentType(), body.Bytes(), nil)
+	c.metrics.BotAPI.WithLabelValues(method, outcome(err)).Inc()
+	return err
+}
+
+// post sends one call's body and reads its answer into result.
+func (c *Client) post(ctx context.Context, method, contentType string, body []byte, result any) error {
 	if method != "getUpdates" { // a long poll has its caller's deadline
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
-	body, err := json.Marshal(params)
-	if err != nil {
-		return fmt.Errorf("encode %s: %w", method, err)
-	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+method, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("make %s request", method)
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", contentType)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return &callError{method: method, err: c.hide(err)}

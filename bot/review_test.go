@@ -2,6 +2,9 @@ package bot_test
 
 import (
 	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -134,11 +137,41 @@ func TestReviewCycle(t *testing.T) {
 		t.Errorf("the resubmission's card: %q", card.Text)
 	}
 	rv.step("✅ Accept", "Accepted on")
-	if n := deliver(11 * time.Minute); n != 1 {
-		t.Errorf("%d notices delivered after the acceptance, want 1", n)
+	if n := deliver(11 * time.Minute); n != 2 {
+		t.Errorf("%d notices delivered after the acceptance, want the decision and the certificate", n)
 	}
 	family.wait("đã được người thẩm định chấp nhận")
+	// The province recognises on acceptance: the certificate comes as a
+	// PDF document whose text has the household's name, diacritics and all.
+	cert := family.wait("🏅 Giấy công nhận")
+	if cert.FileName != "giay-cong-nhan-1.pdf" || cert.MIMEType != "application/pdf" {
+		t.Errorf("the certificate's file %q %q", cert.FileName, cert.MIMEType)
+	}
+	path := filepath.Join(t.TempDir(), cert.FileName)
+	if err := os.WriteFile(path, cert.Document, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	text, err := exec.Command("pdftotext", path, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext (poppler-utils): %v", err)
+	}
+	for _, want := range []string{"GIẤY CÔNG NHẬN", "<Nguyễn & Con>", "Thôn Đông, Xã Sóc Sơn, Thành phố Hà Nội", "Danh hiệu Gia đình học tập năm"} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("the certificate's text lacks %q:\n%s", want, text)
+		}
+	}
 	if n := deliver(time.Hour); n != 0 {
 		t.Errorf("%d notices delivered again", n)
+	}
+	// The recognition and the audit rows are there.
+	var recognised int
+	var actions string
+	if err := s.db.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM recognitions WHERE ended_at IS NULL),
+		(SELECT string_agg(action, ',' ORDER BY id) FROM audit_log WHERE action NOT IN ('answer', 'evidence', 'start', 'consent'))`).Scan(&recognised, &actions); err != nil {
+		t.Fatal(err)
+	}
+	want := "invitation.create,invitation.use,submit,invitation.create,invitation.use,role.grant,review.needs_changes,submit,review.accepted,recognise"
+	if recognised != 1 || actions != want {
+		t.Errorf("%d recognitions; audit %s, want %s", recognised, actions, want)
 	}
 }

@@ -240,3 +240,32 @@ type Told struct {
 	Rev         int    // the review's revision now: a notice of another is stale
 	Reason      string
 }
+
+// Recognition chains: how a province recognises a title.
+const (
+	ChainAccept  = "accept"  // a reviewer's acceptance recognises at once (the default)
+	ChainConfirm = "confirm" // a recogniser confirms accepted submissions under a decision
+)
+
+// Recognising is a recogniser's confirmation of a batch of accepted
+// submissions under one decision.
+type Recognising struct {
+	AssessmentIDs []int64
+	By            int64
+	DecisionNo    string
+	DecisionDate  time.Time
+	At            time.Time
+}
+
+// Recognised is a recognition as its certificate tells it.
+type Recognised struct {
+	ID           int64
+	Kind         scoring.Kind
+	SubjectName  string
+	Places       []Area // the subject's area and those above it, up to the province
+	Year         int
+	DecisionNo   string
+	DecisionDate *time.Time
+	At           time.Time
+	Ended        bool
+}

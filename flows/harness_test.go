@@ -193,6 +193,9 @@ func render(o flows.Output) string {
 	if len(o.Photos) > 0 {
 		b.WriteString("   [album: " + strings.Join(o.Photos, ", ") + "]\n")
 	}
+	if o.Document != nil {
+		b.WriteString(fmt.Sprintf("   [document: %s, a PDF %v]\n", o.Document.Name, bytes.HasPrefix(o.Document.Data, []byte("%PDF-"))))
+	}
 	for _, row := range o.Buttons {
 		b.WriteString("   ")
 		for _, btn := range row {

@@ -98,6 +98,14 @@ type Output struct {
 	// (at most 10) with Text as its caption; an output with photos has no
 	// buttons.
 	Photos []string
+	// Document is a file to send, with Text as its caption.
+	Document *Document
+}
+
+// Document is a file made for the person, such as a certificate.
+type Document struct {
+	Name string // the file's name, as the person sees it
+	Data []byte
 }
 
 // Button is one button: its label and the token it sends back.

@@ -1,6 +1,7 @@
 package flows_test
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -609,12 +610,63 @@ var scenarios = []struct {
 		if out := h.send(decided(), "(event) decided"); len(out) != 1 || !strings.HasPrefix(out[0].Text, "✅ Bản tự đánh giá") {
 			h.t.Errorf("the acceptance is told %+v", out)
 		}
+		// The province recognises on acceptance: the certificate comes; the
+		// recognition of the acceptance taken back does not.
+		certificate := func(id int64) flows.Input {
+			return flows.Input{Kind: flows.InputEvent, Ref: &flows.Ref{Name: review.EventRecognised, ID: id, Rev: 1}}
+		}
+		if out := h.send(certificate(1), "(event) recognised, taken back since"); len(out) != 0 {
+			h.t.Errorf("an ended recognition's certificate: %+v", out)
+		}
+		out = h.send(certificate(2), "(event) recognised")
+		if len(out) != 1 || out[0].Document == nil || !bytes.HasPrefix(out[0].Document.Data, []byte("%PDF-")) ||
+			out[0].Document.Name != "giay-cong-nhan-2.pdf" || !strings.Contains(out[0].Text, "Danh hiệu Gia đình học tập năm 2026") {
+			h.t.Errorf("the certificate %+v", out)
+		}
 		if out := rv.pressOld("❌ Không đạt", 0); notice(out) != "Nút này đã cũ, không còn dùng được." {
 			h.t.Errorf("a decision button after the decision: %+v", out)
 		}
 		forged := flows.Token{Module: "r", Verb: "op", ID: 999}.String()
 		if out := rv.send(flows.Input{Kind: flows.InputButton, Button: forged}, "forged [open 999]"); notice(out) != "Nút này đã cũ, không còn dùng được." {
 			h.t.Errorf("a forged button: %+v", out)
+		}
+	}},
+
+	// A province that confirms recognitions: the accepted submission waits
+	// for its recogniser, who recognises the batch under a decision's number
+	// and date (a date to come is refused); the household gets the
+	// certificate naming the decision.
+	{"recognition_batch", "vi", func(h *harness) {
+		h.store.SetChain(h.ctx, "01", flows.ChainConfirm, 0)
+		walkFamily(h)
+		rv, rg := h.other(6161, "vi", "reviewer"), h.other(6262, "vi", "recogniser")
+		for _, o := range []*harness{rv, rg} {
+			o.command("start")
+			o.press("✅ Đồng ý")
+		}
+		h.store.GrantRole(h.ctx, 2, role.Reviewer, area.SampleCommune, 0)
+		h.store.GrantRole(h.ctx, 3, role.Recogniser, "01", 0)
+		if out := rv.command("recognise"); !strings.Contains(last(out), "chưa có vai trò công nhận") {
+			h.t.Errorf("/recognise of a reviewer: %q", last(out))
+		}
+		rv.command("review")
+		rv.press("<Nguyễn & Con> — Thôn Đông · 01/03/2026")
+		rv.press("✅ Chấp nhận")
+		out := rg.command("recognise")
+		if got := shown(out); len(got) != 2 || got[0] != "🏅 Công nhận 1 bản" {
+			h.t.Errorf("the batch %q", got)
+		}
+		rg.press("🏅 Công nhận 1 bản")
+		rg.text("12/QĐ-KH")
+		rg.text("31/12/2099") // a day to come
+		rg.press("Hôm nay (01/03/2026)")
+		rg.press("🏅 Xác nhận công nhận")
+		if out := rg.pressOld("🏅 Xác nhận công nhận", 0); notice(out) != "Nút này đã cũ, không còn dùng được." {
+			h.t.Errorf("the confirmation pressed again: %+v", out)
+		}
+		out = h.send(flows.Input{Kind: flows.InputEvent, Ref: &flows.Ref{Name: review.EventRecognised, ID: 1, Rev: 1}}, "(event) recognised")
+		if len(out) != 1 || out[0].Document == nil {
+			h.t.Fatalf("no certificate: %+v", out)
 		}
 	}},
 

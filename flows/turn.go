@@ -55,6 +55,11 @@ func (t *Turn) Photos(ids []string, caption string) {
 	t.out = append(t.out, Output{Text: caption, Photos: ids})
 }
 
+// Document adds a file to send, with a caption.
+func (t *Turn) Document(name string, data []byte, caption string) {
+	t.out = append(t.out, Output{Text: caption, Document: &Document{Name: name, Data: data}})
+}
+
 // Screen adds the step's screen: in place of the pressed message when the
 // input was a button press and nothing replaced it yet, else as a new
 // message; a warning given before goes first.

@@ -258,8 +258,27 @@ func (db *DB) Decide(ctx context.Context, d flows.Decision) ([]int64, error) {
 		if err != nil {
 			return fmt.Errorf("notify representatives: %w", err)
 		}
-		tell, err = pgx.CollectRows(rows, pgx.RowTo[int64])
-		return err
+		if tell, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+			return err
+		}
+		if d.State == flows.ReviewAccepted {
+			// Where the province has no recogniser step, the acceptance
+			// recognises; its certificate goes out with the decision.
+			var areaCode string
+			if err := tx.QueryRow(ctx, `SELECT area_code FROM subjects WHERE id = $1`, subject).Scan(&areaCode); err != nil {
+				return fmt.Errorf("load subject: %w", err)
+			}
+			chain, err := chainOf(ctx, tx, areaCode)
+			if err != nil {
+				return err
+			}
+			if chain == flows.ChainAccept {
+				if err := recognise(ctx, tx, d.AssessmentID, d.Reviewer, "", nil, d.At, d.At.Add(UndoWithin)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		if errors.Is(err, flows.ErrNotFound) || errors.Is(err, flows.ErrDone) || errors.Is(err, flows.ErrConflict) {
@@ -293,6 +312,21 @@ func (db *DB) Undo(ctx context.Context, reviewer, assessmentID int64, rev int, a
 			}
 			if tag.RowsAffected() == 0 {
 				return flows.ErrConflict // the household is at it already
+			}
+		}
+		if r.State == flows.ReviewAccepted {
+			// The recognition the acceptance made ends with it; one a
+			// recogniser confirmed under a decision is not undone here.
+			var confirmed bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM recognitions WHERE assessment_id = $1 AND ended_at IS NULL AND decision_no IS NOT NULL)`,
+				assessmentID).Scan(&confirmed); err != nil {
+				return err
+			}
+			if confirmed {
+				return flows.ErrConflict
+			}
+			if _, err := tx.Exec(ctx, `UPDATE recognitions SET ended_at = $2 WHERE assessment_id = $1 AND ended_at IS NULL`, assessmentID, at); err != nil {
+				return fmt.Errorf("end recognition: %w", err)
 			}
 		}
 		if _, err := tx.Exec(ctx, `

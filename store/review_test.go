@@ -314,19 +314,23 @@ func TestNoticesDueClaimedOnce(t *testing.T) {
 		t.Errorf("claimed within the undo window: %+v", n)
 	}
 	due := b.at.Add(store.UndoWithin)
+	// The decision, then (the province recognising on acceptance) the
+	// certificate of its recognition.
 	first := claim(due)
-	if len(first) != 1 || first[0].Person != family || first[0].Name != store.NoticeDecided || first[0].Object != a.ID || first[0].Rev != 2 ||
-		first[0].Channel != "telegram" || first[0].User == 0 {
-		t.Fatalf("the notice %+v", first)
+	if len(first) != 2 || first[0].Person != family || first[0].Name != store.NoticeDecided || first[0].Object != a.ID || first[0].Rev != 2 ||
+		first[0].Channel != "telegram" || first[0].User == 0 || first[1].Name != store.NoticeRecognised {
+		t.Fatalf("the notices %+v", first)
 	}
 	if n := claim(due.Add(30 * time.Second)); len(n) != 0 {
 		t.Errorf("claimed again within the lease: %+v", n)
 	}
-	if n := claim(due.Add(time.Minute)); len(n) != 1 {
+	if n := claim(due.Add(time.Minute)); len(n) != 2 {
 		t.Errorf("not claimed again after the lease: %+v", n)
 	}
-	if err := b.db.Sent(b.ctx, first[0].ID, due); err != nil {
-		t.Fatal(err)
+	for _, n := range first {
+		if err := b.db.Sent(b.ctx, n.ID, due); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if n := claim(due.Add(time.Hour)); len(n) != 0 {
 		t.Errorf("claimed after it was sent: %+v", n)
@@ -337,5 +341,89 @@ func TestNoticesDueClaimedOnce(t *testing.T) {
 	}
 	if _, err := b.db.Told(b.ctx, reviewer, a.ID); !errors.Is(err, flows.ErrNotFound) {
 		t.Errorf("the reviewer is told as a representative: %v", err)
+	}
+}
+
+// TestRecognitionChains: where a province recognises on acceptance, an
+// acceptance recognises (and its undo ends the recognition); where it
+// confirms, accepted submissions wait for a recogniser of their area, who
+// recognises them as a batch under one decision; none twice.
+func TestRecognitionChains(t *testing.T) {
+	t.Parallel()
+	b := newReviewBundle(t)
+	family := b.person()
+	hanoi := b.submitted(family, "Nhà Lê", area.SampleCommune+".01")
+	tuyenQuang := b.submitted(b.person(), "Nhà Hà", area.SampleHardshipCommune+".01")
+	second := b.submitted(b.person(), "Nhà Vũ", area.SampleHardshipCommune+".02")
+	reviewer := b.person("reviewer@VN")
+	recogniser := b.person("recogniser@08")
+	elsewhere := b.person("recogniser@01")
+	if err := b.db.SetChain(b.ctx, "08", flows.ChainConfirm, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.db.SetChain(b.ctx, area.SampleCommune, flows.ChainConfirm, 0); err == nil {
+		t.Error("a chain set for a commune")
+	}
+	recognitions := func() string {
+		t.Helper()
+		var got string
+		if err := b.db.Pool().QueryRow(b.ctx, `SELECT coalesce(string_agg(assessment_id::text || ':' || coalesce(decision_no, '-') || ':' || (ended_at IS NULL)::text, ',' ORDER BY id), '')
+			FROM recognitions`).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	for _, a := range []flows.Assessment{hanoi, tuyenQuang, second} {
+		if _, err := b.db.Decide(b.ctx, flows.Decision{AssessmentID: a.ID, Rev: 1, Reviewer: reviewer, State: flows.ReviewAccepted, At: b.at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := recognitions(), fmt.Sprintf("%d:-:true", hanoi.ID); got != want {
+		t.Errorf("recognitions after the acceptances %q, want Hà Nội's alone %q", got, want)
+	}
+	if err := b.db.Undo(b.ctx, reviewer, hanoi.ID, 2, b.at.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if got := recognitions(); got != fmt.Sprintf("%d:-:false", hanoi.ID) {
+		t.Errorf("the undone acceptance's recognition %q", got)
+	}
+	pending, err := b.db.Pending(b.ctx, recogniser, 10)
+	if err != nil || len(pending) != 2 || pending[0].SubjectName != "Nhà Hà" {
+		t.Fatalf("pending %+v %v", pending, err)
+	}
+	if p, err := b.db.Pending(b.ctx, elsewhere, 10); err != nil || len(p) != 0 {
+		t.Errorf("Hà Nội's recogniser sees %+v %v", p, err)
+	}
+	batch := flows.Recognising{AssessmentIDs: []int64{tuyenQuang.ID, second.ID}, By: recogniser, DecisionNo: "12/QĐ-KH",
+		DecisionDate: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), At: b.at}
+	outsider := batch
+	outsider.By = elsewhere
+	if err := b.db.Recognise(b.ctx, outsider); !errors.Is(err, flows.ErrNotFound) {
+		t.Errorf("another province's recogniser: %v", err)
+	}
+	if err := b.db.Recognise(b.ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.db.Recognise(b.ctx, batch); !errors.Is(err, flows.ErrConflict) {
+		t.Errorf("the batch again: %v", err)
+	}
+	if p, _ := b.db.Pending(b.ctx, recogniser, 10); len(p) != 0 {
+		t.Errorf("still pending %+v", p)
+	}
+	var id int64
+	if err := b.db.Pool().QueryRow(b.ctx, `SELECT id FROM recognitions WHERE assessment_id = $1`, tuyenQuang.ID).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	g, err := b.db.Recognised(b.ctx, b.person(), id)
+	if !errors.Is(err, flows.ErrNotFound) {
+		t.Errorf("a stranger reads the recognition: %+v %v", g, err)
+	}
+	var rep int64
+	if err := b.db.Pool().QueryRow(b.ctx, `SELECT person_id FROM assessments WHERE id = $1`, tuyenQuang.ID).Scan(&rep); err != nil {
+		t.Fatal(err)
+	}
+	g, err = b.db.Recognised(b.ctx, rep, id)
+	if err != nil || g.SubjectName != "Nhà Hà" || g.DecisionNo != "12/QĐ-KH" || len(g.Places) != 3 || g.Places[2].Name.VI != "Tỉnh Tuyên Quang" || g.Year != 2026 {
+		t.Errorf("the recognition %+v %v", g, err)
 	}
 }

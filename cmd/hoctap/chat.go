@@ -158,6 +158,9 @@ func (pg *playground) Send(_ context.Context, m runner.Message) error {
 	if len(o.Photos) > 0 {
 		fmt.Fprintf(pg.e.stdout, "  [%d photo(s): %s]\n", len(o.Photos), strings.Join(o.Photos, ", "))
 	}
+	if o.Document != nil {
+		fmt.Fprintf(pg.e.stdout, "  [document %s, %d bytes]\n", o.Document.Name, len(o.Document.Data))
+	}
 	fmt.Fprintln(pg.e.stdout, html.UnescapeString(tag.ReplaceAllString(o.Text, "")))
 	if len(o.Buttons) > 0 {
 		pg.buttons, pg.takesText = pg.buttons[:0], o.TakesText

@@ -211,3 +211,32 @@ func rolesList(e *env, args []string) error {
 func rolesRevoke(e *env, args []string) error {
 	return revoke(e, "hoctap roles revoke", args, (*store.DB).RevokeRole)
 }
+
+// runChain shows or sets how a province recognises titles.
+func runChain(e *env, args []string) error {
+	fs := bareFlags(e, "hoctap chain", chainUsage)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() < 1 || fs.NArg() > 2 {
+		return usageErrorf("name a province, and accept or confirm to set its chain")
+	}
+	province := fs.Arg(0)
+	if fs.NArg() == 1 {
+		return withReady(e, func(ctx context.Context, db *store.DB) error {
+			chain, err := db.Chain(ctx, province)
+			if err == nil {
+				_, err = fmt.Fprintln(e.stdout, chain)
+			}
+			return err
+		})
+	}
+	chain := fs.Arg(1)
+	if chain != flows.ChainAccept && chain != flows.ChainConfirm {
+		return usageErrorf("the chain is accept or confirm, not %q", chain)
+	}
+	return withReady(e, func(ctx context.Context, db *store.DB) error { return db.SetChain(ctx, province, chain, 0) })
+}
+
+// chainUsage is the usage line of hoctap chain.
+const chainUsage = "PROVINCE [accept|confirm]"

@@ -99,4 +99,22 @@ func TestInviteCommands(t *testing.T) {
 	if r := hoctap(t, env, "", "roles", "list"); strings.Count(r.stdout, "\n") != 1 {
 		t.Errorf("roles after the revoke:\n%s", r.stdout)
 	}
+
+	// A province recognises on acceptance until set otherwise.
+	for _, c := range []struct {
+		args []string
+		code int
+		out  string
+	}{
+		{[]string{"chain", "08"}, 0, "accept\n"},
+		{[]string{"chain", "08", "confirm"}, 0, ""},
+		{[]string{"chain", "08"}, 0, "confirm\n"},
+		{[]string{"chain", "02266", "confirm"}, 1, ""},
+		{[]string{"chain", "08", "maybe"}, 2, ""},
+		{[]string{"chain"}, 2, ""},
+	} {
+		if r := hoctap(t, env, "", c.args...); r.code != c.code || r.stdout != c.out {
+			t.Errorf("hoctap %v: exit %d %q, want %d %q (%s)", c.args, r.code, r.stdout, c.code, c.out, r.stderr)
+		}
+	}
 }

@@ -42,8 +42,8 @@ func New(c Config) *flows.Engine {
 		Home:        home,
 		Payload:     home.Invited,
 		Modules:     []flows.Module{walk, rv},
-		Commands:    map[string]func(*flows.Turn) error{"status": walk.Status, "review": rv.Open},
-		Events:      map[string]func(*flows.Turn) error{review.EventDecided: rv.Tell},
+		Commands:    map[string]func(*flows.Turn) error{"status": walk.Status, "review": rv.Open, "recognise": rv.OpenRecognise},
+		Events:      map[string]func(*flows.Turn) error{review.EventDecided: rv.Tell, review.EventRecognised: rv.Certify},
 		Now:         c.Now,
 		DefaultLang: c.DefaultLang,
 	})

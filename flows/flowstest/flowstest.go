@@ -31,17 +31,19 @@ import (
 
 // Store is an in-memory store of everything the conversations keep.
 type Store struct {
-	mu          sync.Mutex
-	people      []flows.Person
-	identities  map[identity]int64
-	roles       []held
-	invitations map[string]*invitation // by payload
-	areas       []flows.Area
-	subjects    []subject
-	assessments []*record
-	clock       int             // counts changes, for "the most recently changed first"
-	applied     map[string]bool // input keys
-	effects     []string
+	mu           sync.Mutex
+	people       []flows.Person
+	identities   map[identity]int64
+	roles        []held
+	invitations  map[string]*invitation // by payload
+	chains       map[string]string      // recognition chains by province
+	recognitions []*recognition
+	areas        []flows.Area
+	subjects     []subject
+	assessments  []*record
+	clock        int             // counts changes, for "the most recently changed first"
+	applied      map[string]bool // input keys
+	effects      []string
 }
 
 type identity struct {

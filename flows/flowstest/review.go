@@ -131,6 +131,9 @@ func (s *Store) Decide(_ context.Context, d flows.Decision) ([]int64, error) {
 		s.touch(r)
 	}
 	s.effect("review: assessment %d %s by person %d", d.AssessmentID, d.State, d.Reviewer)
+	if d.State == flows.ReviewAccepted && s.chainOf(r.a.AreaCode) == flows.ChainAccept {
+		s.recognise(r.a.ID, "", nil, d.At)
+	}
 	return []int64{s.subjects[r.a.SubjectID-1].createdBy}, nil
 }
 
@@ -144,6 +147,12 @@ func (s *Store) Undo(_ context.Context, reviewer, id int64, rev int, at time.Tim
 	rv := r.review
 	if rv.Rev != rev || rv.Reviewer != reviewer || rv.State == flows.ReviewWaiting || rv.DecidedAt == nil || at.Sub(*rv.DecidedAt) > review.UndoWithin {
 		return flows.ErrConflict
+	}
+	if g := s.recognitionOf(id); rv.State == flows.ReviewAccepted && g != nil {
+		if g.decisionNo != "" {
+			return flows.ErrConflict // confirmed under a decision
+		}
+		g.ended = true
 	}
 	if rv.State == flows.ReviewNeedsChanges {
 		if r.status != "open" || r.a.Rev != r.reopened {
@@ -239,4 +248,115 @@ func (s *Store) Redeem(_ context.Context, payload string, personID int64, at tim
 		}
 	}
 	return inv.Invitation, nil
+}
+
+// recognition is a recognition kept in memory.
+type recognition struct {
+	id, assessment int64
+	decisionNo     string
+	decisionDate   *time.Time
+	at             time.Time
+	ended          bool
+}
+
+// SetChain sets how a province recognises titles (flows.ChainAccept by
+// default).
+func (s *Store) SetChain(_ context.Context, province, chain string, _ int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.chains == nil {
+		s.chains = map[string]string{}
+	}
+	s.chains[province] = chain
+	return nil
+}
+
+// chainOf returns how the province of an area recognises titles.
+func (s *Store) chainOf(areaCode string) string {
+	for code := areaCode; code != ""; {
+		i := slices.IndexFunc(s.areas, func(x flows.Area) bool { return x.Code == code })
+		if i < 0 {
+			break
+		}
+		if s.areas[i].Level == "province" && s.chains[code] != "" {
+			return s.chains[code]
+		}
+		code = s.areas[i].Parent
+	}
+	return flows.ChainAccept
+}
+
+func (s *Store) recognitionOf(assessment int64) *recognition {
+	for _, g := range s.recognitions {
+		if g.assessment == assessment && !g.ended {
+			return g
+		}
+	}
+	return nil
+}
+
+func (s *Store) recognise(assessment int64, no string, date *time.Time, at time.Time) {
+	g := &recognition{id: int64(len(s.recognitions) + 1), assessment: assessment, decisionNo: no, decisionDate: date, at: at}
+	s.recognitions = append(s.recognitions, g)
+	s.effect("recognition %d: assessment %d", g.id, assessment)
+}
+
+func (s *Store) Pending(_ context.Context, personID int64, limit int) ([]flows.Queued, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []flows.Queued
+	for _, r := range s.assessments {
+		if r.review == nil || r.review.State != flows.ReviewAccepted || s.recognitionOf(r.a.ID) != nil ||
+			s.chainOf(r.a.AreaCode) != flows.ChainConfirm || s.subjects[r.a.SubjectID-1].createdBy == personID ||
+			!s.may(personID, role.Recognise, r.a.AreaCode) || len(out) == limit {
+			continue
+		}
+		place := s.areas[slices.IndexFunc(s.areas, func(x flows.Area) bool { return x.Code == r.a.AreaCode })]
+		out = append(out, flows.Queued{AssessmentID: r.a.ID, ReviewRev: r.review.Rev, Kind: r.a.Kind, SubjectName: r.a.SubjectName,
+			AreaName: place.Name, WaitingSince: *r.review.DecidedAt, Resubmitted: r.review.Resubmitted})
+	}
+	return out, nil
+}
+
+func (s *Store) Recognise(_ context.Context, g flows.Recognising) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range g.AssessmentIDs {
+		r := s.record(id)
+		switch {
+		case r == nil || r.review == nil || s.subjects[r.a.SubjectID-1].createdBy == g.By || !s.may(g.By, role.Recognise, r.a.AreaCode):
+			return flows.ErrNotFound
+		case r.review.State != flows.ReviewAccepted || s.recognitionOf(id) != nil:
+			return flows.ErrConflict
+		}
+	}
+	for _, id := range g.AssessmentIDs {
+		date := g.DecisionDate
+		s.recognise(id, g.DecisionNo, &date, g.At)
+	}
+	return nil
+}
+
+func (s *Store) Recognised(_ context.Context, personID, id int64) (flows.Recognised, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if id < 1 || int(id) > len(s.recognitions) {
+		return flows.Recognised{}, flows.ErrNotFound
+	}
+	g := s.recognitions[id-1]
+	r := s.record(g.assessment)
+	if s.subjects[r.a.SubjectID-1].createdBy != personID {
+		return flows.Recognised{}, flows.ErrNotFound
+	}
+	out := flows.Recognised{ID: g.id, Kind: r.a.Kind, SubjectName: r.a.SubjectName, Year: r.a.Year, DecisionNo: g.decisionNo,
+		DecisionDate: g.decisionDate, At: g.at, Ended: g.ended}
+	for code := r.a.AreaCode; code != ""; {
+		a := s.areas[slices.IndexFunc(s.areas, func(x flows.Area) bool { return x.Code == code })]
+		if a.Level == "nation" {
+			break
+		}
+		out.Places = append(out.Places, a)
+		code = a.Parent
+	}
+	return out, nil
 }

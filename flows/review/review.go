@@ -3,7 +3,10 @@
 // first; one submission with its answers, score and photos; and the
 // decision — accept, send back for changes, reject — with a reason where
 // one is due, and an undo within ten minutes. It is entered by /review at
-// any step of any conversation and returns home when left.
+// any step of any conversation and returns home when left. /recognise is
+// its recogniser's part: the accepted submissions of a province that
+// confirms recognitions, recognised as a batch under a decision. It tells
+// representatives of decisions and sends them their certificate.
 //
 // The store checks every action against the person's roles (package
 // role), whatever a button carries: outside their area a submission is
@@ -81,6 +84,15 @@ type Store interface {
 	// Told returns the decision on a submission for one of its
 	// representatives; flows.ErrNotFound when they do not represent it.
 	Told(ctx context.Context, personID, assessmentID int64) (flows.Told, error)
+	// Pending returns the accepted submissions waiting for the person to
+	// recognise them, at most limit.
+	Pending(ctx context.Context, personID int64, limit int) ([]flows.Queued, error)
+	// Recognise confirms a batch under one decision, all or none;
+	// flows.ErrNotFound or flows.ErrConflict when one cannot be.
+	Recognise(ctx context.Context, r flows.Recognising) error
+	// Recognised returns a recognition for one of its subject's
+	// representatives; flows.ErrNotFound otherwise.
+	Recognised(ctx context.Context, personID, recognitionID int64) (flows.Recognised, error)
 }
 
 // EventDecided names the event that tells a representative of a decision
@@ -163,6 +175,12 @@ type state struct {
 	// Verdict is the decision whose reason is asked: verbChanges or
 	// verbReject.
 	Verdict string `json:"v,omitempty"`
+	// IDs are the accepted submissions a recogniser confirms, as listed;
+	// DecisionNo and Date (YYYY-MM-DD) the decision they are recognised
+	// under.
+	IDs        []int64 `json:"ids,omitempty"`
+	DecisionNo string  `json:"no,omitempty"`
+	Date       string  `json:"d,omitempty"`
 }
 
 func (*Module) Name() string { return Name }
@@ -177,21 +195,31 @@ func (*Module) Load(data []byte) (any, error) {
 // by /review.
 func (*Module) Resume(*flows.Turn) (any, bool, error) { return nil, false, nil }
 
-// Enter starts at the queue; arg is unused.
-func (*Module) Enter(*flows.Turn, any) (any, error) { return &state{Step: stepQueue}, nil }
+// Enter starts at the queue, or for /recognise at what waits for
+// recognition.
+func (*Module) Enter(_ *flows.Turn, arg any) (any, error) {
+	if _, ok := arg.(recognising); ok {
+		return &state{Step: stepPending}, nil
+	}
+	return &state{Step: stepQueue}, nil
+}
 
 // Open is the /review command, at any step of any conversation: the queue
 // for a person who may review, a short answer for anyone else.
-func (m *Module) Open(t *flows.Turn) error {
-	ok, err := m.store.May(t.Ctx, t.Env.Person, role.ReviewList)
+func (m *Module) Open(t *flows.Turn) error { return m.enter(t, role.ReviewList, "review.none", nil) }
+
+// enter switches to review for a person whose roles allow the action, and
+// gives anyone else the short answer none.
+func (m *Module) enter(t *flows.Turn, a role.Action, none string, arg any) error {
+	ok, err := m.store.May(t.Ctx, t.Env.Person, a)
 	if err != nil {
-		return fmt.Errorf("check review role: %w", err)
+		return fmt.Errorf("check %s: %w", a, err)
 	}
 	if !ok {
-		t.Say(t.T("review.none"))
+		t.Say(t.T(none))
 		return nil
 	}
-	if err := t.Switch(Name, nil); err != nil {
+	if err := t.Switch(Name, arg); err != nil {
 		return err
 	}
 	return t.Show()
@@ -215,6 +243,8 @@ func (m *Module) Handle(t *flows.Turn) error {
 		return nil
 	case r.st.Step == stepReason && t.In.Kind == flows.InputText:
 		return r.typedReason()
+	case (r.st.Step == stepDecision || r.st.Step == stepDate) && t.In.Kind == flows.InputText:
+		return r.typedRecognise()
 	}
 	t.WarnButtonsOnly()
 	return r.show()
@@ -242,6 +272,10 @@ func (r *turn) show() error {
 		return r.showCard(false)
 	case stepReason:
 		return r.showReasons()
+	case stepPending:
+		return r.showPending()
+	case stepDecision, stepDate, stepConfirm:
+		return r.showRecognise()
 	}
 	return r.showQueue()
 }
@@ -258,6 +292,8 @@ func (r *turn) button(tok flows.Token) error {
 			return err
 		}
 		return t.Show()
+	case tok.Verb == verbQueue && (r.st.Step == stepDecision || r.st.Step == stepDate || r.st.Step == stepConfirm):
+		return r.showPending() // back from the decision to the batch
 	case tok.Verb == verbQueue:
 		*r.st = state{Step: stepQueue, Page: r.st.Page}
 		return r.show()
@@ -268,6 +304,11 @@ func (r *turn) button(tok flows.Token) error {
 		}
 		r.st.Page = page
 		return r.show()
+	case tok.ID == 0 && (r.st.Step == stepPending || r.st.Step == stepDate || r.st.Step == stepConfirm):
+		if ok, err := r.recogniseButton(tok); ok || err != nil {
+			return err
+		}
+		return t.Stale()
 	case tok.Verb == verbOpen && tok.ID > 0:
 		r.st.Step, r.st.ID, r.st.Verdict = stepOpen, tok.ID, ""
 		return r.showCard(true)

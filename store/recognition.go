@@ -1,0 +1,204 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"hoctap/flows"
+	"hoctap/role"
+	"hoctap/scoring"
+)
+
+// NoticeRecognised names the notice of a recognition: its certificate.
+const NoticeRecognised = "recognised"
+
+// MaxBatch is the most submissions one confirmation recognises.
+const MaxBatch = 50
+
+// chainOf returns how the province of an area recognises titles.
+func chainOf(ctx context.Context, tx pgx.Tx, areaCode string) (string, error) {
+	var chain string
+	err := tx.QueryRow(ctx, `
+		WITH RECURSIVE up (code, parent, level) AS (
+			SELECT code, parent_code, level FROM areas WHERE code = $1
+			UNION ALL
+			SELECT a.code, a.parent_code, a.level FROM areas a JOIN up ON a.code = up.parent
+		)
+		SELECT coalesce((SELECT c.chain FROM recognition_chains c JOIN up ON up.code = c.province_code AND up.level = 'province'), $2)`,
+		areaCode, flows.ChainAccept).Scan(&chain)
+	if err != nil {
+		return "", fmt.Errorf("read the recognition chain: %w", err)
+	}
+	return chain, nil
+}
+
+// SetChain sets how a province recognises titles.
+func (db *DB) SetChain(ctx context.Context, province, chain string, by int64) error {
+	if chain != flows.ChainAccept && chain != flows.ChainConfirm {
+		return fmt.Errorf("%q is not a recognition chain", chain)
+	}
+	var level string
+	if err := db.pool.QueryRow(ctx, `SELECT level FROM areas WHERE code = $1`, province).Scan(&level); err != nil || level != "province" {
+		return fmt.Errorf("%q is not a province", province)
+	}
+	_, err := db.pool.Exec(ctx, `
+		WITH up AS (
+			INSERT INTO recognition_chains (province_code, chain, set_by) VALUES ($1, $2, nullif($3, 0))
+			ON CONFLICT (province_code) DO UPDATE SET chain = EXCLUDED.chain, set_by = EXCLUDED.set_by, set_at = now()
+			RETURNING province_code
+		)
+		INSERT INTO audit_log (person_id, action, detail) SELECT nullif($3, 0), 'chain.set', jsonb_build_object('province', province_code, 'chain', $2::text) FROM up`,
+		province, chain, by)
+	if err != nil {
+		return fmt.Errorf("set the recognition chain: %w", err)
+	}
+	return nil
+}
+
+// Chain returns how a province recognises titles.
+func (db *DB) Chain(ctx context.Context, province string) (string, error) {
+	var chain string
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) (err error) {
+		chain, err = chainOf(ctx, tx, province)
+		return err
+	})
+	return chain, err
+}
+
+// recognise records the recognition of an accepted assessment and the
+// notice that brings its certificate to the representatives.
+func recognise(ctx context.Context, tx pgx.Tx, assessmentID, by int64, decisionNo string, decisionDate *time.Time, at time.Time, due time.Time) error {
+	var id int64
+	err := tx.QueryRow(ctx, `
+		INSERT INTO recognitions (assessment_id, subject_id, kind, year, set_id, set_version, area_code, recognised_by, recognised_at, decision_no, decision_date)
+		SELECT a.id, s.id, s.kind, a.year, a.set_id, a.set_version, s.area_code, $2, $3, nullif($4, ''), $5
+		FROM assessments a JOIN subjects s ON s.id = a.subject_id WHERE a.id = $1
+		RETURNING id`, assessmentID, by, at, decisionNo, decisionDate).Scan(&id)
+	if err != nil {
+		return fmt.Errorf("record recognition: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO notices (person_id, name, object_id, rev, due_at)
+		SELECT rp.person_id, $2, $3, 1, $4 FROM representatives rp JOIN assessments a ON a.subject_id = rp.subject_id WHERE a.id = $1`,
+		assessmentID, NoticeRecognised, id, due); err != nil {
+		return fmt.Errorf("notify representatives: %w", err)
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO audit_log (person_id, assessment_id, action, detail) VALUES ($1, $2, 'recognise', $3)`,
+		by, assessmentID, map[string]any{"recognition": id, "decision_no": decisionNo})
+	return err
+}
+
+// Pending returns the accepted submissions waiting for the person to
+// recognise them, in provinces that confirm recognitions, the longest
+// waiting first, at most limit.
+func (db *DB) Pending(ctx context.Context, personID int64, limit int) ([]flows.Queued, error) {
+	rows, err := db.pool.Query(ctx, scopeCTE+`,
+		province (code, root) AS (
+			SELECT code, code FROM areas WHERE level = 'province'
+			UNION ALL
+			SELECT a.code, province.root FROM areas a JOIN province ON a.parent_code = province.code
+		)
+		SELECT a.id, r.rev, s.kind, s.name, ar.name_vi, ar.name_en, r.decided_at, r.resubmitted
+		FROM reviews r
+		JOIN assessments a ON a.id = r.assessment_id
+		JOIN subjects s ON s.id = a.subject_id
+		JOIN areas ar ON ar.code = s.area_code
+		JOIN province p ON p.code = s.area_code
+		JOIN recognition_chains c ON c.province_code = p.root AND c.chain = 'confirm'
+		WHERE r.state = 'accepted' AND s.area_code IN (SELECT code FROM scope)
+			AND NOT EXISTS (SELECT 1 FROM recognitions g WHERE g.assessment_id = a.id AND g.ended_at IS NULL)
+			AND NOT EXISTS (SELECT 1 FROM representatives rp WHERE rp.subject_id = s.id AND rp.person_id = $1)
+		ORDER BY r.decided_at, a.id LIMIT $3`, personID, role.Holders(role.Recognise), limit)
+	if err != nil {
+		return nil, fmt.Errorf("query pending recognitions: %w", err)
+	}
+	defer rows.Close()
+	var out []flows.Queued
+	for rows.Next() {
+		var q flows.Queued
+		var kind string
+		if err := rows.Scan(&q.AssessmentID, &q.ReviewRev, &kind, &q.SubjectName, &q.AreaName.VI, &q.AreaName.EN, &q.WaitingSince, &q.Resubmitted); err != nil {
+			return nil, fmt.Errorf("query pending recognitions: %w", err)
+		}
+		q.Kind = scoring.Kind(kind)
+		out = append(out, q)
+	}
+	return out, rows.Err()
+}
+
+// Recognise confirms a batch of accepted submissions under one decision,
+// all or none: flows.ErrNotFound when one is not the recogniser's to
+// recognise, flows.ErrConflict when one is no longer waiting for it.
+func (db *DB) Recognise(ctx context.Context, r flows.Recognising) error {
+	if len(r.AssessmentIDs) == 0 || len(r.AssessmentIDs) > MaxBatch {
+		return fmt.Errorf("recognise: %d submissions, want 1 to %d", len(r.AssessmentIDs), MaxBatch)
+	}
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		for _, id := range r.AssessmentIDs {
+			rv, _, err := reviewable(ctx, tx, r.By, id, role.Recognise)
+			if err != nil {
+				return err
+			}
+			var recognised bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM recognitions WHERE assessment_id = $1 AND ended_at IS NULL)`,
+				id).Scan(&recognised); err != nil {
+				return err
+			}
+			if rv.State != flows.ReviewAccepted || recognised {
+				return flows.ErrConflict
+			}
+			date := r.DecisionDate
+			if err := recognise(ctx, tx, id, r.By, r.DecisionNo, &date, r.At, r.At); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, flows.ErrNotFound) || errors.Is(err, flows.ErrConflict) {
+			return err
+		}
+		return fmt.Errorf("recognise: %w", err)
+	}
+	return nil
+}
+
+// Recognised returns a recognition for one of its subject's
+// representatives, with the places its certificate names;
+// flows.ErrNotFound when they do not represent it.
+func (db *DB) Recognised(ctx context.Context, personID, recognitionID int64) (flows.Recognised, error) {
+	var g flows.Recognised
+	var kind, areaCode string
+	var decisionNo *string
+	err := db.pool.QueryRow(ctx, `
+		SELECT g.id, g.kind, s.name, g.area_code, g.year, g.decision_no, g.decision_date, g.recognised_at, g.ended_at IS NOT NULL
+		FROM recognitions g JOIN subjects s ON s.id = g.subject_id
+		JOIN representatives rp ON rp.subject_id = s.id AND rp.person_id = $1
+		WHERE g.id = $2`, personID, recognitionID).Scan(&g.ID, &kind, &g.SubjectName, &areaCode, &g.Year, &decisionNo, &g.DecisionDate, &g.At, &g.Ended)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return g, flows.ErrNotFound
+	}
+	if err != nil {
+		return g, fmt.Errorf("load recognition: %w", err)
+	}
+	g.Kind = scoring.Kind(kind)
+	if decisionNo != nil {
+		g.DecisionNo = *decisionNo
+	}
+	for code := areaCode; code != ""; {
+		a, err := db.Area(ctx, code)
+		if err != nil {
+			return g, err
+		}
+		if a.Level == "nation" {
+			break
+		}
+		g.Places = append(g.Places, a)
+		code = a.Parent
+	}
+	return g, nil
+}
