@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -387,6 +388,34 @@ func TestRecognitionChains(t *testing.T) {
 	if got := recognitions(); got != fmt.Sprintf("%d:-:false", hanoi.ID) {
 		t.Errorf("the undone acceptance's recognition %q", got)
 	}
+	// The export says each one's state: sent back, rejected, accepted and
+	// waiting for its recogniser, recognised.
+	if _, err := b.db.Decide(b.ctx, flows.Decision{AssessmentID: hanoi.ID, Rev: 3, Reviewer: reviewer, State: flows.ReviewNeedsChanges, Reason: "x", At: b.at}); err != nil {
+		t.Fatal(err)
+	}
+	rejected := b.submitted(b.person(), "Nhà Đỗ", area.SampleCommune+".02")
+	if _, err := b.db.Decide(b.ctx, flows.Decision{AssessmentID: rejected.ID, Rev: 1, Reviewer: reviewer, State: flows.ReviewRejected, Reason: "x", At: b.at}); err != nil {
+		t.Fatal(err)
+	}
+	states := func() map[string]string {
+		t.Helper()
+		got := map[string]string{}
+		err := b.db.EachExported(b.ctx, "", func(e store.Exported) error {
+			got[e.SubjectName] = e.State
+			if e.Assisted {
+				t.Errorf("%s is assisted", e.SubjectName)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	want := map[string]string{"Nhà Lê": "needs_changes", "Nhà Đỗ": "rejected", "Nhà Hà": "accepted", "Nhà Vũ": "accepted"}
+	if got := states(); !maps.Equal(got, want) {
+		t.Errorf("exported states %v, want %v", got, want)
+	}
 	pending, err := b.db.Pending(b.ctx, recogniser, 10)
 	if err != nil || len(pending) != 2 || pending[0].SubjectName != "Nhà Hà" {
 		t.Fatalf("pending %+v %v", pending, err)
@@ -409,6 +438,9 @@ func TestRecognitionChains(t *testing.T) {
 	}
 	if p, _ := b.db.Pending(b.ctx, recogniser, 10); len(p) != 0 {
 		t.Errorf("still pending %+v", p)
+	}
+	if got := states(); got["Nhà Hà"] != "recognised" || got["Nhà Vũ"] != "recognised" {
+		t.Errorf("exported states after the recognition %v", got)
 	}
 	var id int64
 	if err := b.db.Pool().QueryRow(b.ctx, `SELECT id FROM recognitions WHERE assessment_id = $1`, tuyenQuang.ID).Scan(&id); err != nil {

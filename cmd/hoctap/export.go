@@ -15,7 +15,7 @@ import (
 
 func exportCommands() map[string]command {
 	return map[string]command{
-		"assessments": {usage: "[--format csv|json] [--state open|submitted] [-o FILE]", summary: "every assessment that is not abandoned, with its state", run: exportAssessments},
+		"assessments": {usage: "[--format csv|json] [--state STATE] [-o FILE]", summary: "every assessment that is not abandoned, with its state", run: exportAssessments},
 	}
 }
 
@@ -24,9 +24,9 @@ func runExport(e *env, args []string) error {
 }
 
 func exportAssessments(e *env, args []string) error {
-	fs, out := flags(e, "hoctap export assessments", "[--format csv|json] [--state open|submitted] [-o FILE]")
+	fs, out := flags(e, "hoctap export assessments", "[--format csv|json] [--state STATE] [-o FILE]")
 	format := fs.String("format", "csv", "csv (with a UTF-8 BOM, for spreadsheets), or json (one array of objects)")
-	state := fs.String("state", "", "only the assessments in this `STATE`: open or submitted")
+	state := fs.String("state", "", "only the assessments in this `STATE`: "+strings.Join(store.States, ", "))
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ func exportCSV(ctx context.Context, db *store.DB, state string, w io.Writer) err
 	}
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"id", "subject_name", "kind", "area_code", "area_name", "year", "set_id", "set_version", "state",
-		"total", "passed", "submitted_at"})
+		"assisted", "total", "passed", "submitted_at"})
 	err := db.EachExported(ctx, state, func(a store.Exported) error {
 		var total, passed, at string
 		if a.Total != nil {
@@ -72,7 +72,7 @@ func exportCSV(ctx context.Context, db *store.DB, state string, w io.Writer) err
 			at = a.SubmittedAt.UTC().Format(time.RFC3339)
 		}
 		return cw.Write([]string{strconv.FormatInt(a.ID, 10), a.SubjectName, a.Kind, a.AreaCode, a.AreaName,
-			strconv.Itoa(a.Year), a.SetID, strconv.Itoa(a.SetVersion), a.State, total, passed, at})
+			strconv.Itoa(a.Year), a.SetID, strconv.Itoa(a.SetVersion), a.State, strconv.FormatBool(a.Assisted), total, passed, at})
 	})
 	if err != nil {
 		return err

@@ -419,13 +419,13 @@ func TestServePollingEndToEnd(t *testing.T) {
 		keys = append(keys, k)
 	}
 	wantKeys := []string{"id", "subject_name", "kind", "area_code", "area_name", "year", "set_id", "set_version", "state",
-		"total", "passed", "submitted_at"}
+		"assisted", "total", "passed", "submitted_at"}
 	if !sameSet(keys, wantKeys) {
 		t.Errorf("export json keys %v, want %v", keys, wantKeys)
 	}
 	wantValues := map[string]any{"subject_name": familyName, "kind": "family", "area_code": "00376",
 		"area_name": "Xã Sóc Sơn", "year": float64(pressed.Year()), "set_id": "family-2015", "set_version": 2.0,
-		"state": "submitted", "total": want1.Total, "passed": want1.Passed}
+		"state": "submitted", "assisted": false, "total": want1.Total, "passed": want1.Passed}
 	for k, v := range wantValues {
 		if row[k] != v {
 			t.Errorf("export json %s = %#v, want %#v", k, row[k], v)
@@ -445,8 +445,8 @@ func TestServePollingEndToEnd(t *testing.T) {
 
 	// As CSV: a UTF-8 byte order mark (for Excel), the header and one row,
 	// the name as given, quoted by CSV's rules.
-	wantCSV := "\ufeffid,subject_name,kind,area_code,area_name,year,set_id,set_version,state,total,passed,submitted_at\n" +
-		fmt.Sprintf("%d,\"<Trần & Lê>, \"\"nhà số 5\"\"\",family,00376,Xã Sóc Sơn,%d,family-2015,2,submitted,%v,%v,%s\n",
+	wantCSV := "\ufeffid,subject_name,kind,area_code,area_name,year,set_id,set_version,state,assisted,total,passed,submitted_at\n" +
+		fmt.Sprintf("%d,\"<Trần & Lê>, \"\"nhà số 5\"\"\",family,00376,Xã Sóc Sơn,%d,family-2015,2,submitted,false,%v,%v,%s\n",
 			int64(id), pressed.Year(), want1.Total, want1.Passed, at.UTC().Format(time.RFC3339))
 	cs := hoctap(t, dbOnly, "", "export", "assessments", "--format", "csv")
 	if cs.code != 0 || cs.stdout != wantCSV {
