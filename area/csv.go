@@ -35,8 +35,9 @@ type Row struct {
 
 // ReadCSV reads an area file: the header, then one area a line in any
 // order. Every problem is returned, joined, each naming its line and
-// column. A parent not in the file must be known to whoever imports the
-// rows (the store checks it); one in the file must sit on a level above.
+// column. A parent or a replacement not in the file must be known to
+// whoever imports the rows (the store checks it); a parent in the file
+// must sit on a level above.
 func ReadCSV(r io.Reader) ([]Row, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
@@ -121,10 +122,8 @@ func ReadCSV(r io.Reader) ([]Row, error) {
 		if ok && slices.Index(Levels, parent.Level) >= slices.Index(Levels, r.Level) && slices.Contains(Levels, r.Level) {
 			add(r.Line, "parent_code", "%s is a %s, not above a %s", r.Parent, parent.Level, r.Level)
 		}
-		if r.ReplacedBy != "" {
-			if _, ok := byCode[r.ReplacedBy]; !ok {
-				add(r.Line, "replaced_by", "%q is not in the file", r.ReplacedBy)
-			}
+		if r.ReplacedBy == r.Code && r.Code != "" {
+			add(r.Line, "replaced_by", "an area is not replaced by itself")
 		}
 	}
 	if err := errors.Join(problems...); err != nil {

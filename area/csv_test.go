@@ -35,7 +35,7 @@ func TestReadCSVParentsFirstAndProblems(t *testing.T) {
 	_, err = ReadCSV(strings.NewReader("code,name,level,parent_code,valid_from,valid_to,replaced_by\n" +
 		"T1,Tỉnh Thử,province,,2025-07-01,,\n" +
 		"T1,Tỉnh Khác,town,,1 July,,\n" +
-		"T2,,commune,T3,2025-07-01,2025-01-01,T9\n" +
+		"T2,,commune,T3,2025-07-01,2025-01-01,T2\n" +
 		"T3,Xã Ba,commune,T1,2025-07-01,,\n" +
 		"T4,Tỉnh Bốn,province,T3,2025-07-01,,T1\n"))
 	want := []string{
@@ -47,7 +47,7 @@ func TestReadCSVParentsFirstAndProblems(t *testing.T) {
 		`line 4, replaced_by: only an area that ended (valid_to) is replaced`,
 		`line 6, replaced_by: only an area that ended (valid_to) is replaced`,
 		`line 4, parent_code: T3 is a commune, not above a commune`,
-		`line 4, replaced_by: "T9" is not in the file`,
+		`line 4, replaced_by: an area is not replaced by itself`,
 		`line 6, parent_code: T3 is a commune, not above a province`,
 	}
 	if err == nil || err.Error() != strings.Join(want, "\n") {

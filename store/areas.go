@@ -188,6 +188,7 @@ func (db *DB) SearchAreas(ctx context.Context, under, deepest, query string, lim
 type Imported struct {
 	New, Changed, Unchanged int
 	Moved                   int // areas whose parent changed
+	SubjectsMoved           int // subjects of an area that ended, moved to the one that took it over
 }
 
 // ImportAreas loads rows (parents first, see area.ParentsFirst) in one
@@ -269,15 +270,62 @@ func (db *DB) ImportAreas(ctx context.Context, rows []area.Row, moved time.Time)
 			}
 		}
 		for _, r := range rows {
+			if r.ReplacedBy != "" {
+				var known bool
+				if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM areas WHERE code = $1)`, r.ReplacedBy).Scan(&known); err != nil {
+					return err
+				}
+				if !known {
+					return fmt.Errorf("line %d, replaced_by: %q is neither in the file nor imported before", r.Line, r.ReplacedBy)
+				}
+			}
 			if _, err := tx.Exec(ctx, `UPDATE areas SET replaced_by = nullif($2, '') WHERE code = $1 AND replaced_by IS DISTINCT FROM nullif($2, '')`,
 				r.Code, r.ReplacedBy); err != nil {
 				return fmt.Errorf("line %d, replaced_by: %w", r.Line, err)
+			}
+			// A merge in force moves the subjects placed in the area that
+			// ended to the one that took it over; their recognitions keep
+			// the area they had, so that a year's figures add up under
+			// that year's tree.
+			if r.ReplacedBy == "" || r.ValidTo == nil || r.ValidTo.After(time.Now()) {
+				continue
+			}
+			tag, err := tx.Exec(ctx, `UPDATE subjects SET area_code = $2 WHERE area_code = $1`, r.Code, r.ReplacedBy)
+			if err != nil {
+				return fmt.Errorf("line %d: move subjects: %w", r.Line, err)
+			}
+			if tag.RowsAffected() > 0 {
+				n.SubjectsMoved += int(tag.RowsAffected())
+				if _, err := tx.Exec(ctx, `INSERT INTO audit_log (action, detail) VALUES ('area.merge', $1)`,
+					map[string]any{"from": r.Code, "to": r.ReplacedBy, "subjects": tag.RowsAffected()}); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
 	})
 	if err != nil {
 		return Imported{}, fmt.Errorf("import areas: %w", err)
+	}
+	return n, nil
+}
+
+// RecognisedIn counts the recognitions in force of a year whose subject's
+// area, as it was then, lay at or below an area under the tree as it was
+// on the day of each recognition: an area merged since keeps last year's
+// figures, and the one that took it over counts this year's.
+func (db *DB) RecognisedIn(ctx context.Context, areaCode string, year int) (int, error) {
+	var n int
+	err := db.pool.QueryRow(ctx, `
+		WITH RECURSIVE up (recognition, code, on_day) AS (
+			SELECT id, area_code, recognised_at::date FROM recognitions WHERE year = $2 AND ended_at IS NULL
+			UNION ALL
+			SELECT up.recognition, p.parent_code, up.on_day FROM up
+			JOIN area_parents p ON p.code = up.code AND p.valid_from <= up.on_day AND (p.valid_to IS NULL OR p.valid_to > up.on_day)
+		)
+		SELECT count(DISTINCT recognition) FROM up WHERE code = $1`, areaCode, year).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count recognitions: %w", err)
 	}
 	return n, nil
 }

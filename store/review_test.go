@@ -459,3 +459,65 @@ func TestRecognitionChains(t *testing.T) {
 		t.Errorf("the recognition %+v %v", g, err)
 	}
 }
+
+// TestMergeKeepsLastYearsFigures: commune T.A merges into T.B on 1 July
+// 2026, its village moving with it; last year's recognitions still count
+// under T.A (and Hà Nội), this year's under T.B, and the household placed
+// at the commune itself moves to T.B.
+func TestMergeKeepsLastYearsFigures(t *testing.T) {
+	t.Parallel()
+	b := newReviewBundle(t)
+	load := func(from string, csv string) store.Imported {
+		t.Helper()
+		rows, err := area.ReadCSV(strings.NewReader("code,name,level,parent_code,valid_from,valid_to,replaced_by\n" + csv))
+		if err != nil {
+			t.Fatal(err)
+		}
+		day, _ := time.Parse(time.DateOnly, from)
+		n, err := b.db.ImportAreas(b.ctx, rows, day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	load("2025-07-01", "T.A,Xã An,commune,01,2025-07-01,,\nT.B,Xã Bình,commune,01,2025-07-01,,\nT.A.1,Thôn Một,village,T.A,2025-07-01,,\n")
+	reviewer := b.person("reviewer@01")
+	recognised := func(name, areaCode string, year int, on time.Time) flows.Assessment {
+		t.Helper()
+		b.n++
+		p := b.person()
+		a, err := b.db.Start(b.ctx, flows.NewAssessment{PersonID: p, Kind: scoring.KindFamily, Name: name, AreaCode: areaCode,
+			Region: scoring.RegionNormal, SetID: "family-2015", SetVersion: 2, Year: year, Cursor: "1.1", Key: fmt.Sprintf("m%d", b.n)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.db.Submit(b.ctx, a.ID, a.Rev, p, scoring.Result{}, on); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.db.Decide(b.ctx, flows.Decision{AssessmentID: a.ID, Rev: 1, Reviewer: reviewer, State: flows.ReviewAccepted, At: on}); err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	lastYear := time.Date(2025, 12, 1, 9, 0, 0, 0, time.UTC)
+	recognised("Nhà Một", "T.A.1", 2025, lastYear)
+	atCommune := recognised("Nhà Hai", "T.A", 2025, lastYear)
+
+	n := load("2026-07-01", "T.A,Xã An,commune,01,2025-07-01,2026-07-01,T.B\nT.A.1,Thôn Một,village,T.B,2025-07-01,,\n")
+	if n.Moved != 1 || n.SubjectsMoved != 1 {
+		t.Errorf("the merge: %+v", n)
+	}
+	recognised("Nhà Ba", "T.A.1", 2026, time.Date(2026, 9, 1, 9, 0, 0, 0, time.UTC))
+	if a, err := b.db.Assessment(b.ctx, atCommune.ID); err != nil || a.AreaCode != "T.B" {
+		t.Errorf("the household at the merged commune is in %q %v", a.AreaCode, err)
+	}
+	for _, c := range []struct {
+		area string
+		year int
+		want int
+	}{{"T.A", 2025, 2}, {"T.B", 2025, 0}, {"01", 2025, 2}, {"T.A.1", 2025, 1}, {"T.B", 2026, 1}, {"T.A", 2026, 0}, {"01", 2026, 1}} {
+		if got, err := b.db.RecognisedIn(b.ctx, c.area, c.year); err != nil || got != c.want {
+			t.Errorf("recognised in %s in %d: %d %v, want %d", c.area, c.year, got, err, c.want)
+		}
+	}
+}

@@ -58,7 +58,11 @@ func areasImport(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(e.stdout, "%d areas: %d new, %d changed (%d moved), %d unchanged\n",
-		len(rows), n.New, n.Changed, n.Moved, n.Unchanged)
+	subjects := ""
+	if n.SubjectsMoved > 0 {
+		subjects = fmt.Sprintf("; %d subjects moved to the areas that took theirs over", n.SubjectsMoved)
+	}
+	_, err = fmt.Fprintf(e.stdout, "%d areas: %d new, %d changed (%d moved), %d unchanged%s\n",
+		len(rows), n.New, n.Changed, n.Moved, n.Unchanged, subjects)
 	return err
 }
