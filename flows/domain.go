@@ -226,6 +226,19 @@ type Decision struct {
 	State        string // accepted, needs_changes or rejected
 	Reason       string // required for needs_changes and rejected
 	At           time.Time
+	// Result is the score with the reviewer's points, when the set has
+	// indicators a reviewer scores: it replaces the one of the submission.
+	Result *scoring.Result
+}
+
+// ReviewerPoints are a reviewer's points for an indicator the reviewer
+// scores, on a submission waiting at the review's revision Rev.
+type ReviewerPoints struct {
+	AssessmentID int64
+	Rev          int
+	Reviewer     int64
+	Code         string
+	Points       float64
 }
 
 // EvidenceFiles are the channel ids of an assessment's photos, by question,

@@ -632,6 +632,33 @@ var scenarios = []struct {
 		}
 	}},
 
+	// A community's indicator 3.3 is the reviewer's to score: Accept asks
+	// its points first (out of range refused), the card shows the score
+	// they make, and the acceptance keeps it as the result.
+	{"review_points", "en", func(h *harness) {
+		communityOn(h, "yes")
+		h.press(h.l("confirm"))
+		rv := h.other(7171, "en", "reviewer")
+		rv.command("start")
+		rv.press("✅ I agree")
+		h.store.GrantRole(h.ctx, 2, role.Reviewer, area.SampleCommune, 0)
+		out := rv.command("review")
+		rv.press(shown(out)[0])
+		out = rv.press("✅ Accept")
+		if r := last(out); !strings.Contains(r, "<b>3.3</b> The reviewer's overall assessment. (0 to 10 points)") {
+			h.t.Errorf("the points asked %q", r)
+		}
+		rv.text("12")
+		out = rv.text("8")
+		if r := last(out); !strings.Contains(r, "<b>8 points</b> (scored by the reviewer)") || !strings.Contains(r, "<b>88</b>/100") {
+			h.t.Errorf("the card after the points %q", r)
+		}
+		rv.press("✅ Accept")
+		if a := h.store.Submitted(); len(a) != 1 || a[0].Result.Total != 88 || !a[0].Result.Passed {
+			h.t.Errorf("the result kept %+v", a[0].Result)
+		}
+	}},
+
 	// A province that confirms recognitions: the accepted submission waits
 	// for its recogniser, who recognises the batch under a decision's number
 	// and date (a date to come is refused); the household gets the

@@ -234,6 +234,16 @@ func (db *DB) Decide(ctx context.Context, d flows.Decision) ([]int64, error) {
 			WHERE assessment_id = $1`, d.AssessmentID, d.State, d.Reviewer, d.Reason, d.At); err != nil {
 			return fmt.Errorf("record decision: %w", err)
 		}
+		if d.Result != nil {
+			result, err := json.Marshal(d.Result)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE assessments SET total = $2, passed = $3, result = $4 WHERE id = $1`,
+				d.AssessmentID, d.Result.Total, d.Result.Passed, result); err != nil {
+				return fmt.Errorf("record the reviewer's score: %w", err)
+			}
+		}
 		if d.State == flows.ReviewNeedsChanges {
 			if _, err := tx.Exec(ctx, `
 				WITH upd AS (
@@ -389,4 +399,39 @@ func (db *DB) Told(ctx context.Context, personID, assessmentID int64) (flows.Tol
 		d.Reason = *reason
 	}
 	return d, nil
+}
+
+// ScoreByReviewer records a reviewer's points for an indicator the
+// reviewer scores, on a submission still waiting at p.Rev: behind the same
+// wall as a decision; flows.ErrConflict when it was decided meanwhile.
+func (db *DB) ScoreByReviewer(ctx context.Context, p flows.ReviewerPoints) error {
+	value, err := json.Marshal(scoring.Value(p.Points))
+	if err != nil {
+		return err
+	}
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		r, _, err := reviewable(ctx, tx, p.Reviewer, p.AssessmentID, role.ReviewDecide)
+		if err != nil {
+			return err
+		}
+		if r.Rev != p.Rev || r.State != flows.ReviewWaiting {
+			return flows.ErrConflict
+		}
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO answers (assessment_id, code, value, given_by) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (assessment_id, code) DO UPDATE SET value = EXCLUDED.value, given_by = EXCLUDED.given_by, given_at = now()`,
+			p.AssessmentID, p.Code, value, p.Reviewer); err != nil {
+			return fmt.Errorf("record points: %w", err)
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO audit_log (person_id, assessment_id, action, detail) VALUES ($1, $2, 'review.points', $3)`,
+			p.Reviewer, p.AssessmentID, map[string]any{"code": p.Code})
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, flows.ErrNotFound) || errors.Is(err, flows.ErrConflict) {
+			return err
+		}
+		return fmt.Errorf("score: %w", err)
+	}
+	return nil
 }

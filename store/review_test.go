@@ -521,3 +521,34 @@ func TestMergeKeepsLastYearsFigures(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewerPoints: a reviewer's points for an indicator they score are
+// an answer of the submission, behind the wall, only while it waits; the
+// acceptance keeps the score they make.
+func TestReviewerPoints(t *testing.T) {
+	t.Parallel()
+	b := newReviewBundle(t)
+	a := b.submitted(b.person(), "Thôn Đông", area.SampleCommune+".01")
+	reviewer, other := b.person("reviewer@"+area.SampleCommune), b.person("reviewer@"+area.SampleHardshipCommune)
+	p := flows.ReviewerPoints{AssessmentID: a.ID, Rev: 1, Reviewer: other, Code: "3.3", Points: 8}
+	if err := b.db.ScoreByReviewer(b.ctx, p); !errors.Is(err, flows.ErrNotFound) {
+		t.Errorf("another commune's reviewer scores: %v", err)
+	}
+	p.Reviewer = reviewer
+	if err := b.db.ScoreByReviewer(b.ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := b.db.Assessment(b.ctx, a.ID); got.Answers["3.3"] != scoring.Value(8) {
+		t.Errorf("the points are not an answer: %v", got.Answers)
+	}
+	res := scoring.Result{Total: 88, Max: 100, PassMark: 80, Passed: true}
+	if _, err := b.db.Decide(b.ctx, flows.Decision{AssessmentID: a.ID, Rev: 1, Reviewer: reviewer, State: flows.ReviewAccepted, At: b.at, Result: &res}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := b.db.Assessment(b.ctx, a.ID); got.Result == nil || got.Result.Total != 88 {
+		t.Errorf("the result kept %+v", got.Result)
+	}
+	if err := b.db.ScoreByReviewer(b.ctx, p); !errors.Is(err, flows.ErrConflict) {
+		t.Errorf("points after the decision: %v", err)
+	}
+}

@@ -176,7 +176,11 @@ func (w *turn) review(a flows.Assessment, set *scoring.Set, title string, photos
 	for _, ind := range set.Indicators() {
 		if ind.Kind == scoring.AnswerReviewer {
 			short := scoring.ShortText(ind.Short, ind.Text, t.P.Lang())
-			b.WriteString("<b>" + flows.Esc(ind.Code) + "</b> " + flows.Esc(short) + ": <i>" + t.T("summary.by_reviewer") + "</i>\n")
+			line := "<b>" + flows.Esc(ind.Code) + "</b> " + flows.Esc(short) + ": <i>" + t.T("summary.by_reviewer") + "</i>"
+			if _, ok := a.Answers[ind.Code]; ok {
+				line = "<b>" + flows.Esc(ind.Code) + "</b> " + flows.Esc(short) + ": " + t.T("summary.reviewer_points", map[string]any{"Points": t.P.Points(earned[ind.Code])})
+			}
+			b.WriteString(line + "\n")
 		}
 	}
 	b.WriteString("\n" + t.T("summary.score", map[string]any{

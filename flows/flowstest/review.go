@@ -10,6 +10,7 @@ import (
 	"hoctap/flows"
 	"hoctap/flows/review"
 	"hoctap/role"
+	"hoctap/scoring"
 )
 
 var _ review.Store = (*Store)(nil)
@@ -129,6 +130,10 @@ func (s *Store) Decide(_ context.Context, d flows.Decision) ([]int64, error) {
 		r.a.Rev++
 		r.reopened = r.a.Rev
 		s.touch(r)
+	}
+	if d.Result != nil {
+		res := *d.Result
+		r.a.Result = &res
 	}
 	s.effect("review: assessment %d %s by person %d", d.AssessmentID, d.State, d.Reviewer)
 	if d.State == flows.ReviewAccepted && s.chainOf(r.a.AreaCode) == flows.ChainAccept {
@@ -359,4 +364,22 @@ func (s *Store) Recognised(_ context.Context, personID, id int64) (flows.Recogni
 		code = a.Parent
 	}
 	return out, nil
+}
+
+func (s *Store) ScoreByReviewer(_ context.Context, p flows.ReviewerPoints) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.reviewable(p.Reviewer, p.AssessmentID, role.ReviewDecide)
+	if r == nil {
+		return flows.ErrNotFound
+	}
+	if r.review.Rev != p.Rev || r.review.State != flows.ReviewWaiting {
+		return flows.ErrConflict
+	}
+	if r.a.Answers == nil {
+		r.a.Answers = scoring.Answers{}
+	}
+	r.a.Answers[p.Code] = scoring.Value(p.Points)
+	s.effect("points: assessment %d %s = %s by person %d", p.AssessmentID, p.Code, scoring.FormatNumber(p.Points), p.Reviewer)
+	return nil
 }

@@ -78,6 +78,9 @@ type Store interface {
 	// Undo takes back the person's own decision at rev within
 	// UndoWithin; flows.ErrConflict when it can no longer be.
 	Undo(ctx context.Context, reviewer, assessmentID int64, rev int, at time.Time) error
+	// ScoreByReviewer records a reviewer's points for an indicator the
+	// reviewer scores; flows.ErrNotFound or ErrConflict as Decide.
+	ScoreByReviewer(ctx context.Context, p flows.ReviewerPoints) error
 	// EvidenceFiles returns the channel ids of an assessment's photos by
 	// question.
 	EvidenceFiles(ctx context.Context, assessmentID int64) (flows.EvidenceFiles, error)
@@ -178,6 +181,7 @@ type state struct {
 	// IDs are the accepted submissions a recogniser confirms, as listed;
 	// DecisionNo and Date (YYYY-MM-DD) the decision they are recognised
 	// under.
+	Code       string  `json:"c,omitempty"` // the indicator whose reviewer's points are asked
 	IDs        []int64 `json:"ids,omitempty"`
 	DecisionNo string  `json:"no,omitempty"`
 	Date       string  `json:"d,omitempty"`
@@ -245,6 +249,8 @@ func (m *Module) Handle(t *flows.Turn) error {
 		return r.typedReason()
 	case (r.st.Step == stepDecision || r.st.Step == stepDate) && t.In.Kind == flows.InputText:
 		return r.typedRecognise()
+	case r.st.Step == stepPoints && t.In.Kind == flows.InputText:
+		return r.typedPoints()
 	}
 	t.WarnButtonsOnly()
 	return r.show()
@@ -272,6 +278,8 @@ func (r *turn) show() error {
 		return r.showCard(false)
 	case stepReason:
 		return r.showReasons()
+	case stepPoints:
+		return r.showPoints()
 	case stepPending:
 		return r.showPending()
 	case stepDecision, stepDate, stepConfirm:
@@ -315,7 +323,13 @@ func (r *turn) button(tok flows.Token) error {
 	case tok.ID != r.st.ID || tok.ID == 0:
 		return t.Stale() // a button of another submission than the one open
 	case tok.Verb == verbAccept && r.st.Step == stepOpen:
-		return r.decide(tok.Rev, flows.ReviewAccepted, "")
+		return r.accept(tok.Rev)
+	case tok.Verb == verbPoints && r.st.Step == stepPoints && tok.Code == r.st.Code && tok.Rev == r.st.Rev:
+		v, err := strconv.Atoi(tok.Value)
+		if err != nil {
+			return t.Stale()
+		}
+		return r.points(float64(v))
 	case (tok.Verb == verbChanges || tok.Verb == verbReject) && r.st.Step == stepOpen && tok.Rev == r.st.Rev:
 		r.st.Step, r.st.Rev, r.st.Verdict = stepReason, tok.Rev, tok.Verb
 		return r.show()
@@ -325,8 +339,8 @@ func (r *turn) button(tok flows.Token) error {
 			return t.Stale()
 		}
 		return r.decide(tok.Rev, verdictState(r.st.Verdict), Reasons[i])
-	case tok.Verb == verbCard && r.st.Step == stepReason:
-		r.st.Step, r.st.Verdict = stepOpen, ""
+	case tok.Verb == verbCard && (r.st.Step == stepReason || r.st.Step == stepPoints):
+		r.st.Step, r.st.Verdict, r.st.Code = stepOpen, "", ""
 		return r.show()
 	case tok.Verb == verbUndo:
 		return r.undo(tok.Rev)
@@ -386,13 +400,9 @@ func (r *turn) showQueue() error {
 // opened, then its description and the decisions the person may take.
 func (r *turn) showCard(opened bool) error {
 	t := r.t
-	u, err := r.m.store.ForReview(t.Ctx, t.Env.Person, r.st.ID)
-	if errors.Is(err, flows.ErrNotFound) {
-		*r.st = state{Step: stepQueue, Page: r.st.Page}
-		return t.Stale()
-	}
-	if err != nil {
-		return fmt.Errorf("open submission: %w", err)
+	u, set, ok, err := r.load()
+	if !ok {
+		return err
 	}
 	r.st.Rev = u.Review.Rev
 	text, err := r.card(u)
@@ -422,7 +432,6 @@ func (r *turn) showCard(opened bool) error {
 	if err != nil {
 		return fmt.Errorf("load evidence: %w", err)
 	}
-	set, _ := r.m.sets.Get(u.SetID, u.SetVersion)
 	photos := 0
 	for _, ind := range set.Indicators() {
 		ids := files[ind.Code]
@@ -438,6 +447,40 @@ func (r *turn) showCard(opened bool) error {
 	}
 	t.Say(text, rows...) // below its photos
 	return nil
+}
+
+// load reads the submission open and its set; ok is false when it is no
+// longer the person's to see, and they are told the button is stale and
+// shown the queue.
+func (r *turn) load() (u flows.UnderReview, set *scoring.Set, ok bool, err error) {
+	t := r.t
+	u, err = r.m.store.ForReview(t.Ctx, t.Env.Person, r.st.ID)
+	if errors.Is(err, flows.ErrNotFound) {
+		*r.st = state{Step: stepQueue, Page: r.st.Page}
+		return u, nil, false, t.Stale()
+	}
+	if err != nil {
+		return u, nil, false, fmt.Errorf("open submission: %w", err)
+	}
+	set, _ = r.m.sets.Get(u.SetID, u.SetVersion)
+	return u, set, true, nil
+}
+
+// lost answers a store's refusal of a decision or points: not the
+// person's (a stale button) or decided by another meanwhile; handled is
+// false for any other outcome.
+func (r *turn) lost(err error) (handled bool, _ error) {
+	t := r.t
+	switch {
+	case errors.Is(err, flows.ErrNotFound):
+		*r.st = state{Step: stepQueue, Page: r.st.Page}
+		return true, t.Stale()
+	case errors.Is(err, flows.ErrConflict):
+		t.Warn(t.T("review.taken"))
+		*r.st = state{Step: stepQueue, Page: r.st.Page}
+		return true, r.show()
+	}
+	return false, nil
 }
 
 // card writes the submission for its reviewer.
@@ -503,20 +546,53 @@ func (r *turn) typedReason() error {
 	return r.decide(r.st.Rev, verdictState(r.st.Verdict), reason)
 }
 
+// accept asks the points of the indicators the reviewer scores, the first
+// not scored yet, or accepts once all are, with the score they make.
+func (r *turn) accept(rev int) error {
+	u, set, ok, err := r.load()
+	if !ok {
+		return err
+	}
+	if ind := unscored(set, u.Answers); ind != nil && u.Review.Rev == rev && u.Review.State == flows.ReviewWaiting {
+		r.st.Step, r.st.Rev, r.st.Code = stepPoints, rev, ind.Code
+		return r.show()
+	}
+	var result *scoring.Result
+	if scoredByReviewer(set) {
+		res, err := scoring.Score(set, u.Answers, u.Region)
+		if err != nil {
+			return fmt.Errorf("score assessment %d: %w", u.ID, err)
+		}
+		result = &res
+	}
+	return r.decideWith(rev, flows.ReviewAccepted, "", result)
+}
+
+// scoredByReviewer reports whether a set has indicators a reviewer scores.
+func scoredByReviewer(set *scoring.Set) bool {
+	for _, ind := range set.Indicators() {
+		if ind.Kind == scoring.AnswerReviewer {
+			return true
+		}
+	}
+	return false
+}
+
 // decide records a decision at the review revision shown.
 func (r *turn) decide(rev int, decision, reason string) error {
+	return r.decideWith(rev, decision, reason, nil)
+}
+
+// decideWith records a decision, with the score the reviewer's points make
+// when there are any.
+func (r *turn) decideWith(rev int, decision, reason string, result *scoring.Result) error {
 	t := r.t
 	_, err := r.m.store.Decide(t.Ctx, flows.Decision{AssessmentID: r.st.ID, Rev: rev, Reviewer: t.Env.Person,
-		State: decision, Reason: reason, At: t.Now()})
-	switch {
-	case errors.Is(err, flows.ErrNotFound):
-		*r.st = state{Step: stepQueue, Page: r.st.Page}
-		return t.Stale()
-	case errors.Is(err, flows.ErrConflict):
-		t.Warn(t.T("review.taken"))
-		*r.st = state{Step: stepQueue, Page: r.st.Page}
-		return r.show()
-	case err != nil && !errors.Is(err, flows.ErrDone):
+		State: decision, Reason: reason, At: t.Now(), Result: result})
+	if handled, err := r.lost(err); handled {
+		return err
+	}
+	if err != nil && !errors.Is(err, flows.ErrDone) {
 		return fmt.Errorf("decide: %w", err)
 	}
 	r.st.Step, r.st.Verdict = stepOpen, ""
