@@ -87,6 +87,10 @@ type Assessment struct {
 	Photos      map[string]int  `json:"ph,omitempty"` // evidence photos per question
 	Submitted   *time.Time      `json:"-"`
 	Result      *scoring.Result `json:"-"` // when submitted
+	// Assisted: a reviewer fills it in on behalf of a household with no
+	// smartphone, with its head's consent; the subject has no
+	// representative in the bot.
+	Assisted bool `json:"as,omitempty"`
 }
 
 // Subject is what is assessed: a household, a clan, a village, a unit or
@@ -115,6 +119,10 @@ type NewAssessment struct {
 	Year       int
 	Cursor     string
 	Key        string // the input that started it
+	// Assisted starts it on behalf of a household by a reviewer of its
+	// area, who confirmed its head's consent; flows.ErrNotFound outside
+	// their area.
+	Assisted bool
 }
 
 // Change is one change to an assessment at the revision it was made for.

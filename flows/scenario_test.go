@@ -550,7 +550,7 @@ var scenarios = []struct {
 		h.store.GrantRole(h.ctx, reviewer.ID, role.Reviewer, area.SampleCommune, 0)
 		h.store.Effects()
 		out := rv.command("review")
-		if got := shown(out); len(got) != 2 || !strings.HasPrefix(got[0], "<Nguyễn & Con> — Thôn Đông") {
+		if got := shown(out); len(got) != 3 || !strings.HasPrefix(got[0], "<Nguyễn & Con> — Thôn Đông") || got[1] != "📝 Nhập hộ cho hộ không có điện thoại" {
 			h.t.Errorf("the queue %q", got)
 		}
 		out = rv.press(shown(out)[0])
@@ -656,6 +656,35 @@ var scenarios = []struct {
 		rv.press("✅ Accept")
 		if a := h.store.Submitted(); len(a) != 1 || a[0].Result.Total != 88 || !a[0].Result.Passed {
 			h.t.Errorf("the result kept %+v", a[0].Result)
+		}
+	}},
+
+	// Assisted entry: a reviewer fills in for a household without a phone,
+	// once its head consented, only within the reviewer's area; the
+	// assessment is marked as assisted and the household has no
+	// representative to be told.
+	{"assisted_entry", "vi", func(h *harness) {
+		h.command("start")
+		h.press(h.l("agree"))
+		h.store.GrantRole(h.ctx, 1, role.Reviewer, area.SampleCommune, 0)
+		h.command("review")
+		h.press("📝 Nhập hộ cho hộ không có điện thoại")
+		h.text("xin chào") // a text where the consent is asked
+		h.press("✅ Chủ hộ đã nghe và đồng ý")
+		h.text("Nhà ông Sáu")
+		h.press("Tỉnh Tuyên Quang")
+		h.press("Xã Lâm Bình")
+		if out := h.press("Thôn Nà Khà"); !strings.HasPrefix(last(out), "Nơi này không thuộc địa bàn thẩm định của bạn") {
+			h.t.Errorf("outside the reviewer's area: %q", last(out))
+		}
+		h.press(h.l("province"))
+		h.press(h.l("commune"))
+		h.press(h.l("village"))
+		if a := h.open(); !a.Assisted || a.SubjectName != "Nhà ông Sáu" || a.AreaCode != area.SampleCommune+".01" {
+			h.t.Errorf("the assisted assessment %+v", a)
+		}
+		if subjects, _ := h.store.Subjects(h.ctx, 1, scoring.KindFamily); len(subjects) != 0 {
+			h.t.Errorf("the reviewer represents %+v", subjects)
 		}
 	}},
 

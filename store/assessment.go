@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"hoctap/flows"
+	"hoctap/role"
 	"hoctap/scoring"
 )
 
@@ -68,7 +69,7 @@ func (db *DB) SetInactiveByChannel(ctx context.Context, channel string, user int
 
 const assessmentColumns = `
 	a.id, a.subject_id, s.name, s.kind, s.area_code, a.region, a.set_id, a.set_version, a.year, a.rev, a.cursor,
-	a.submitted_at, a.result,
+	a.submitted_at, a.result, a.assisted,
 	coalesce((SELECT jsonb_object_agg(code, value) FROM answers WHERE assessment_id = a.id), '{}'),
 	coalesce((SELECT jsonb_object_agg(code, n) FROM (
 		SELECT code, count(*) AS n FROM evidence WHERE assessment_id = a.id GROUP BY code) e), '{}')
@@ -79,7 +80,7 @@ func scanAssessment(row pgx.Row) (flows.Assessment, error) {
 	var kind, region string
 	var result, answers, photos []byte
 	err := row.Scan(&a.ID, &a.SubjectID, &a.SubjectName, &kind, &a.AreaCode, &region, &a.SetID, &a.SetVersion, &a.Year,
-		&a.Rev, &a.Cursor, &a.Submitted, &result, &answers, &photos)
+		&a.Rev, &a.Cursor, &a.Submitted, &result, &a.Assisted, &answers, &photos)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return a, flows.ErrNotFound
 	}
@@ -159,7 +160,31 @@ func (db *DB) Start(ctx context.Context, n flows.NewAssessment) (flows.Assessmen
 		if err == nil || !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
+		if n.Assisted {
+			ok, err := may(ctx, tx, n.PersonID, role.ReviewDecide, n.AreaCode)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return flows.ErrNotFound
+			}
+		}
 		subject := n.SubjectID
+		if subject == 0 && n.Assisted {
+			// A household the reviewer entered before under that name
+			// and place is the same one; it has no representative.
+			err := tx.QueryRow(ctx, `SELECT s.id FROM subjects s
+				WHERE s.created_by = $1 AND s.kind = $2 AND lower(s.name) = lower($3) AND s.area_code = $4
+					AND NOT EXISTS (SELECT 1 FROM representatives r WHERE r.subject_id = s.id)
+				ORDER BY s.id LIMIT 1`, n.PersonID, string(n.Kind), n.Name, n.AreaCode).Scan(&subject)
+			if errors.Is(err, pgx.ErrNoRows) {
+				err = tx.QueryRow(ctx, `INSERT INTO subjects (kind, name, area_code, created_by) VALUES ($1, $2, $3, $4) RETURNING id`,
+					string(n.Kind), n.Name, n.AreaCode, n.PersonID).Scan(&subject)
+			}
+			if err != nil {
+				return fmt.Errorf("find or insert subject: %w", err)
+			}
+		}
 		if subject == 0 {
 			// Subjects made before one assessment per subject and year
 			// may repeat: the one assessed this year comes first.
@@ -189,17 +214,19 @@ func (db *DB) Start(ctx context.Context, n flows.NewAssessment) (flows.Assessmen
 			return err
 		}
 		if err := tx.QueryRow(ctx, `
-			INSERT INTO assessments (subject_id, person_id, set_id, set_version, year, region, cursor, start_key)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			subject, n.PersonID, n.SetID, n.SetVersion, n.Year, string(n.Region), n.Cursor, n.Key).Scan(&id); err != nil {
+			INSERT INTO assessments (subject_id, person_id, set_id, set_version, year, region, cursor, start_key, assisted)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+			subject, n.PersonID, n.SetID, n.SetVersion, n.Year, string(n.Region), n.Cursor, n.Key, n.Assisted).Scan(&id); err != nil {
 			return fmt.Errorf("insert assessment: %w", err)
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO audit_log (person_id, assessment_id, action, detail) VALUES ($1, $2, 'start', $3)`,
-			n.PersonID, id, map[string]any{"set": n.SetID, "version": n.SetVersion})
+			n.PersonID, id, map[string]any{"set": n.SetID, "version": n.SetVersion, "assisted": n.Assisted, "head_consent": n.Assisted})
 		return err
 	})
 	var pgErr *pgconn.PgError
 	switch {
+	case errors.Is(err, flows.ErrNotFound):
+		return flows.Assessment{}, err
 	case errors.Is(err, flows.ErrExists):
 		a, err := db.Assessment(ctx, id)
 		if err != nil {

@@ -552,3 +552,43 @@ func TestReviewerPoints(t *testing.T) {
 		t.Errorf("points after the decision: %v", err)
 	}
 }
+
+// TestAssistedEntry: a reviewer enters a household's assessment on its
+// behalf only within their area; it is marked as assisted, the household
+// has no representative, and another reviewer reviews it.
+func TestAssistedEntry(t *testing.T) {
+	t.Parallel()
+	b := newReviewBundle(t)
+	reviewer, other := b.person("reviewer@"+area.SampleCommune), b.person("reviewer@01")
+	n := flows.NewAssessment{PersonID: reviewer, Kind: scoring.KindFamily, Name: "Nhà ông Sáu", AreaCode: area.SampleHardshipCommune + ".01",
+		Region: scoring.RegionNormal, SetID: "family-2015", SetVersion: 2, Year: 2026, Cursor: "1.1", Key: "as1", Assisted: true}
+	if _, err := b.db.Start(b.ctx, n); !errors.Is(err, flows.ErrNotFound) {
+		t.Errorf("an assisted entry outside the reviewer's area: %v", err)
+	}
+	n.AreaCode, n.Key = area.SampleCommune+".01", "as2"
+	a, err := b.db.Start(b.ctx, n)
+	if err != nil || !a.Assisted {
+		t.Fatalf("the assisted entry %+v %v", a, err)
+	}
+	if s, _ := b.db.Subjects(b.ctx, reviewer, scoring.KindFamily); len(s) != 0 {
+		t.Errorf("the reviewer represents %+v", s)
+	}
+	if err := b.db.Submit(b.ctx, a.ID, a.Rev, reviewer, scoring.Result{}, b.at); err != nil {
+		t.Fatal(err)
+	}
+	if q := b.queue(reviewer); len(q) != 0 {
+		t.Errorf("the reviewer reviews their own entry: %v", q)
+	}
+	if q := b.queue(other); len(q) != 1 {
+		t.Errorf("another reviewer's queue %v", q)
+	}
+	tell, err := b.db.Decide(b.ctx, flows.Decision{AssessmentID: a.ID, Rev: 1, Reviewer: other, State: flows.ReviewAccepted, At: b.at})
+	if err != nil || len(tell) != 0 {
+		t.Errorf("told %v %v, want nobody", tell, err)
+	}
+	var assisted bool
+	err = b.db.EachExported(b.ctx, "", func(e store.Exported) error { assisted = e.Assisted; return nil })
+	if err != nil || !assisted {
+		t.Errorf("the export does not mark it assisted: %v", err)
+	}
+}

@@ -166,6 +166,9 @@ type Start struct {
 	Name    string
 	Area    flows.Area
 	Set     *scoring.Set
+	// Assisted: a reviewer of the area fills it in on behalf of the
+	// household, whose head consented; flows.ErrNotFound outside their area.
+	Assisted bool
 }
 
 // Continue is Enter's argument that takes up one of the person's
@@ -209,7 +212,7 @@ func (m *Module) start(t *flows.Turn, s Start) (any, error) {
 	qs := questions(s.Set)
 	a, err := m.cfg.Store.Start(t.Ctx, flows.NewAssessment{
 		PersonID: t.Env.Person, SubjectID: s.Subject, Kind: s.Kind, Name: s.Name, AreaCode: s.Area.Code, Region: s.Area.Region,
-		SetID: s.Set.ID, SetVersion: s.Set.Version, Year: t.Now().Year(), Cursor: qs[0].code, Key: t.In.Key,
+		SetID: s.Set.ID, SetVersion: s.Set.Version, Year: t.Now().Year(), Cursor: qs[0].code, Key: t.In.Key, Assisted: s.Assisted,
 	})
 	switch {
 	case errors.Is(err, flows.ErrExists) && a.Submitted != nil:

@@ -135,8 +135,11 @@ func (w *turn) review(a flows.Assessment, set *scoring.Set, title string, photos
 		return "", nil, fmt.Errorf("score assessment %d: %w", a.ID, err)
 	}
 	var b strings.Builder
-	b.WriteString("<b>" + flows.Esc(t.P.SetTitle(set)) + "</b> — " + flows.Esc(a.SubjectName) + "\n")
-	b.WriteString(t.T(title) + "\n\n")
+	b.WriteString("<b>" + flows.Esc(t.P.SetTitle(set)) + "</b> — " + flows.Esc(a.SubjectName))
+	if a.Assisted {
+		b.WriteString(" · " + t.T("assisted.mark"))
+	}
+	b.WriteString("\n" + t.T(title) + "\n\n")
 	earned := map[string]float64{}
 	for _, sc := range res.Indicators {
 		earned[sc.Code] = sc.Points

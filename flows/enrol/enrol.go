@@ -70,6 +70,7 @@ const (
 	stepSubject = "subject" // which of the person's subjects of the title, or a new one
 	stepName    = "name"    // the subject's name
 	stepArea    = "area"    // the subject's place
+	stepAssist  = "assist"  // a reviewer entering for a household: its head's consent
 )
 
 // Verbs of its buttons.
@@ -85,6 +86,7 @@ const (
 	verbPage    = "pg" // Code: the area whose children are listed; Value: the page to show
 	verbFound   = "fd" // Code: an area a typed search found
 	verbList    = "ls" // back from what a search found to the list it was typed at
+	verbAssist  = "as" // the household's head consented to an assisted entry
 )
 
 // pageSize is how many areas a screen lists: Telegram takes at most 100
@@ -116,6 +118,9 @@ type state struct {
 	// Invite is the payload of an invitation link opened before consent:
 	// it applies once consent is given.
 	Invite string `json:"iv,omitempty"`
+	// Assisted: a reviewer enters a household that has no smartphone, on
+	// its behalf (its head consented).
+	Assisted bool `json:"as,omitempty"`
 	// Query is part of a name typed to find an area below Area; what it
 	// finds is shown instead of the list.
 	Query string `json:"q,omitempty"`
@@ -147,9 +152,16 @@ func (*Module) Enter(_ *flows.Turn, arg any) (any, error) {
 		return &state{Step: stepConsent, Invite: string(a)}, nil
 	case intoVillage:
 		return &state{Step: stepName, Kind: scoring.KindFamily, Place: string(a)}, nil
+	case Assist:
+		return &state{Step: stepAssist, Kind: scoring.KindFamily, Assisted: true}, nil
 	}
 	return &state{Step: stepMenu}, nil
 }
+
+// Assist is the Enter argument of an assisted entry: a reviewer fills in a
+// household's self-assessment on its behalf, once its head's consent is
+// confirmed; the household's place must be in the reviewer's area.
+type Assist struct{}
 
 // invited is the payload of an invitation link opened before consent.
 type invited string
@@ -268,6 +280,11 @@ func (e *turn) show() error {
 		return nil
 	case stepArea:
 		return e.showAreas()
+	case stepAssist:
+		t.Screen(t.T("assist.consent")+"\n\n"+t.T("privacy.text"),
+			[]flows.Button{e.btn(t.T("button.assist.consent"), verbAssist, "")},
+			[]flows.Button{e.btn(t.T("button.back"), verbBack, stepAssist)})
+		return nil
 	}
 	return fmt.Errorf("unknown enrolment step %q", e.st.Step)
 }
@@ -313,6 +330,12 @@ func (e *turn) button(tok flows.Token) error {
 	switch {
 	case tok.Verb == verbConsent || tok.Verb == verbRefuse:
 		t.Notice(t.T("consent.already"))
+		return e.show()
+	case tok.Verb == verbAssist && e.st.Step == stepAssist:
+		e.st.Step = stepName
+		return e.show()
+	case tok.Verb == verbBack && tok.Code == stepAssist && e.st.Step == stepAssist:
+		*e.st = state{Step: stepMenu}
 		return e.show()
 	case tok.Verb == verbKind && e.st.Step == stepMenu && e.hasSet(scoring.Kind(tok.Code)):
 		return e.chooseKind(scoring.Kind(tok.Code))
@@ -748,17 +771,23 @@ func (e *turn) startAt(area flows.Area, subject int64) error {
 		*e.st = state{Step: stepMenu}
 		return t.Stale()
 	}
+	start := assess.Start{Kind: e.st.Kind, Subject: subject, Name: e.st.Name, Area: area, Set: set, Assisted: e.st.Assisted}
+	if err := t.Switch(assess.Name, start); err != nil {
+		switch {
+		case assess.IsStale(err):
+			return t.Stale()
+		case e.st.Assisted && errors.Is(err, flows.ErrNotFound):
+			// Outside the reviewer's area: the place is chosen again.
+			t.Warn(t.T("assist.outside"))
+			e.st.Step, e.st.Area, e.st.Page, e.st.Place = stepArea, "", 0, ""
+			return e.show()
+		}
+		return err
+	}
 	if !set.Years.Covers(year) && set.Years.To != 0 { // one that starts later has no end to name
 		// Pick prefers a set that covers the year; this is the newest of
 		// those that do not, and the person is told so.
 		t.Warn(t.T("enrol.set_years", map[string]any{"Ref": set.Ref(), "Year": year, "From": set.Years.From, "To": set.Years.To}))
-	}
-	start := assess.Start{Kind: e.st.Kind, Subject: subject, Name: e.st.Name, Area: area, Set: set}
-	if err := t.Switch(assess.Name, start); err != nil {
-		if assess.IsStale(err) {
-			return t.Stale()
-		}
-		return err
 	}
 	return t.Show()
 }

@@ -26,6 +26,7 @@ import (
 	"hoctap/flows"
 	"hoctap/flows/assess"
 	"hoctap/flows/enrol"
+	"hoctap/role"
 	"hoctap/scoring"
 )
 
@@ -51,11 +52,16 @@ type identity struct {
 	user    int64
 }
 
-// subject is a subject with who created it.
+// subject is a subject with who created it; an assisted one's creator
+// does not represent it.
 type subject struct {
 	flows.Subject
 	createdBy int64
+	assisted  bool
 }
+
+// represents reports whether a person represents a subject.
+func (sj subject) represents(person int64) bool { return sj.createdBy == person && !sj.assisted }
 
 // record is an assessment with what is stored beside it.
 type record struct {
@@ -246,7 +252,7 @@ func (s *Store) Subjects(_ context.Context, personID int64, kind scoring.Kind) (
 	defer s.mu.Unlock()
 	var out []flows.Subject
 	for _, sj := range s.subjects {
-		if sj.createdBy == personID && sj.Kind == kind {
+		if sj.represents(personID) && sj.Kind == kind {
 			out = append(out, sj.Subject)
 		}
 	}
@@ -278,6 +284,9 @@ func (s *Store) Start(_ context.Context, n flows.NewAssessment) (flows.Assessmen
 			return r.copyOf(), nil
 		}
 	}
+	if n.Assisted && !s.may(n.PersonID, role.ReviewDecide, n.AreaCode) {
+		return flows.Assessment{}, flows.ErrNotFound
+	}
 	sj := s.subjectFor(n)
 	for _, r := range s.assessments {
 		if r.a.SubjectID == sj.ID && r.a.Year == n.Year && r.status != "abandoned" {
@@ -287,6 +296,7 @@ func (s *Store) Start(_ context.Context, n flows.NewAssessment) (flows.Assessmen
 	r := &record{person: n.PersonID, status: "open", startKey: n.Key, evidence: map[string][]string{}, a: flows.Assessment{
 		ID: int64(len(s.assessments) + 1), SubjectID: sj.ID, SubjectName: sj.Name, Kind: sj.Kind, AreaCode: sj.AreaCode,
 		Region: n.Region, SetID: n.SetID, SetVersion: n.SetVersion, Year: n.Year, Rev: 1, Cursor: n.Cursor, Answers: scoring.Answers{},
+		Assisted: n.Assisted,
 	}}
 	s.touch(r)
 	s.assessments = append(s.assessments, r)
@@ -302,12 +312,12 @@ func (s *Store) subjectFor(n flows.NewAssessment) flows.Subject {
 		if n.SubjectID != 0 && sj.ID == n.SubjectID {
 			return sj.Subject
 		}
-		if n.SubjectID == 0 && sj.createdBy == n.PersonID && sj.Kind == n.Kind && sj.AreaCode == n.AreaCode &&
+		if n.SubjectID == 0 && sj.createdBy == n.PersonID && sj.assisted == n.Assisted && sj.Kind == n.Kind && sj.AreaCode == n.AreaCode &&
 			strings.EqualFold(sj.Name, n.Name) {
 			return sj.Subject
 		}
 	}
-	sj := subject{Subject: flows.Subject{ID: int64(len(s.subjects) + 1), Kind: n.Kind, Name: n.Name, AreaCode: n.AreaCode}, createdBy: n.PersonID}
+	sj := subject{Subject: flows.Subject{ID: int64(len(s.subjects) + 1), Kind: n.Kind, Name: n.Name, AreaCode: n.AreaCode}, createdBy: n.PersonID, assisted: n.Assisted}
 	s.subjects = append(s.subjects, sj)
 	return sj.Subject
 }

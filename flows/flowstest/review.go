@@ -57,7 +57,7 @@ func (s *Store) may(personID int64, a role.Action, areaCode string) bool {
 // filled in.
 func (s *Store) reviewable(personID, id int64, a role.Action) *record {
 	r := s.record(id)
-	if r == nil || r.review == nil || r.person == personID || s.subjects[r.a.SubjectID-1].createdBy == personID ||
+	if r == nil || r.review == nil || r.person == personID || s.subjects[r.a.SubjectID-1].represents(personID) ||
 		!s.may(personID, a, r.a.AreaCode) {
 		return nil
 	}
@@ -139,7 +139,10 @@ func (s *Store) Decide(_ context.Context, d flows.Decision) ([]int64, error) {
 	if d.State == flows.ReviewAccepted && s.chainOf(r.a.AreaCode) == flows.ChainAccept {
 		s.recognise(r.a.ID, "", nil, d.At)
 	}
-	return []int64{s.subjects[r.a.SubjectID-1].createdBy}, nil
+	if sj := s.subjects[r.a.SubjectID-1]; !sj.assisted {
+		return []int64{sj.createdBy}, nil
+	}
+	return nil, nil
 }
 
 func (s *Store) Undo(_ context.Context, reviewer, id int64, rev int, at time.Time) error {
@@ -191,7 +194,7 @@ func (s *Store) Told(_ context.Context, personID, id int64) (flows.Told, error) 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := s.record(id)
-	if r == nil || r.review == nil || s.subjects[r.a.SubjectID-1].createdBy != personID {
+	if r == nil || r.review == nil || !s.subjects[r.a.SubjectID-1].represents(personID) {
 		return flows.Told{}, flows.ErrNotFound
 	}
 	return flows.Told{Kind: r.a.Kind, SubjectName: r.a.SubjectName, State: r.review.State, Rev: r.review.Rev, Reason: r.review.Reason}, nil
@@ -312,7 +315,7 @@ func (s *Store) Pending(_ context.Context, personID int64, limit int) ([]flows.Q
 	var out []flows.Queued
 	for _, r := range s.assessments {
 		if r.review == nil || r.review.State != flows.ReviewAccepted || s.recognitionOf(r.a.ID) != nil ||
-			s.chainOf(r.a.AreaCode) != flows.ChainConfirm || s.subjects[r.a.SubjectID-1].createdBy == personID ||
+			s.chainOf(r.a.AreaCode) != flows.ChainConfirm || s.subjects[r.a.SubjectID-1].represents(personID) ||
 			!s.may(personID, role.Recognise, r.a.AreaCode) || len(out) == limit {
 			continue
 		}
@@ -329,7 +332,7 @@ func (s *Store) Recognise(_ context.Context, g flows.Recognising) error {
 	for _, id := range g.AssessmentIDs {
 		r := s.record(id)
 		switch {
-		case r == nil || r.review == nil || s.subjects[r.a.SubjectID-1].createdBy == g.By || !s.may(g.By, role.Recognise, r.a.AreaCode):
+		case r == nil || r.review == nil || s.subjects[r.a.SubjectID-1].represents(g.By) || !s.may(g.By, role.Recognise, r.a.AreaCode):
 			return flows.ErrNotFound
 		case r.review.State != flows.ReviewAccepted || s.recognitionOf(id) != nil:
 			return flows.ErrConflict
@@ -350,7 +353,7 @@ func (s *Store) Recognised(_ context.Context, personID, id int64) (flows.Recogni
 	}
 	g := s.recognitions[id-1]
 	r := s.record(g.assessment)
-	if s.subjects[r.a.SubjectID-1].createdBy != personID {
+	if !s.subjects[r.a.SubjectID-1].represents(personID) {
 		return flows.Recognised{}, flows.ErrNotFound
 	}
 	out := flows.Recognised{ID: g.id, Kind: r.a.Kind, SubjectName: r.a.SubjectName, Year: r.a.Year, DecisionNo: g.decisionNo,

@@ -24,6 +24,7 @@ import (
 	"unicode/utf8"
 
 	"hoctap/flows"
+	"hoctap/flows/enrol"
 	"hoctap/role"
 	"hoctap/scoring"
 )
@@ -167,6 +168,7 @@ const (
 	verbReason  = "rs" // Code: the decision (ch or rj); Value: the reason picked, by its place in Reasons
 	verbUndo    = "un" // take back one's own decision; Rev: the review's revision after it
 	verbCard    = "cd" // back from the reasons to the submission
+	verbAssist  = "ae" // fill in a household's self-assessment on its behalf
 )
 
 // state is what review keeps between inputs.
@@ -300,6 +302,11 @@ func (r *turn) button(tok flows.Token) error {
 			return err
 		}
 		return t.Show()
+	case tok.Verb == verbAssist && r.st.Step == stepQueue:
+		if err := t.Switch(enrol.Name, enrol.Assist{}); err != nil {
+			return err
+		}
+		return t.Show()
 	case tok.Verb == verbQueue && (r.st.Step == stepDecision || r.st.Step == stepDate || r.st.Step == stepConfirm):
 		return r.showPending() // back from the decision to the batch
 	case tok.Verb == verbQueue:
@@ -383,6 +390,13 @@ func (r *turn) showQueue() error {
 		return flows.Token{Module: Name, Verb: verbPage, Value: strconv.Itoa(page)}
 	}); len(nav) > 0 {
 		rows = append(rows, nav)
+	}
+	decides, err := r.m.store.May(t.Ctx, t.Env.Person, role.ReviewDecide)
+	if err != nil {
+		return fmt.Errorf("check review role: %w", err)
+	}
+	if decides {
+		rows = append(rows, []flows.Button{r.btn(t.T("button.review.assist"), verbAssist, 0, 0, "", "")})
 	}
 	rows = append(rows, []flows.Button{r.btn(t.T("button.review.leave"), verbLeave, 0, 0, "", "")})
 	text := t.T("review.queue.empty")
