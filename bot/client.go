@@ -206,6 +206,18 @@ func (c *Client) post(ctx context.Context, method, contentType string, body []by
 	return nil
 }
 
+// Username asks the Bot API for the bot's username (getMe), which its
+// invitation links name.
+func (c *Client) Username(ctx context.Context) (string, error) {
+	var me struct {
+		Username string `json:"username"`
+	}
+	if err := c.call(ctx, "getMe", struct{}{}, &me); err != nil {
+		return "", err
+	}
+	return me.Username, nil
+}
+
 // hide takes the URL, which holds the token, out of an HTTP client's error,
 // keeping what it wraps (a timeout, a refused connection).
 func (c *Client) hide(err error) error {

@@ -14,7 +14,6 @@ import (
 	"hoctap/flows"
 	"hoctap/notice"
 	"hoctap/role"
-	"hoctap/store"
 )
 
 // TestReviewCycle, through the Bot API as the bot runs: a household comes
@@ -33,7 +32,7 @@ func TestReviewCycle(t *testing.T) {
 	week := time.Now().Add(7 * 24 * time.Hour)
 	link := func(r, areaCode string, uses int) string {
 		t.Helper()
-		payload, err := s.db.CreateInvitation(ctx, store.NewInvitation{Role: r, Area: areaCode, Uses: uses, Expires: week})
+		payload, err := s.db.CreateInvitation(ctx, flows.NewInvitation{Role: r, Area: areaCode, Uses: uses, Expires: week})
 		if err != nil {
 			t.Fatal(err)
 		}

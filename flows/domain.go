@@ -34,6 +34,18 @@ var (
 // village, beside the roles of package role.
 const Household = "household"
 
+// NewInvitation is an invitation to make: to a role of package role, or
+// (Household) into a village, for Uses people (0 for no limit) until
+// Expires. By is who makes it, 0 from the command line; a person may
+// invite only to their area and below.
+type NewInvitation struct {
+	Role    string
+	Area    string
+	Uses    int
+	Expires time.Time
+	By      int64
+}
+
 // Invitation is what an invitation link gave a person: a role over an
 // area, or (Household) a household's place in a village.
 type Invitation struct {

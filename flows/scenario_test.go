@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -723,6 +724,43 @@ var scenarios = []struct {
 		out = h.send(flows.Input{Kind: flows.InputEvent, Ref: &flows.Ref{Name: review.EventRecognised, ID: 1, Rev: 1}}, "(event) recognised")
 		if len(out) != 1 || out[0].Document == nil {
 			h.t.Fatalf("no certificate: %+v", out)
+		}
+	}},
+
+	// A commune's leader makes invitations in the bot: a reviewer for the
+	// commune, and the households of one of its villages; a place outside
+	// the commune cannot be chosen, not even with a forged button. The link
+	// made works for the one invited.
+	{"invitations_in_bot", "vi", func(h *harness) {
+		h.command("start")
+		h.press(h.l("agree"))
+		if out := h.command("invite"); !strings.Contains(last(out), "chưa có vai trò được mời") {
+			h.t.Errorf("/invite of a household: %q", last(out))
+		}
+		h.store.GrantRole(h.ctx, 1, role.Leader, area.SampleCommune, 0)
+		out := h.command("invite")
+		if got := shown(out); slices.Contains(got, "Quản trị") || len(got) != 5 {
+			h.t.Errorf("a leader may give %q", got)
+		}
+		h.press("Người thẩm định")
+		out = h.press("Xã Sóc Sơn")
+		link := regexp.MustCompile(`/start (\S+)`).FindStringSubmatch(out[0].Text)
+		if link == nil || !strings.Contains(out[0].Text, "dùng được một lần") {
+			h.t.Fatalf("the link %q", out[0].Text)
+		}
+		h.press("Hộ gia đình vào một thôn")
+		h.text("thon doai")
+		h.press("Thôn Đoài · Xã Sóc Sơn")
+		h.press("Hộ gia đình vào một thôn")
+		h.text("na kha") // Lâm Bình is not the leader's
+		forged := flows.Token{Module: "iv", Verb: "ar", Code: area.SampleHardshipCommune + ".01"}.String()
+		if out := h.send(flows.Input{Kind: flows.InputButton, Button: forged}, "forged [Thôn Nà Khà]"); notice(out) != "Nút này đã cũ, không còn dùng được." {
+			h.t.Errorf("a forged place: %+v", out)
+		}
+		invited := h.other(8181, "vi", "invited")
+		invited.send(flows.Input{Kind: flows.InputCommand, Command: "start", Text: link[1]}, "/start "+link[1])
+		if out := invited.press("✅ Đồng ý"); !strings.Contains(last(out), "người thẩm định</b> cho <b>Xã Sóc Sơn") {
+			h.t.Errorf("the link made in the bot: %q", last(out))
 		}
 	}},
 

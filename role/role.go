@@ -31,11 +31,12 @@ const (
 	Recognise    Action = "recognise"     // confirm recognitions
 	Progress     Action = "progress"      // see an area's figures
 	Invite       Action = "invite"        // make invitations to roles
+	Administer   Action = "administer"    // give the admin role, set how titles are recognised
 )
 
 // allows is the permission table.
 var allows = map[Role][]Action{
-	Admin:      {ReviewList, ReviewDecide, Recognise, Progress, Invite},
+	Admin:      {ReviewList, ReviewDecide, Recognise, Progress, Invite, Administer},
 	Leader:     {Progress, Invite},
 	Reviewer:   {ReviewList, ReviewDecide},
 	Recogniser: {ReviewList, Recognise},

@@ -12,6 +12,9 @@ func TestTable(t *testing.T) {
 	if got := Holders(ReviewDecide); !slices.Equal(got, []string{"admin", "reviewer"}) {
 		t.Errorf("deciders %v", got)
 	}
+	if !Allows(Admin, Administer) || Allows(Leader, Administer) {
+		t.Error("only admins administer")
+	}
 	if !Valid("leader") || Valid("representative") || Valid("") {
 		t.Error("Valid")
 	}

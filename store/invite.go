@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"hoctap/area"
 	"hoctap/flows"
 	"hoctap/invite"
 	"hoctap/role"
@@ -38,15 +39,6 @@ func inviteKey(ctx context.Context, q pgx.Tx) ([]byte, error) {
 	return key, nil
 }
 
-// NewInvitation is an invitation to make.
-type NewInvitation struct {
-	Role    string // a role of package role, or flows.Household
-	Area    string
-	Uses    int // 0 for no limit
-	Expires time.Time
-	By      int64 // who makes it; 0 for the command line
-}
-
 // Invitation is an invitation as listed.
 type Invitation struct {
 	ID        int64
@@ -61,7 +53,7 @@ type Invitation struct {
 
 // CreateInvitation makes an invitation and returns its link's payload. A
 // household invitation is to a village.
-func (db *DB) CreateInvitation(ctx context.Context, n NewInvitation) (string, error) {
+func (db *DB) CreateInvitation(ctx context.Context, n flows.NewInvitation) (string, error) {
 	if !role.Valid(n.Role) && n.Role != flows.Household {
 		return "", fmt.Errorf("%q is not a role", n.Role)
 	}
@@ -77,6 +69,19 @@ func (db *DB) CreateInvitation(ctx context.Context, n NewInvitation) (string, er
 		}
 		if n.Role == flows.Household && level != "village" {
 			return fmt.Errorf("a household invitation is to a village; %s is a %s", n.Area, level)
+		}
+		if n.By != 0 {
+			action := role.Invite
+			if n.Role == string(role.Admin) {
+				action = role.Administer
+			}
+			ok, err := may(ctx, tx, n.By, action, n.Area)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return flows.ErrNotFound // not theirs to invite to
+			}
 		}
 		var id int64
 		if err := tx.QueryRow(ctx, `
@@ -95,10 +100,30 @@ func (db *DB) CreateInvitation(ctx context.Context, n NewInvitation) (string, er
 		payload = invite.Payload(key, id)
 		return nil
 	})
+	if errors.Is(err, flows.ErrNotFound) {
+		return "", err
+	}
 	if err != nil {
 		return "", fmt.Errorf("make invitation: %w", err)
 	}
 	return payload, nil
+}
+
+// InviteAreas returns the areas of the person's roles that allow inviting,
+// by name.
+func (db *DB) InviteAreas(ctx context.Context, personID int64) ([]flows.Area, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT DISTINCT a.code, coalesce(a.parent_code, ''), a.level, a.name_vi, a.name_en, a.region FROM roles r JOIN areas a ON a.code = r.area_code
+		WHERE r.person_id = $1 AND r.revoked_at IS NULL AND r.role = ANY($2)`, personID, role.Holders(role.Invite))
+	if err != nil {
+		return nil, fmt.Errorf("query invitation areas: %w", err)
+	}
+	areas, err := pgx.CollectRows(rows, scanArea)
+	if err != nil {
+		return nil, fmt.Errorf("query invitation areas: %w", err)
+	}
+	area.SortByName(areas)
+	return areas, nil
 }
 
 // Invitations lists the invitations, the newest first.

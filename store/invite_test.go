@@ -9,7 +9,6 @@ import (
 	"hoctap/area"
 	"hoctap/flows"
 	"hoctap/role"
-	"hoctap/store"
 )
 
 // TestInvitations: a link gives its role once per person, as often as it
@@ -19,7 +18,7 @@ func TestInvitations(t *testing.T) {
 	t.Parallel()
 	b := newReviewBundle(t)
 	week := b.at.Add(7 * 24 * time.Hour)
-	payload, err := b.db.CreateInvitation(b.ctx, store.NewInvitation{Role: string(role.Reviewer), Area: area.SampleCommune, Uses: 2, Expires: week})
+	payload, err := b.db.CreateInvitation(b.ctx, flows.NewInvitation{Role: string(role.Reviewer), Area: area.SampleCommune, Uses: 2, Expires: week})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +41,7 @@ func TestInvitations(t *testing.T) {
 			t.Errorf("forged %q: %v", forged, err)
 		}
 	}
-	household, err := b.db.CreateInvitation(b.ctx, store.NewInvitation{Role: flows.Household, Area: area.SampleCommune + ".01", Expires: week})
+	household, err := b.db.CreateInvitation(b.ctx, flows.NewInvitation{Role: flows.Household, Area: area.SampleCommune + ".01", Expires: week})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,8 +55,35 @@ func TestInvitations(t *testing.T) {
 	if may, _ := b.db.May(b.ctx, three, role.ReviewList); may {
 		t.Error("a household invitation gives a role")
 	}
-	if _, err := b.db.CreateInvitation(b.ctx, store.NewInvitation{Role: flows.Household, Area: area.SampleCommune, Expires: week}); err == nil {
+	if _, err := b.db.CreateInvitation(b.ctx, flows.NewInvitation{Role: flows.Household, Area: area.SampleCommune, Expires: week}); err == nil {
 		t.Error("a household invitation to a commune")
+	}
+	// In the bot: a leader invites to their area and below, never
+	// outside it, and never to the admin role; an admin of the nation may.
+	leader, admin := b.person("leader@"+area.SampleCommune), b.person("admin@VN")
+	for _, c := range []struct {
+		n    flows.NewInvitation
+		fine bool
+	}{
+		{flows.NewInvitation{Role: "reviewer", Area: area.SampleCommune, By: leader}, true},
+		{flows.NewInvitation{Role: flows.Household, Area: area.SampleCommune + ".02", By: leader}, true},
+		{flows.NewInvitation{Role: "reviewer", Area: "01", By: leader}, false},
+		{flows.NewInvitation{Role: flows.Household, Area: area.SampleHardshipCommune + ".01", By: leader}, false},
+		{flows.NewInvitation{Role: "admin", Area: area.SampleCommune, By: leader}, false},
+		{flows.NewInvitation{Role: "admin", Area: "01", By: admin}, true},
+	} {
+		c.n.Expires = week
+		_, err := b.db.CreateInvitation(b.ctx, c.n)
+		if c.fine != (err == nil) || (!c.fine && !errors.Is(err, flows.ErrNotFound)) {
+			t.Errorf("%+v: %v", c.n, err)
+		}
+	}
+	if _, err := b.db.Pool().Exec(b.ctx, `DELETE FROM invitations WHERE created_by IS NOT NULL`); err != nil {
+		t.Fatal(err)
+	}
+	areas, err := b.db.InviteAreas(b.ctx, leader)
+	if err != nil || len(areas) != 1 || areas[0].Code != area.SampleCommune {
+		t.Errorf("the leader's areas %+v %v", areas, err)
 	}
 	list, err := b.db.Invitations(b.ctx)
 	if err != nil || len(list) != 2 || list[1].Used != 2 || list[1].Uses != 2 {
@@ -72,14 +98,14 @@ func TestInvitations(t *testing.T) {
 	if _, err := b.db.Redeem(b.ctx, household, one, b.at); !errors.Is(err, flows.ErrInviteEnded) {
 		t.Errorf("a withdrawn invitation: %v", err)
 	}
-	roles, err := b.db.Roles(b.ctx, "01")
-	if err != nil || len(roles) != 2 {
+	roles, err := b.db.Roles(b.ctx, "01") // two reviewers and the leader; not the nation's admin
+	if err != nil || len(roles) != 3 || roles[1].Role != "reviewer" {
 		t.Fatalf("roles in Hà Nội %+v %v", roles, err)
 	}
-	if err := b.db.RevokeRole(b.ctx, roles[0].ID, 0); err != nil {
+	if err := b.db.RevokeRole(b.ctx, roles[1].ID, 0); err != nil {
 		t.Fatal(err)
 	}
-	if may, _ := b.db.May(b.ctx, roles[0].Person, role.ReviewList); may {
+	if may, _ := b.db.May(b.ctx, roles[1].Person, role.ReviewList); may {
 		t.Error("a revoked role still allows")
 	}
 	var actions string

@@ -28,6 +28,7 @@ import (
 // config is what the bot reads from the environment.
 type config struct {
 	token         string
+	botUsername   string // learnt from getMe by serve; the playground has none
 	apiURL        string
 	databaseURL   string
 	redisURL      string
@@ -181,7 +182,7 @@ func openParts(ctx context.Context, c config, log *slog.Logger, sample bool) (*p
 
 // engine makes the conversation engine on a channel's files.
 func (p *parts) engine(files flows.Files, c config) *flows.Engine {
-	return app.New(app.Config{Store: p.db, Sets: p.sets, Files: files, Blobs: p.blobs, DefaultLang: c.defaultLang})
+	return app.New(app.Config{Store: p.db, Sets: p.sets, Files: files, Blobs: p.blobs, DefaultLang: c.defaultLang, BotUsername: c.botUsername})
 }
 
 // runner makes a channel's runner: the engine, the sessions and the shared

@@ -70,7 +70,7 @@ func inviteCreate(e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	payload, err := db.CreateInvitation(ctx, store.NewInvitation{Role: *roleName, Area: *areaCode, Uses: *uses, Expires: time.Now().Add(valid)})
+	payload, err := db.CreateInvitation(ctx, flows.NewInvitation{Role: *roleName, Area: *areaCode, Uses: *uses, Expires: time.Now().Add(valid)})
 	if err != nil {
 		return err
 	}

@@ -60,11 +60,15 @@ func runServe(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	setupCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	// The bot's username, which invitation links made in the bot name.
+	if c.botUsername, err = client.Username(setupCtx); err != nil {
+		return fmt.Errorf("ask the Bot API who the bot is (getMe): %w", err)
+	}
 	run := p.runner(p.engine(client, c), bot.NewSender(client), albumQuiet, c, e.log)
 	b := bot.New(bot.Config{WebhookURL: c.webhookURL, WebhookSecret: c.webhookSecret, Connections: workers,
 		StopTimeout: c.stopTimeout, Log: e.log}, client, run)
-	setupCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
 	if err := b.Setup(setupCtx); err != nil {
 		b.Stop()
 		return err

@@ -10,6 +10,7 @@ import (
 	"hoctap/flows"
 	"hoctap/flows/assess"
 	"hoctap/flows/enrol"
+	"hoctap/flows/invitations"
 	"hoctap/flows/review"
 	"hoctap/scoring"
 )
@@ -20,6 +21,7 @@ type Store interface {
 	enrol.Store
 	assess.Store
 	review.Store
+	invitations.Store
 }
 
 // Config is what the engine runs on.
@@ -30,6 +32,7 @@ type Config struct {
 	Blobs       flows.Blobs // where evidence is kept
 	Now         func() time.Time
 	DefaultLang string
+	BotUsername string // names the bot in invitation links; "" in the playground
 }
 
 // New makes the engine.
@@ -37,12 +40,14 @@ func New(c Config) *flows.Engine {
 	walk := assess.New(assess.Config{Store: c.Store, Sets: c.Sets, Files: c.Files, Blobs: c.Blobs})
 	rv := review.New(c.Store, c.Sets, walk)
 	home := enrol.New(c.Store, c.Sets)
+	inviting := invitations.New(c.Store, c.BotUsername)
 	e, err := flows.New(flows.Config{
-		People:      c.Store,
-		Home:        home,
-		Payload:     home.Invited,
-		Modules:     []flows.Module{walk, rv},
-		Commands:    map[string]func(*flows.Turn) error{"status": walk.Status, "review": rv.Open, "recognise": rv.OpenRecognise},
+		People:  c.Store,
+		Home:    home,
+		Payload: home.Invited,
+		Modules: []flows.Module{walk, rv, inviting},
+		Commands: map[string]func(*flows.Turn) error{"status": walk.Status, "review": rv.Open, "recognise": rv.OpenRecognise,
+			"invite": inviting.Open},
 		Events:      map[string]func(*flows.Turn) error{review.EventDecided: rv.Tell, review.EventRecognised: rv.Certify},
 		Now:         c.Now,
 		DefaultLang: c.DefaultLang,

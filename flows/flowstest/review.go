@@ -2,6 +2,7 @@ package flowstest
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -385,4 +386,42 @@ func (s *Store) ScoreByReviewer(_ context.Context, p flows.ReviewerPoints) error
 	r.a.Answers[p.Code] = scoring.Value(p.Points)
 	s.effect("points: assessment %d %s = %s by person %d", p.AssessmentID, p.Code, scoring.FormatNumber(p.Points), p.Reviewer)
 	return nil
+}
+
+// InviteAreas returns the areas of the person's roles that allow inviting.
+func (s *Store) InviteAreas(_ context.Context, personID int64) ([]flows.Area, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []flows.Area
+	for _, h := range s.roles {
+		if h.person == personID && role.Allows(h.role, role.Invite) {
+			out = append(out, s.areas[slices.IndexFunc(s.areas, func(x flows.Area) bool { return x.Code == h.area })])
+		}
+	}
+	return out, nil
+}
+
+// CreateInvitation makes an invitation as Invite does, for a person who
+// may invite to the place (an admin's role only by an admin).
+func (s *Store) CreateInvitation(_ context.Context, n flows.NewInvitation) (string, error) {
+	s.mu.Lock()
+	action := role.Invite
+	if n.Role == string(role.Admin) {
+		action = role.Administer
+	}
+	i := slices.IndexFunc(s.areas, func(x flows.Area) bool { return x.Code == n.Area })
+	switch {
+	case n.By != 0 && !s.may(n.By, action, n.Area):
+		s.mu.Unlock()
+		return "", flows.ErrNotFound
+	case i < 0 || (n.Role == flows.Household && s.areas[i].Level != "village"):
+		s.mu.Unlock()
+		return "", fmt.Errorf("no village %q", n.Area)
+	}
+	s.mu.Unlock()
+	payload := s.Invite(n.Role, n.Area, n.Uses, n.Expires)
+	s.mu.Lock()
+	s.effect("invitation %s: %s of %s by person %d", payload, n.Role, n.Area, n.By)
+	s.mu.Unlock()
+	return payload, nil
 }
