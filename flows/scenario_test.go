@@ -13,6 +13,7 @@ import (
 
 	"hoctap/area"
 	"hoctap/flows"
+	"hoctap/flows/flowstest"
 	"hoctap/flows/review"
 	"hoctap/role"
 	"hoctap/scoring"
@@ -761,6 +762,48 @@ var scenarios = []struct {
 		invited.send(flows.Input{Kind: flows.InputCommand, Command: "start", Text: link[1]}, "/start "+link[1])
 		if out := invited.press("✅ Đồng ý"); !strings.Contains(last(out), "người thẩm định</b> cho <b>Xã Sóc Sơn") {
 			h.t.Errorf("the link made in the bot: %q", last(out))
+		}
+	}},
+
+	// A ward with no village yet: a household enrols at the ward itself;
+	// the ward's leader adds its residential groups in the bot (a name it
+	// has already is not added twice) and moves the household into its
+	// group.
+	{"villages_added", "vi", func(h *harness) {
+		baDinh := flows.Area{Code: "00004", Parent: "01", Level: "commune", Name: scoring.Text{VI: "Phường Ba Đình", EN: "Ba Đình ward"}, Region: scoring.RegionNormal}
+		h.store = flowstest.WithAreas(append(area.Sample(), baDinh))
+		h.restart()
+		h.command("start")
+		h.press(h.l("agree"))
+		h.press(h.l("family"))
+		h.text("Nhà Lý")
+		h.press(h.l("province"))
+		if out := h.press("Phường Ba Đình"); !strings.Contains(last(out), "Câu 1/12") || h.open().AreaCode != "00004" {
+			h.t.Errorf("enrolled at the ward: %q", last(out))
+		}
+		leader := h.other(9191, "vi", "leader")
+		leader.command("start")
+		leader.press("✅ Đồng ý")
+		h.store.GrantRole(h.ctx, 2, role.Leader, "00004", 0)
+		leader.command("villages")
+		leader.press("➕ Thêm thôn, tổ dân phố")
+		leader.text("Tổ dân phố 1\nTổ dân phố 2\n  tổ dân phố 1 ")
+		leader.press("🏠 Chuyển hộ vào thôn (1 hộ ở cấp xã)")
+		leader.press("Nhà Lý")
+		if out := leader.press("Tổ dân phố 1"); !strings.HasPrefix(last(out), "Đã chuyển hộ vào <b>Tổ dân phố 1</b>") {
+			h.t.Errorf("moved: %q", last(out))
+		}
+		if a := h.open(); a.AreaCode != "00004.01" {
+			h.t.Errorf("the household is in %s", a.AreaCode)
+		}
+		// Forged buttons: the household again, into another commune's village.
+		leader.send(flows.Input{Kind: flows.InputButton, Button: flows.Token{Module: "pl", Verb: "h", ID: 1}.String()}, "forged [Nhà Lý]")
+		forged := flows.Token{Module: "pl", Verb: "vl", Code: area.SampleCommune + ".01"}.String()
+		if out := leader.send(flows.Input{Kind: flows.InputButton, Button: forged}, "forged [Thôn Đông]"); notice(out) != "Nút này đã cũ, không còn dùng được." {
+			h.t.Errorf("a forged move: %+v", out)
+		}
+		if a := h.open(); a.AreaCode != "00004.01" {
+			h.t.Errorf("the household moved to %s", a.AreaCode)
 		}
 	}},
 

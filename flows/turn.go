@@ -164,6 +164,24 @@ func (t *Turn) Switch(module string, arg any) error {
 // SwitchHome hands the conversation back to the home module.
 func (t *Turn) SwitchHome() error { return t.Switch(t.e.cfg.Home.Name(), nil) }
 
+// GoHome hands the conversation back to the home module and shows its
+// screen: leaving a module entered by a command.
+func (t *Turn) GoHome() error {
+	if err := t.SwitchHome(); err != nil {
+		return err
+	}
+	return t.Show()
+}
+
+// LeaveCommand is the Command of a module entered by a command: /start
+// and /cancel leave it for home.
+func LeaveCommand(t *Turn, name string) (bool, error) {
+	if name != "start" && name != "cancel" {
+		return false, nil
+	}
+	return true, t.GoHome()
+}
+
 // Esc escapes a text of a person's or a criteria set's for the simple HTML
 // of outputs: only <, > and &, which is all Telegram's HTML asks for.
 func Esc(s string) string { return htmlEscaper.Replace(s) }

@@ -32,12 +32,13 @@ const (
 	Progress     Action = "progress"      // see an area's figures
 	Invite       Action = "invite"        // make invitations to roles
 	Administer   Action = "administer"    // give the admin role, set how titles are recognised
+	Places       Action = "places"        // add a commune's villages, move its households to them
 )
 
 // allows is the permission table.
 var allows = map[Role][]Action{
-	Admin:      {ReviewList, ReviewDecide, Recognise, Progress, Invite, Administer},
-	Leader:     {Progress, Invite},
+	Admin:      {ReviewList, ReviewDecide, Recognise, Progress, Invite, Administer, Places},
+	Leader:     {Progress, Invite, Places},
 	Reviewer:   {ReviewList, ReviewDecide},
 	Recogniser: {ReviewList, Recognise},
 }

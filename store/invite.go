@@ -109,18 +109,18 @@ func (db *DB) CreateInvitation(ctx context.Context, n flows.NewInvitation) (stri
 	return payload, nil
 }
 
-// InviteAreas returns the areas of the person's roles that allow inviting,
+// AreasFor returns the areas of the person's roles that allow an action,
 // by name.
-func (db *DB) InviteAreas(ctx context.Context, personID int64) ([]flows.Area, error) {
+func (db *DB) AreasFor(ctx context.Context, personID int64, a role.Action) ([]flows.Area, error) {
 	rows, err := db.pool.Query(ctx, `
 		SELECT DISTINCT a.code, coalesce(a.parent_code, ''), a.level, a.name_vi, a.name_en, a.region FROM roles r JOIN areas a ON a.code = r.area_code
-		WHERE r.person_id = $1 AND r.revoked_at IS NULL AND r.role = ANY($2)`, personID, role.Holders(role.Invite))
+		WHERE r.person_id = $1 AND r.revoked_at IS NULL AND r.role = ANY($2)`, personID, role.Holders(a))
 	if err != nil {
-		return nil, fmt.Errorf("query invitation areas: %w", err)
+		return nil, fmt.Errorf("query the areas of %s: %w", a, err)
 	}
 	areas, err := pgx.CollectRows(rows, scanArea)
 	if err != nil {
-		return nil, fmt.Errorf("query invitation areas: %w", err)
+		return nil, fmt.Errorf("query the areas of %s: %w", a, err)
 	}
 	area.SortByName(areas)
 	return areas, nil

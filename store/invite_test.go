@@ -81,7 +81,7 @@ func TestInvitations(t *testing.T) {
 	if _, err := b.db.Pool().Exec(b.ctx, `DELETE FROM invitations WHERE created_by IS NOT NULL`); err != nil {
 		t.Fatal(err)
 	}
-	areas, err := b.db.InviteAreas(b.ctx, leader)
+	areas, err := b.db.AreasFor(b.ctx, leader, role.Invite)
 	if err != nil || len(areas) != 1 || areas[0].Code != area.SampleCommune {
 		t.Errorf("the leader's areas %+v %v", areas, err)
 	}

@@ -592,3 +592,49 @@ func TestAssistedEntry(t *testing.T) {
 		t.Errorf("the export does not mark it assisted: %v", err)
 	}
 }
+
+// TestVillagesAddedAndHouseholdsMoved: a commune's leader adds villages
+// (no name twice, codes that cannot collide with the statistics office's)
+// and moves a household placed at the commune into one; nobody outside
+// the commune may.
+func TestVillagesAddedAndHouseholdsMoved(t *testing.T) {
+	t.Parallel()
+	b := newReviewBundle(t)
+	const baDinh = "00004" // Phường Ba Đình, with no village in the shipped tree
+	family := b.person()
+	a, err := b.db.Start(b.ctx, flows.NewAssessment{PersonID: family, Kind: scoring.KindFamily, Name: "Nhà Lý", AreaCode: baDinh,
+		Region: scoring.RegionNormal, SetID: "family-2015", SetVersion: 2, Year: 2026, Cursor: "1.1", Key: "v1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leader, outsider := b.person("leader@"+baDinh), b.person("leader@"+area.SampleCommune)
+	if _, err := b.db.AddVillages(b.ctx, outsider, baDinh, []string{"Tổ dân phố 1"}); !errors.Is(err, flows.ErrNotFound) {
+		t.Errorf("another commune's leader adds: %v", err)
+	}
+	added, err := b.db.AddVillages(b.ctx, leader, baDinh, []string{"Tổ dân phố 1", "Tổ dân phố 2", "to dan pho 1"})
+	if err != nil || len(added) != 2 || added[0].Code != baDinh+".01" || added[1].Name.EN != "Residential group 2" {
+		t.Fatalf("added %+v %v", added, err)
+	}
+	if again, err := b.db.AddVillages(b.ctx, leader, baDinh, []string{"TỔ DÂN PHỐ 2", "Tổ dân phố 3"}); err != nil || len(again) != 1 || again[0].Code != baDinh+".03" {
+		t.Errorf("added again %+v %v", again, err)
+	}
+	at, err := b.db.SubjectsAt(b.ctx, leader, baDinh)
+	if err != nil || len(at) != 1 || at[0].Name != "Nhà Lý" {
+		t.Fatalf("the households at the ward %+v %v", at, err)
+	}
+	if err := b.db.MoveSubject(b.ctx, outsider, at[0].ID, baDinh+".01"); !errors.Is(err, flows.ErrNotFound) {
+		t.Errorf("an outsider moves it: %v", err)
+	}
+	if err := b.db.MoveSubject(b.ctx, leader, at[0].ID, area.SampleCommune+".01"); !errors.Is(err, flows.ErrNotFound) {
+		t.Errorf("moved into another commune's village: %v", err)
+	}
+	if err := b.db.MoveSubject(b.ctx, leader, at[0].ID, baDinh+".01"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := b.db.Assessment(b.ctx, a.ID); got.AreaCode != baDinh+".01" {
+		t.Errorf("the assessment is in %s", got.AreaCode)
+	}
+	if found, err := b.db.SearchAreas(b.ctx, baDinh, "village", "to dan pho 3", 5); err != nil || len(found) != 1 {
+		t.Errorf("a village added is not found: %+v %v", found, err)
+	}
+}

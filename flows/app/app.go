@@ -11,6 +11,7 @@ import (
 	"hoctap/flows/assess"
 	"hoctap/flows/enrol"
 	"hoctap/flows/invitations"
+	"hoctap/flows/places"
 	"hoctap/flows/review"
 	"hoctap/scoring"
 )
@@ -22,6 +23,7 @@ type Store interface {
 	assess.Store
 	review.Store
 	invitations.Store
+	places.Store
 }
 
 // Config is what the engine runs on.
@@ -41,13 +43,14 @@ func New(c Config) *flows.Engine {
 	rv := review.New(c.Store, c.Sets, walk)
 	home := enrol.New(c.Store, c.Sets)
 	inviting := invitations.New(c.Store, c.BotUsername)
+	villages := places.New(c.Store)
 	e, err := flows.New(flows.Config{
 		People:  c.Store,
 		Home:    home,
 		Payload: home.Invited,
-		Modules: []flows.Module{walk, rv, inviting},
+		Modules: []flows.Module{walk, rv, inviting, villages},
 		Commands: map[string]func(*flows.Turn) error{"status": walk.Status, "review": rv.Open, "recognise": rv.OpenRecognise,
-			"invite": inviting.Open},
+			"invite": inviting.Open, "villages": villages.Open},
 		Events:      map[string]func(*flows.Turn) error{review.EventDecided: rv.Tell, review.EventRecognised: rv.Certify},
 		Now:         c.Now,
 		DefaultLang: c.DefaultLang,

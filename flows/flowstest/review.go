@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"hoctap/area"
 	"hoctap/flows"
 	"hoctap/flows/review"
 	"hoctap/role"
@@ -388,13 +389,13 @@ func (s *Store) ScoreByReviewer(_ context.Context, p flows.ReviewerPoints) error
 	return nil
 }
 
-// InviteAreas returns the areas of the person's roles that allow inviting.
-func (s *Store) InviteAreas(_ context.Context, personID int64) ([]flows.Area, error) {
+// AreasFor returns the areas of the person's roles that allow an action.
+func (s *Store) AreasFor(_ context.Context, personID int64, a role.Action) ([]flows.Area, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []flows.Area
 	for _, h := range s.roles {
-		if h.person == personID && role.Allows(h.role, role.Invite) {
+		if h.person == personID && role.Allows(h.role, a) {
 			out = append(out, s.areas[slices.IndexFunc(s.areas, func(x flows.Area) bool { return x.Code == h.area })])
 		}
 	}
@@ -424,4 +425,73 @@ func (s *Store) CreateInvitation(_ context.Context, n flows.NewInvitation) (stri
 	s.effect("invitation %s: %s of %s by person %d", payload, n.Role, n.Area, n.By)
 	s.mu.Unlock()
 	return payload, nil
+}
+
+func (s *Store) AddVillages(_ context.Context, personID int64, commune string, names []string) ([]flows.Area, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := slices.IndexFunc(s.areas, func(x flows.Area) bool { return x.Code == commune })
+	if i < 0 || s.areas[i].Level != "commune" || !s.may(personID, role.Places, commune) {
+		return nil, flows.ErrNotFound
+	}
+	known, n := map[string]bool{}, 0
+	for _, a := range s.areas {
+		if a.Parent == commune {
+			known[area.Fold(a.Name.VI)] = true
+			n++
+		}
+	}
+	var added []flows.Area
+	for _, name := range names {
+		if known[area.Fold(name)] {
+			continue
+		}
+		known[area.Fold(name)] = true
+		code := ""
+		for code == "" || slices.ContainsFunc(s.areas, func(x flows.Area) bool { return x.Code == code }) {
+			n++
+			code = fmt.Sprintf("%s.%02d", commune, n)
+		}
+		a := flows.Area{Code: code, Parent: commune, Level: "village", Name: scoring.Text{VI: name, EN: area.EnglishName(name)}, Region: s.areas[i].Region}
+		s.areas = append(s.areas, a)
+		added = append(added, a)
+		s.effect("area: %s %q in %s", code, name, commune)
+	}
+	return added, nil
+}
+
+func (s *Store) SubjectsAt(_ context.Context, personID int64, areaCode string) ([]flows.Subject, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.may(personID, role.Places, areaCode) {
+		return nil, flows.ErrNotFound
+	}
+	var out []flows.Subject
+	for _, sj := range s.subjects {
+		if sj.AreaCode == areaCode && sj.Kind == scoring.KindFamily {
+			out = append(out, sj.Subject)
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) MoveSubject(_ context.Context, personID, subjectID int64, village string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := slices.IndexFunc(s.areas, func(x flows.Area) bool { return x.Code == village })
+	if subjectID < 1 || int(subjectID) > len(s.subjects) || i < 0 || s.areas[i].Level != "village" {
+		return flows.ErrNotFound
+	}
+	sj := &s.subjects[subjectID-1]
+	if s.areas[i].Parent != sj.AreaCode || !s.may(personID, role.Places, sj.AreaCode) {
+		return flows.ErrNotFound
+	}
+	sj.AreaCode = village
+	for _, r := range s.assessments {
+		if r.a.SubjectID == subjectID {
+			r.a.AreaCode = village
+		}
+	}
+	s.effect("move: subject %d to %s", subjectID, village)
+	return nil
 }

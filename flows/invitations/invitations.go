@@ -27,9 +27,9 @@ const maxFound = 20
 // Store is what making invitations needs.
 type Store interface {
 	May(ctx context.Context, personID int64, a role.Action) (bool, error)
-	// InviteAreas returns the areas of the person's roles that allow
-	// inviting.
-	InviteAreas(ctx context.Context, personID int64) ([]flows.Area, error)
+	// AreasFor returns the areas of the person's roles that allow an
+	// action.
+	AreasFor(ctx context.Context, personID int64, a role.Action) ([]flows.Area, error)
 	SearchAreas(ctx context.Context, under, deepest, query string, limit int) ([]flows.FoundArea, error)
 	// CreateInvitation makes one and returns its payload; flows.ErrNotFound
 	// for a place outside the person's area or a role they may not give.
@@ -88,15 +88,7 @@ func (m *Module) Open(t *flows.Turn) error {
 	return t.Show()
 }
 
-func (m *Module) Command(t *flows.Turn, name string) (bool, error) {
-	if name != "start" && name != "cancel" {
-		return false, nil
-	}
-	if err := t.SwitchHome(); err != nil {
-		return true, err
-	}
-	return true, t.Show()
-}
+func (*Module) Command(t *flows.Turn, name string) (bool, error) { return flows.LeaveCommand(t, name) }
 
 func (m *Module) Handle(t *flows.Turn) error {
 	st := t.State().(*state)
@@ -147,7 +139,7 @@ func (m *Module) Show(t *flows.Turn) error {
 		t.Screen(t.T("invitations.ask.role"), append(rows, leave)...)
 		return nil
 	}
-	areas, err := m.store.InviteAreas(t.Ctx, t.Env.Person)
+	areas, err := m.store.AreasFor(t.Ctx, t.Env.Person, role.Invite)
 	if err != nil {
 		return fmt.Errorf("load areas: %w", err)
 	}
@@ -183,10 +175,7 @@ func (m *Module) Show(t *flows.Turn) error {
 func (m *Module) button(t *flows.Turn, st *state, tok flows.Token) error {
 	switch {
 	case tok.Verb == verbLeave:
-		if err := t.SwitchHome(); err != nil {
-			return err
-		}
-		return t.Show()
+		return t.GoHome()
 	case tok.Verb == verbRole && st.Step == stepRole:
 		*st = state{Step: stepArea, Role: tok.Code}
 		return m.Show(t)

@@ -298,10 +298,7 @@ func (r *turn) button(tok flows.Token) error {
 	t := r.t
 	switch {
 	case tok.Verb == verbLeave:
-		if err := t.SwitchHome(); err != nil {
-			return err
-		}
-		return t.Show()
+		return t.GoHome()
 	case tok.Verb == verbAssist && r.st.Step == stepQueue:
 		if err := t.Switch(enrol.Name, enrol.Assist{}); err != nil {
 			return err
