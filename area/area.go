@@ -134,12 +134,27 @@ func Fold(s string) string {
 	return b.String()
 }
 
-// SortByName orders areas as a Vietnamese reader expects (Đ after D, "Hà"
-// before "Hải"), then by code.
+// collators keep Vietnamese collators, which are costly to make and not
+// safe for concurrent use.
+var collators = sync.Pool{New: func() any { return collate.New(language.Vietnamese) }}
+
+// SortKey is a name's key in Vietnamese alphabetical order (Đ after D,
+// "Hà" before "Hải"): names compare as their keys do, byte by byte.
+func SortKey(name string) []byte {
+	c := collators.Get().(*collate.Collator)
+	defer collators.Put(c)
+	var buf collate.Buffer
+	return bytes.Clone(c.KeyFromString(&buf, name))
+}
+
+// SortByName orders areas by SortKey of their names, then by code.
 func SortByName(areas []flows.Area) {
-	c := collate.New(language.Vietnamese)
+	keys := make(map[string][]byte, len(areas))
+	for _, a := range areas {
+		keys[a.Code] = SortKey(a.Name.VI)
+	}
 	slices.SortStableFunc(areas, func(a, b flows.Area) int {
-		if n := c.CompareString(a.Name.VI, b.Name.VI); n != 0 {
+		if n := bytes.Compare(keys[a.Code], keys[b.Code]); n != 0 {
 			return n
 		}
 		return strings.Compare(a.Code, b.Code)
@@ -178,7 +193,8 @@ func Rank(query string, found []flows.FoundArea, limit int) []flows.FoundArea {
 		flows.FoundArea
 		exact bool
 	}
-	vi := collate.New(language.Vietnamese)
+	vi := collators.Get().(*collate.Collator)
+	defer collators.Put(vi)
 	var keep []ranked
 	for _, f := range found {
 		if ok, exact := Match(query, f.Name.VI); ok {

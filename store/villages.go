@@ -73,8 +73,8 @@ func (db *DB) AddVillages(ctx context.Context, personID int64, commune string, n
 				}
 			}
 			a := flows.Area{Code: code, Parent: commune, Level: "village", Name: scoring.Text{VI: name, EN: area.EnglishName(name)}, Region: scoring.Region(region)}
-			if _, err := tx.Exec(ctx, `INSERT INTO areas (code, parent_code, level, name_vi, name_en, name_fold, region, valid_from)
-				VALUES ($1, $2, 'village', $3, $4, $5, $6, current_date)`, a.Code, commune, a.Name.VI, a.Name.EN, fold, region); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO areas (code, parent_code, level, name_vi, name_en, name_fold, name_key, region, valid_from)
+				VALUES ($1, $2, 'village', $3, $4, $5, $6, $7, current_date)`, a.Code, commune, a.Name.VI, a.Name.EN, fold, area.SortKey(name), region); err != nil {
 				return err
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO area_parents (code, parent_code, valid_from) VALUES ($1, $2, current_date)`, a.Code, commune); err != nil {
