@@ -34,6 +34,10 @@ var (
 // village, beside the roles of package role.
 const Household = "household"
 
+// Representative is the role of an invitation to represent one subject
+// beside who represents it already.
+const Representative = "representative"
+
 // NewInvitation is an invitation to make: to a role of package role, or
 // (Household) into a village, for Uses people (0 for no limit) until
 // Expires. By is who makes it, 0 from the command line; a person may
@@ -44,6 +48,9 @@ type NewInvitation struct {
 	Uses    int
 	Expires time.Time
 	By      int64
+	// Subject is the subject a Representative's invitation is to; its
+	// area is the subject's.
+	Subject int64
 }
 
 // Invitation is what an invitation link gave a person: a role over an
@@ -52,6 +59,9 @@ type Invitation struct {
 	ID   int64
 	Role string
 	Area Area
+	// SubjectName names the subject a Representative's invitation made
+	// the person represent.
+	SubjectName string
 }
 
 // Person is someone who gave consent; before consent hoctap keeps nothing

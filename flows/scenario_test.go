@@ -807,6 +807,37 @@ var scenarios = []struct {
 		}
 	}},
 
+	// A household's second representative: from the summary the first
+	// makes a link for a family member, who consents, finds the household's
+	// assessment in their menu and answers the next question of the same
+	// assessment; the link is for one person.
+	{"second_representative", "vi", func(h *harness) {
+		h.enrol("family", "Nhà Lê")
+		h.press(h.l("no")) // 1.1
+		h.press(h.l("summary"))
+		out := h.press("👥 Mời người nhà cùng làm")
+		link := regexp.MustCompile(`/start (\S+)`).FindStringSubmatch(out[0].Text)
+		if link == nil || !strings.Contains(last(out), "Xem lại trước khi nộp") {
+			h.t.Fatalf("the link %+v", out)
+		}
+		wife := h.other(6363, "vi", "wife")
+		wife.send(flows.Input{Kind: flows.InputCommand, Command: "start", Text: link[1]}, "/start "+link[1])
+		if out := wife.press("✅ Đồng ý"); !strings.Contains(last(out), "Bạn đã cùng đại diện cho <b>Nhà Lê</b>") {
+			h.t.Errorf("the second representative: %q", last(out))
+		}
+		wife.press(h.lf("continue_family", "Nhà Lê"))
+		wife.press(h.lf("answer", "1.2"))
+		wife.press(h.l("no")) // 1.2, in the same assessment
+		if a := h.open(); a.Answers["1.2"] != scoring.No() || a.Answers["1.1"] != scoring.No() {
+			h.t.Errorf("the answers of the shared assessment %v", a.Answers)
+		}
+		son := h.other(6464, "vi", "son")
+		son.send(flows.Input{Kind: flows.InputCommand, Command: "start", Text: link[1]}, "/start "+link[1])
+		if out := son.press("✅ Đồng ý"); !strings.Contains(last(out), "Lời mời này đã được dùng hết") {
+			h.t.Errorf("the link used twice: %q", last(out))
+		}
+	}},
+
 	// Invitation links: one to a role, opened before consent, applies once
 	// consent is given; a household's enrols it into its village; one
 	// opened mid-questionnaire gives its role and the question again. Used

@@ -103,11 +103,14 @@ func scanAssessment(row pgx.Row) (flows.Assessment, error) {
 	return a, nil
 }
 
-// Assessments returns the person's assessments that are not abandoned,
-// in progress and submitted, the most recently changed first.
+// Assessments returns the assessments that are not abandoned, in progress
+// and submitted, that the person filled in or whose subject they
+// represent, the most recently changed first.
 func (db *DB) Assessments(ctx context.Context, personID int64) ([]flows.Assessment, error) {
 	rows, err := db.pool.Query(ctx, `SELECT `+assessmentColumns+`
-		WHERE a.person_id = $1 AND a.status <> 'abandoned' ORDER BY a.updated_at DESC, a.id DESC`, personID)
+		WHERE a.status <> 'abandoned'
+			AND (a.person_id = $1 OR a.subject_id IN (SELECT subject_id FROM representatives WHERE person_id = $1))
+		ORDER BY a.updated_at DESC, a.id DESC`, personID)
 	if err != nil {
 		return nil, fmt.Errorf("query assessments: %w", err)
 	}

@@ -54,11 +54,22 @@ type Invitation struct {
 // CreateInvitation makes an invitation and returns its link's payload. A
 // household invitation is to a village.
 func (db *DB) CreateInvitation(ctx context.Context, n flows.NewInvitation) (string, error) {
-	if !role.Valid(n.Role) && n.Role != flows.Household {
+	if !role.Valid(n.Role) && n.Role != flows.Household && n.Role != flows.Representative {
 		return "", fmt.Errorf("%q is not a role", n.Role)
 	}
 	var payload string
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if n.Role == flows.Representative {
+			// Only one who represents the subject invites to it.
+			err := tx.QueryRow(ctx, `SELECT s.area_code FROM subjects s JOIN representatives r ON r.subject_id = s.id AND r.person_id = $2
+				WHERE s.id = $1`, n.Subject, n.By).Scan(&n.Area)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return flows.ErrNotFound
+			}
+			if err != nil {
+				return err
+			}
+		}
 		var level string
 		err := tx.QueryRow(ctx, `SELECT level FROM areas WHERE code = $1`, n.Area).Scan(&level)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -70,7 +81,7 @@ func (db *DB) CreateInvitation(ctx context.Context, n flows.NewInvitation) (stri
 		if n.Role == flows.Household && level != "village" {
 			return fmt.Errorf("a household invitation is to a village; %s is a %s", n.Area, level)
 		}
-		if n.By != 0 {
+		if n.By != 0 && n.Role != flows.Representative {
 			action := role.Invite
 			if n.Role == string(role.Admin) {
 				action = role.Administer
@@ -85,8 +96,8 @@ func (db *DB) CreateInvitation(ctx context.Context, n flows.NewInvitation) (stri
 		}
 		var id int64
 		if err := tx.QueryRow(ctx, `
-			INSERT INTO invitations (role, area_code, uses, expires_at, created_by) VALUES ($1, $2, nullif($3, 0), $4, nullif($5, 0))
-			RETURNING id`, n.Role, n.Area, n.Uses, n.Expires, n.By).Scan(&id); err != nil {
+			INSERT INTO invitations (role, area_code, uses, expires_at, created_by, subject_id) VALUES ($1, $2, nullif($3, 0), $4, nullif($5, 0), nullif($6, 0))
+			RETURNING id`, n.Role, n.Area, n.Uses, n.Expires, n.By, n.Subject).Scan(&id); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO audit_log (person_id, action, detail) VALUES (nullif($1, 0), 'invitation.create', $2)`,
@@ -175,8 +186,9 @@ func (db *DB) Redeem(ctx context.Context, payload string, personID int64, at tim
 		var used int
 		var expires time.Time
 		var revoked bool
-		err = tx.QueryRow(ctx, `SELECT role, area_code, uses, used, expires_at, revoked_at IS NOT NULL FROM invitations WHERE id = $1 FOR UPDATE`,
-			id).Scan(&inv.Role, &inv.Area.Code, &uses, &used, &expires, &revoked)
+		var subject *int64
+		err = tx.QueryRow(ctx, `SELECT role, area_code, uses, used, expires_at, revoked_at IS NOT NULL, subject_id FROM invitations WHERE id = $1 FOR UPDATE`,
+			id).Scan(&inv.Role, &inv.Area.Code, &uses, &used, &expires, &revoked, &subject)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return flows.ErrInviteInvalid
 		}
@@ -210,6 +222,11 @@ func (db *DB) Redeem(ctx context.Context, payload string, personID int64, at tim
 		if inv.Role == flows.Household {
 			return nil
 		}
+		if inv.Role == flows.Representative && subject != nil {
+			_, err := tx.Exec(ctx, `INSERT INTO representatives (subject_id, person_id, since) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+				*subject, personID, at)
+			return err
+		}
 		_, err = tx.Exec(ctx, `
 			WITH ins AS (
 				INSERT INTO roles (person_id, role, area_code) VALUES ($1, $2, $3)
@@ -227,6 +244,9 @@ func (db *DB) Redeem(ctx context.Context, payload string, personID int64, at tim
 		return inv, fmt.Errorf("use invitation: %w", err)
 	}
 	inv.Area, err = db.Area(ctx, inv.Area.Code)
+	if err == nil && inv.Role == flows.Representative {
+		err = db.pool.QueryRow(ctx, `SELECT s.name FROM invitations i JOIN subjects s ON s.id = i.subject_id WHERE i.id = $1`, inv.ID).Scan(&inv.SubjectName)
+	}
 	return inv, err
 }
 

@@ -9,6 +9,7 @@ import (
 	"hoctap/area"
 	"hoctap/flows"
 	"hoctap/role"
+	"hoctap/scoring"
 )
 
 // TestInvitations: a link gives its role once per person, as often as it
@@ -114,5 +115,38 @@ func TestInvitations(t *testing.T) {
 	}
 	if actions != "invitation.create,invitation.revoke,invitation.use,role.grant,role.revoke" {
 		t.Errorf("audited %s", actions)
+	}
+}
+
+// TestSecondRepresentative: one who represents a household invites a
+// family member, who then represents it too: the household's assessment is
+// in their list, and both are told of a decision.
+func TestSecondRepresentative(t *testing.T) {
+	t.Parallel()
+	b := newReviewBundle(t)
+	first, second, stranger := b.person(), b.person(), b.person()
+	a := b.submitted(first, "Nhà Lê", area.SampleCommune+".01")
+	week := b.at.Add(7 * 24 * time.Hour)
+	if _, err := b.db.CreateInvitation(b.ctx, flows.NewInvitation{Role: flows.Representative, Subject: a.SubjectID, Uses: 1, Expires: week, By: stranger}); !errors.Is(err, flows.ErrNotFound) {
+		t.Errorf("a stranger invites to the household: %v", err)
+	}
+	payload, err := b.db.CreateInvitation(b.ctx, flows.NewInvitation{Role: flows.Representative, Subject: a.SubjectID, Uses: 1, Expires: week, By: first})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := b.db.Redeem(b.ctx, payload, second, b.at)
+	if err != nil || inv.Role != flows.Representative || inv.SubjectName != "Nhà Lê" {
+		t.Fatalf("redeemed %+v %v", inv, err)
+	}
+	if all, err := b.db.Assessments(b.ctx, second); err != nil || len(all) != 1 || all[0].ID != a.ID {
+		t.Errorf("the second representative's assessments %+v %v", all, err)
+	}
+	if s, err := b.db.Subjects(b.ctx, second, scoring.KindFamily); err != nil || len(s) != 1 {
+		t.Errorf("the second representative's households %+v %v", s, err)
+	}
+	reviewer := b.person("reviewer@" + area.SampleCommune)
+	tell, err := b.db.Decide(b.ctx, flows.Decision{AssessmentID: a.ID, Rev: 1, Reviewer: reviewer, State: flows.ReviewAccepted, At: b.at})
+	if err != nil || len(tell) != 2 {
+		t.Errorf("told %v %v, want both representatives", tell, err)
 	}
 }

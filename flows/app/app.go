@@ -39,7 +39,7 @@ type Config struct {
 
 // New makes the engine.
 func New(c Config) *flows.Engine {
-	walk := assess.New(assess.Config{Store: c.Store, Sets: c.Sets, Files: c.Files, Blobs: c.Blobs})
+	walk := assess.New(assess.Config{Store: c.Store, Sets: c.Sets, Files: c.Files, Blobs: c.Blobs, BotUsername: c.BotUsername})
 	rv := review.New(c.Store, c.Sets, walk)
 	home := enrol.New(c.Store, c.Sets)
 	inviting := invitations.New(c.Store, c.BotUsername)

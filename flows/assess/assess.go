@@ -53,6 +53,9 @@ type Store interface {
 	// MoveSet pins the assessment at rev to another set version, dropping
 	// the answers in drop; flows.ErrConflict when it is no longer at rev.
 	MoveSet(ctx context.Context, id int64, rev int, setID string, version int, drop []string, cursor string) (int, error)
+	// CreateInvitation makes an invitation and returns its payload;
+	// flows.ErrNotFound when the person may not make it.
+	CreateInvitation(ctx context.Context, n flows.NewInvitation) (string, error)
 }
 
 // Config is what the module is made of.
@@ -61,6 +64,9 @@ type Config struct {
 	Sets  *scoring.Catalog
 	Files flows.Files // the channel's photos
 	Blobs flows.Blobs // where evidence is kept
+	// BotUsername names the bot in invitation links; "" where there is
+	// none, and the link is the /start command to type.
+	BotUsername string
 }
 
 // Module is the self-assessment conversation.
@@ -95,6 +101,7 @@ const (
 	verbMove     = "mv" // move to the replacement of a withdrawn set
 	verbStay     = "st" // keep answering on the withdrawn set
 	verbMenu     = "mn" // to the menu, leaving the assessment as it is
+	verbInvite   = "iv" // a link for another person to represent the subject too
 )
 
 // editPhotos is the Value of an edit button that opens a question's photo
@@ -252,6 +259,37 @@ type turn struct {
 	before scoring.Answers
 }
 
+// InviteValid is how long a link to represent a subject is valid.
+const InviteValid = 7 * 24 * time.Hour
+
+// invite makes a link for another person (a spouse, a son) to represent the
+// subject of the assessment too, and shows it above the summary.
+func (w *turn) invite(tok flows.Token) error {
+	t := w.t
+	a, set, err := w.assessment()
+	if err != nil {
+		return err
+	}
+	if tok.ID != a.ID || a.Assisted {
+		return t.Stale()
+	}
+	expires := t.Now().Add(InviteValid)
+	payload, err := w.m.cfg.Store.CreateInvitation(t.Ctx, flows.NewInvitation{Role: flows.Representative, Subject: a.SubjectID,
+		Uses: 1, Expires: expires, By: t.Env.Person})
+	if errors.Is(err, flows.ErrNotFound) {
+		return t.Stale()
+	}
+	if err != nil {
+		return fmt.Errorf("make invitation: %w", err)
+	}
+	link := "/start " + payload
+	if w.m.cfg.BotUsername != "" {
+		link = "https://t.me/" + w.m.cfg.BotUsername + "?start=" + payload
+	}
+	t.Say(t.T("assess.invite", map[string]any{"Name": flows.Esc(a.SubjectName), "Link": flows.Esc(link), "Until": t.P.Date(expires)}))
+	return w.showSummary(a, set)
+}
+
 // Describe writes a submission for the one who reviews it: its set, every
 // answer with its points and photo count, the score and what fails. When
 // before is not nil (the answers as they were when it was sent back), an
@@ -346,6 +384,11 @@ func (w *turn) button(tok flows.Token) error {
 			break
 		}
 		return w.moveButton(tok)
+	case verbInvite:
+		if w.st.Step != stepWalk {
+			break
+		}
+		return w.invite(tok)
 	case verbMenu:
 		if w.st.Step != stepDone && w.st.Step != stepResume {
 			break

@@ -121,6 +121,9 @@ func (w *turn) showSummary(a flows.Assessment, set *scoring.Set) error {
 	default:
 		rows = append(rows, []flows.Button{flows.NewButton(t.T("button.submit"), token(verbSubmit, a, "", ""))})
 	}
+	if !a.Assisted {
+		rows = append(rows, []flows.Button{flows.NewButton(t.T("button.invite"), token(verbInvite, a, "", ""))})
+	}
 	t.Screen(b.String(), rows...)
 	return nil
 }

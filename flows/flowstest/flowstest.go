@@ -58,10 +58,13 @@ type subject struct {
 	flows.Subject
 	createdBy int64
 	assisted  bool
+	joined    []int64 // representatives who joined by invitation
 }
 
 // represents reports whether a person represents a subject.
-func (sj subject) represents(person int64) bool { return sj.createdBy == person && !sj.assisted }
+func (sj subject) represents(person int64) bool {
+	return (sj.createdBy == person && !sj.assisted) || slices.Contains(sj.joined, person)
+}
 
 // record is an assessment with what is stored beside it.
 type record struct {
@@ -230,7 +233,7 @@ func (s *Store) Assessments(_ context.Context, personID int64) ([]flows.Assessme
 	defer s.mu.Unlock()
 	var rs []*record
 	for _, r := range s.assessments {
-		if r.person == personID && r.status != "abandoned" {
+		if (r.person == personID || s.subjects[r.a.SubjectID-1].represents(personID)) && r.status != "abandoned" {
 			rs = append(rs, r)
 		}
 	}

@@ -208,6 +208,7 @@ type invitation struct {
 	uses, used int // uses 0: no limit
 	expires    time.Time
 	revoked    bool
+	subject    int64          // a representative's
 	by         map[int64]bool // who used it
 }
 
@@ -250,6 +251,12 @@ func (s *Store) Redeem(_ context.Context, payload string, personID int64, at tim
 	inv.used++
 	inv.by[personID] = true
 	s.effect("invitation %d used by person %d", inv.ID, personID)
+	if inv.Role == flows.Representative {
+		sj := &s.subjects[inv.subject-1]
+		sj.joined = append(sj.joined, personID)
+		s.effect("representative: person %d of subject %d", personID, inv.subject)
+		return inv.Invitation, nil
+	}
 	if inv.Role != flows.Household {
 		h := held{personID, role.Role(inv.Role), inv.Area.Code}
 		if !slices.Contains(s.roles, h) {
@@ -406,6 +413,20 @@ func (s *Store) AreasFor(_ context.Context, personID int64, a role.Action) ([]fl
 // may invite to the place (an admin's role only by an admin).
 func (s *Store) CreateInvitation(_ context.Context, n flows.NewInvitation) (string, error) {
 	s.mu.Lock()
+	if n.Role == flows.Representative {
+		if n.Subject < 1 || int(n.Subject) > len(s.subjects) || !s.subjects[n.Subject-1].represents(n.By) {
+			s.mu.Unlock()
+			return "", flows.ErrNotFound
+		}
+		sj := s.subjects[n.Subject-1]
+		s.mu.Unlock()
+		payload := s.Invite(n.Role, sj.AreaCode, n.Uses, n.Expires)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.invitations[payload].subject, s.invitations[payload].SubjectName = n.Subject, sj.Name
+		s.effect("invitation %s: representative of subject %d by person %d", payload, n.Subject, n.By)
+		return payload, nil
+	}
 	action := role.Invite
 	if n.Role == string(role.Admin) {
 		action = role.Administer
