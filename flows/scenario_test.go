@@ -838,6 +838,27 @@ var scenarios = []struct {
 		}
 	}},
 
+	// Registration of intent: a household registers for the year from the
+	// menu, named and placed as for a self-assessment, and comes back to
+	// the menu; when it assesses later, the same household is chosen and
+	// registered once.
+	{"registration", "vi", func(h *harness) {
+		h.command("start")
+		h.press(h.l("agree"))
+		h.press("📝 Đăng ký danh hiệu năm nay")
+		h.press(h.l("family"))
+		h.text("Nhà Lê")
+		h.press(h.l("province"))
+		h.press(h.l("commune"))
+		if out := h.press(h.l("village")); !strings.HasPrefix(last(out), "✅ <b>Nhà Lê</b> đã đăng ký phấn đấu danh hiệu <b>Gia đình học tập</b> năm 2026") {
+			h.t.Errorf("registered: %q", last(out))
+		}
+		h.press(h.l("family"))
+		if out := h.press(h.lf("subject", "Nhà Lê")); !strings.Contains(last(out), "Câu 1/12") {
+			h.t.Errorf("the household registered, assessed: %q", last(out))
+		}
+	}},
+
 	// Invitation links: one to a role, opened before consent, applies once
 	// consent is given; a household's enrols it into its village; one
 	// opened mid-questionnaire gives its role and the question again. Used

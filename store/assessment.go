@@ -172,41 +172,14 @@ func (db *DB) Start(ctx context.Context, n flows.NewAssessment) (flows.Assessmen
 				return flows.ErrNotFound
 			}
 		}
-		subject := n.SubjectID
-		if subject == 0 && n.Assisted {
-			// A household the reviewer entered before under that name
-			// and place is the same one; it has no representative.
-			err := tx.QueryRow(ctx, `SELECT s.id FROM subjects s
-				WHERE s.created_by = $1 AND s.kind = $2 AND lower(s.name) = lower($3) AND s.area_code = $4
-					AND NOT EXISTS (SELECT 1 FROM representatives r WHERE r.subject_id = s.id)
-				ORDER BY s.id LIMIT 1`, n.PersonID, string(n.Kind), n.Name, n.AreaCode).Scan(&subject)
-			if errors.Is(err, pgx.ErrNoRows) {
-				err = tx.QueryRow(ctx, `INSERT INTO subjects (kind, name, area_code, created_by) VALUES ($1, $2, $3, $4) RETURNING id`,
-					string(n.Kind), n.Name, n.AreaCode, n.PersonID).Scan(&subject)
-			}
-			if err != nil {
-				return fmt.Errorf("find or insert subject: %w", err)
-			}
+		subject, err := findOrMakeSubject(ctx, tx, n)
+		if err != nil {
+			return err
 		}
-		if subject == 0 {
-			// Subjects made before one assessment per subject and year
-			// may repeat: the one assessed this year comes first.
-			err := tx.QueryRow(ctx, `SELECT s.id FROM subjects s
-				JOIN representatives r ON r.subject_id = s.id AND r.person_id = $1
-				WHERE s.kind = $2 AND lower(s.name) = lower($3) AND s.area_code = $4
-				ORDER BY EXISTS (SELECT 1 FROM assessments a WHERE a.subject_id = s.id AND a.year = $5 AND a.status <> 'abandoned') DESC, s.id
-				LIMIT 1`,
-				n.PersonID, string(n.Kind), n.Name, n.AreaCode, n.Year).Scan(&subject)
-			if errors.Is(err, pgx.ErrNoRows) {
-				err = tx.QueryRow(ctx, `
-					WITH s AS (INSERT INTO subjects (kind, name, area_code, created_by) VALUES ($1, $2, $3, $4) RETURNING id),
-					r AS (INSERT INTO representatives (subject_id, person_id) SELECT id, $4 FROM s)
-					SELECT id FROM s`,
-					string(n.Kind), n.Name, n.AreaCode, n.PersonID).Scan(&subject)
-			}
-			if err != nil {
-				return fmt.Errorf("find or insert subject: %w", err)
-			}
+		// Starting registers the subject's intent for the year too.
+		if _, err := tx.Exec(ctx, `INSERT INTO registrations (subject_id, year, person_id, registered_at) VALUES ($1, $2, $3, now())
+			ON CONFLICT DO NOTHING`, subject, n.Year, n.PersonID); err != nil {
+			return err
 		}
 		err = tx.QueryRow(ctx, `SELECT id FROM assessments WHERE subject_id = $1 AND year = $2 AND status <> 'abandoned'`,
 			subject, n.Year).Scan(&id)
@@ -401,4 +374,49 @@ func (db *DB) MoveSet(ctx context.Context, id int64, rev int, setID string, vers
 		return 0, fmt.Errorf("move assessment: %w", err)
 	}
 	return next, nil
+}
+
+// findOrMakeSubject returns the subject a start or a registration names:
+// the one given, or the person's subject of its kind with its name (in any
+// case) in its area, or a new one they represent — for an assisted entry,
+// the reviewer's earlier one of that name and place, with no
+// representative.
+func findOrMakeSubject(ctx context.Context, tx pgx.Tx, n flows.NewAssessment) (int64, error) {
+	subject := n.SubjectID
+	if subject == 0 && n.Assisted {
+		// A household the reviewer entered before under that name
+		// and place is the same one; it has no representative.
+		err := tx.QueryRow(ctx, `SELECT s.id FROM subjects s
+			WHERE s.created_by = $1 AND s.kind = $2 AND lower(s.name) = lower($3) AND s.area_code = $4
+				AND NOT EXISTS (SELECT 1 FROM representatives r WHERE r.subject_id = s.id)
+			ORDER BY s.id LIMIT 1`, n.PersonID, string(n.Kind), n.Name, n.AreaCode).Scan(&subject)
+		if errors.Is(err, pgx.ErrNoRows) {
+			err = tx.QueryRow(ctx, `INSERT INTO subjects (kind, name, area_code, created_by) VALUES ($1, $2, $3, $4) RETURNING id`,
+				string(n.Kind), n.Name, n.AreaCode, n.PersonID).Scan(&subject)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("find or insert subject: %w", err)
+		}
+	}
+	if subject == 0 {
+		// Subjects made before one assessment per subject and year
+		// may repeat: the one assessed this year comes first.
+		err := tx.QueryRow(ctx, `SELECT s.id FROM subjects s
+			JOIN representatives r ON r.subject_id = s.id AND r.person_id = $1
+			WHERE s.kind = $2 AND lower(s.name) = lower($3) AND s.area_code = $4
+			ORDER BY EXISTS (SELECT 1 FROM assessments a WHERE a.subject_id = s.id AND a.year = $5 AND a.status <> 'abandoned') DESC, s.id
+			LIMIT 1`,
+			n.PersonID, string(n.Kind), n.Name, n.AreaCode, n.Year).Scan(&subject)
+		if errors.Is(err, pgx.ErrNoRows) {
+			err = tx.QueryRow(ctx, `
+				WITH s AS (INSERT INTO subjects (kind, name, area_code, created_by) VALUES ($1, $2, $3, $4) RETURNING id),
+				r AS (INSERT INTO representatives (subject_id, person_id) SELECT id, $4 FROM s)
+				SELECT id FROM s`,
+				string(n.Kind), n.Name, n.AreaCode, n.PersonID).Scan(&subject)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("find or insert subject: %w", err)
+		}
+	}
+	return subject, nil
 }

@@ -642,3 +642,55 @@ func TestVillagesAddedAndHouseholdsMoved(t *testing.T) {
 		t.Errorf("a village added is not found: %+v %v", found, err)
 	}
 }
+
+// TestSeasonsAndRegistrations: a year is Vietnam's calendar year unless
+// the province set a season; registering, and starting, record a subject's
+// intent once.
+func TestSeasonsAndRegistrations(t *testing.T) {
+	t.Parallel()
+	b := newReviewBundle(t)
+	village := area.SampleCommune + ".01"
+	newYearsEve := time.Date(2026, 12, 31, 18, 0, 0, 0, time.UTC) // 1 January 2027, 01:00 in Vietnam
+	if y, err := b.db.SeasonYear(b.ctx, village, newYearsEve); err != nil || y != 2027 {
+		t.Errorf("the year at 01:00 on 1 January in Vietnam: %d %v", y, err)
+	}
+	if err := b.db.SetSeason(b.ctx, "01", 2027, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 11, 30, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	december := time.Date(2026, 12, 15, 3, 0, 0, 0, time.UTC)
+	if y, _ := b.db.SeasonYear(b.ctx, village, december); y != 2027 {
+		t.Errorf("Hà Nội's season in December: %d", y)
+	}
+	if y, _ := b.db.SeasonYear(b.ctx, area.SampleHardshipCommune+".01", december); y != 2026 {
+		t.Errorf("Tuyên Quang's year in December: %d", y)
+	}
+	family := b.person()
+	n := flows.NewAssessment{PersonID: family, Kind: scoring.KindFamily, Name: "Nhà Lê", AreaCode: village, Region: scoring.RegionNormal,
+		SetID: "family-2015", SetVersion: 2, Year: 2027, Cursor: "1.1", Key: "r1"}
+	s, err := b.db.Register(b.ctx, n, december)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := b.db.Register(b.ctx, n, december); err != nil || again.ID != s.ID {
+		t.Errorf("registered again %+v %v", again, err)
+	}
+	a, err := b.db.Start(b.ctx, n) // the same household, found by name
+	if err != nil || a.SubjectID != s.ID {
+		t.Fatalf("the registered household started %+v %v", a, err)
+	}
+	other := n
+	other.Name, other.Key = "Nhà Vũ", "r2"
+	v, err := b.db.Start(b.ctx, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		subject int64
+		year    int
+		want    bool
+	}{{s.ID, 2027, true}, {v.SubjectID, 2027, true}, {s.ID, 2026, false}} {
+		if got, err := b.db.Registered(b.ctx, c.subject, c.year); err != nil || got != c.want {
+			t.Errorf("subject %d registered for %d: %v %v", c.subject, c.year, got, err)
+		}
+	}
+}

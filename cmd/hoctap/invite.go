@@ -240,3 +240,29 @@ func runChain(e *env, args []string) error {
 
 // chainUsage is the usage line of hoctap chain.
 const chainUsage = "PROVINCE [accept|confirm]"
+
+// seasonUsage is the usage line of hoctap season.
+const seasonUsage = "PROVINCE YEAR OPENS CLOSES"
+
+// runSeason sets a province's assessment season of a year.
+func runSeason(e *env, args []string) error {
+	fs := bareFlags(e, "hoctap season", seasonUsage)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 4 {
+		return usageErrorf("name the province, the year, and the days it opens and closes (YYYY-MM-DD)")
+	}
+	year, err := strconv.Atoi(fs.Arg(1))
+	if err != nil || year < 2000 || year > 2100 {
+		return usageErrorf("the year is a year, not %q", fs.Arg(1))
+	}
+	opens, err1 := time.Parse(time.DateOnly, fs.Arg(2))
+	closes, err2 := time.Parse(time.DateOnly, fs.Arg(3))
+	if err1 != nil || err2 != nil || closes.Before(opens) {
+		return usageErrorf("OPENS and CLOSES are days (YYYY-MM-DD), the first not after the second")
+	}
+	return withReady(e, func(ctx context.Context, db *store.DB) error {
+		return db.SetSeason(ctx, fs.Arg(0), year, opens, closes)
+	})
+}

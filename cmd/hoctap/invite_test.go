@@ -112,6 +112,10 @@ func TestInviteCommands(t *testing.T) {
 		{[]string{"chain", "02266", "confirm"}, 1, ""},
 		{[]string{"chain", "08", "maybe"}, 2, ""},
 		{[]string{"chain"}, 2, ""},
+		{[]string{"season", "01", "2027", "2026-12-01", "2027-11-30"}, 0, ""},
+		{[]string{"season", "00376", "2027", "2026-12-01", "2027-11-30"}, 1, ""},
+		{[]string{"season", "01", "2027", "2027-12-01", "2027-11-30"}, 2, ""},
+		{[]string{"season", "01", "soon"}, 2, ""},
 	} {
 		if r := hoctap(t, env, "", c.args...); r.code != c.code || r.stdout != c.out {
 			t.Errorf("hoctap %v: exit %d %q, want %d %q (%s)", c.args, r.code, r.stdout, c.code, c.out, r.stderr)

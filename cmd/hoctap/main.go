@@ -73,6 +73,7 @@ func commands() map[string]command {
 		"migrate":  {usage: "", summary: "bring the database schema up to date", run: runMigrate},
 		"invite":   {usage: inviteUsage, summary: "make an invitation link to a role or a village (needs TELEGRAM_BOT_USERNAME), list or revoke them", run: runInvite},
 		"roles":    {usage: "list|revoke ...", summary: "list or end the roles people hold", run: runRoles},
+		"season":   {usage: seasonUsage, summary: "set a province's assessment season of a year (by default a season is the calendar year)", run: runSeason},
 		"chain":    {usage: chainUsage, summary: "show or set how a province recognises titles: accept (a reviewer's acceptance) or confirm (a recogniser's decision)", run: runChain},
 		"export":   {usage: "assessments [--format csv|json] [-o FILE]", summary: "export submitted assessments", run: runExport},
 		"loadtest": {usage: "[--people N] [--think D] [--duration D] [--mode polling|webhook] [--replicas N]", summary: "measure the bot under simulated people (see README)", run: runLoadtest},

@@ -176,6 +176,8 @@ type Start struct {
 	// Assisted: a reviewer of the area fills it in on behalf of the
 	// household, whose head consented; flows.ErrNotFound outside their area.
 	Assisted bool
+	// Year is the season's year the assessment belongs to.
+	Year int
 }
 
 // Continue is Enter's argument that takes up one of the person's
@@ -219,7 +221,7 @@ func (m *Module) start(t *flows.Turn, s Start) (any, error) {
 	qs := questions(s.Set)
 	a, err := m.cfg.Store.Start(t.Ctx, flows.NewAssessment{
 		PersonID: t.Env.Person, SubjectID: s.Subject, Kind: s.Kind, Name: s.Name, AreaCode: s.Area.Code, Region: s.Area.Region,
-		SetID: s.Set.ID, SetVersion: s.Set.Version, Year: t.Now().Year(), Cursor: qs[0].code, Key: t.In.Key, Assisted: s.Assisted,
+		SetID: s.Set.ID, SetVersion: s.Set.Version, Year: s.Year, Cursor: qs[0].code, Key: t.In.Key, Assisted: s.Assisted,
 	})
 	switch {
 	case errors.Is(err, flows.ErrExists) && a.Submitted != nil:

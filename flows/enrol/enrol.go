@@ -47,6 +47,12 @@ type Store interface {
 	Assessments(ctx context.Context, personID int64) ([]flows.Assessment, error)
 	// Subjects returns the subjects of a kind the person represents.
 	Subjects(ctx context.Context, personID int64, kind scoring.Kind) ([]flows.Subject, error)
+	// SeasonYear returns the year of the season an area's province is in
+	// at a moment (by default the calendar year in Vietnam).
+	SeasonYear(ctx context.Context, areaCode string, at time.Time) (int, error)
+	// Register records a subject's intent to strive for its title in a
+	// year, making the subject as Start does; it returns the subject.
+	Register(ctx context.Context, n flows.NewAssessment, at time.Time) (flows.Subject, error)
 	// Redeem uses an invitation link's payload for a person and returns
 	// what it gave; flows.ErrInviteInvalid, ErrInviteEnded or
 	// ErrInviteUsedUp say why not.
@@ -75,18 +81,19 @@ const (
 
 // Verbs of its buttons.
 const (
-	verbConsent = "ok" // consent given
-	verbRefuse  = "no" // consent refused
-	verbKind    = "k"  // Code: the title kind to assess
-	verbArea    = "ar" // Code: the area chosen; Value "up" to go back up to it
-	verbBack    = "bk" // Code: the step it was shown at (subject, name, or area at the top): one step back
-	verbResume  = "ct" // ID: the assessment in progress to continue
-	verbSubject = "sj" // ID: the person's subject to assess
-	verbNew     = "nw" // a new subject of the title chosen
-	verbPage    = "pg" // Code: the area whose children are listed; Value: the page to show
-	verbFound   = "fd" // Code: an area a typed search found
-	verbList    = "ls" // back from what a search found to the list it was typed at
-	verbAssist  = "as" // the household's head consented to an assisted entry
+	verbConsent  = "ok" // consent given
+	verbRefuse   = "no" // consent refused
+	verbKind     = "k"  // Code: the title kind to assess
+	verbArea     = "ar" // Code: the area chosen; Value "up" to go back up to it
+	verbBack     = "bk" // Code: the step it was shown at (subject, name, or area at the top): one step back
+	verbResume   = "ct" // ID: the assessment in progress to continue
+	verbSubject  = "sj" // ID: the person's subject to assess
+	verbNew      = "nw" // a new subject of the title chosen
+	verbPage     = "pg" // Code: the area whose children are listed; Value: the page to show
+	verbFound    = "fd" // Code: an area a typed search found
+	verbList     = "ls" // back from what a search found to the list it was typed at
+	verbAssist   = "as" // the household's head consented to an assisted entry
+	verbRegister = "rg" // register for a title this year, to assess later
 )
 
 // pageSize is how many areas a screen lists: Telegram takes at most 100
@@ -121,6 +128,9 @@ type state struct {
 	// Assisted: a reviewer enters a household that has no smartphone, on
 	// its behalf (its head consented).
 	Assisted bool `json:"as,omitempty"`
+	// Register: the subject chosen is registered for the year, not
+	// assessed now.
+	Register bool `json:"rg,omitempty"`
 	// Query is part of a name typed to find an area below Area; what it
 	// finds is shown instead of the list.
 	Query string `json:"q,omitempty"`
@@ -341,6 +351,12 @@ func (e *turn) button(tok flows.Token) error {
 		return e.show()
 	case tok.Verb == verbKind && e.st.Step == stepMenu && e.hasSet(scoring.Kind(tok.Code)):
 		return e.chooseKind(scoring.Kind(tok.Code))
+	case tok.Verb == verbRegister && e.st.Step == stepMenu && !e.st.Register:
+		*e.st = state{Step: stepMenu, Register: true}
+		return e.show()
+	case tok.Verb == verbBack && tok.Code == stepMenu && e.st.Step == stepMenu && e.st.Register:
+		*e.st = state{Step: stepMenu}
+		return e.show()
 	case tok.Verb == verbResume && e.st.Step == stepMenu:
 		err := t.Switch(assess.Name, assess.Continue{ID: tok.ID})
 		if assess.IsStale(err) {
@@ -353,7 +369,7 @@ func (e *turn) button(tok flows.Token) error {
 	case tok.Verb == verbSubject && e.st.Step == stepSubject:
 		return e.chooseSubject(tok.ID)
 	case tok.Verb == verbNew && e.st.Step == stepSubject:
-		*e.st = state{Step: firstStep(e.st.Kind), Kind: e.st.Kind}
+		*e.st = state{Step: firstStep(e.st.Kind), Kind: e.st.Kind, Register: e.st.Register}
 		return e.show()
 	case tok.Verb == verbBack && tok.Code == stepSubject && e.st.Step == stepSubject:
 		*e.st = state{Step: stepMenu}
@@ -430,6 +446,13 @@ func (e *turn) showMenu() error {
 			rows = append(rows, []flows.Button{e.btn(t.T("kind."+string(k)), verbKind, string(k))})
 		}
 	}
+	if e.st.Register {
+		text = t.T("register.ask")
+		rows = rows[len(rows)-len(e.kinds()):]
+		rows = append(rows, []flows.Button{e.btn(t.T("button.back"), verbBack, stepMenu)})
+	} else {
+		rows = append(rows, []flows.Button{e.btn(t.T("button.register"), verbRegister, "")})
+	}
 	t.Screen(text, rows...)
 	return nil
 }
@@ -441,7 +464,7 @@ func (e *turn) chooseKind(k scoring.Kind) error {
 	if err != nil {
 		return fmt.Errorf("load subjects: %w", err)
 	}
-	*e.st = state{Step: firstStep(k), Kind: k}
+	*e.st = state{Step: firstStep(k), Kind: k, Register: e.st.Register}
 	if len(subjects) > 0 {
 		e.st.Step = stepSubject
 	}
@@ -507,6 +530,17 @@ func (e *turn) chooseSubject(id int64) error {
 	}
 	e.st.Name = s.Name
 	return e.startAt(place, s.ID)
+}
+
+// kinds are the titles that have a criteria set, in the menu's order.
+func (e *turn) kinds() []scoring.Kind {
+	var out []scoring.Kind
+	for _, k := range scoring.Kinds {
+		if e.hasSet(k) {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 func (e *turn) hasSet(k scoring.Kind) bool {
@@ -767,13 +801,19 @@ func (e *turn) startAt(area flows.Area, subject int64) error {
 	if err != nil {
 		return err
 	}
-	year := t.Now().Year()
+	year, err := e.m.store.SeasonYear(t.Ctx, area.Code, t.Now())
+	if err != nil {
+		return fmt.Errorf("read the season: %w", err)
+	}
+	if e.st.Register {
+		return e.register(area, subject, year)
+	}
 	set, ok := e.m.sets.Pick(e.st.Kind, province, year)
 	if !ok {
 		*e.st = state{Step: stepMenu}
 		return t.Stale()
 	}
-	start := assess.Start{Kind: e.st.Kind, Subject: subject, Name: e.st.Name, Area: area, Set: set, Assisted: e.st.Assisted}
+	start := assess.Start{Kind: e.st.Kind, Subject: subject, Name: e.st.Name, Area: area, Set: set, Assisted: e.st.Assisted, Year: year}
 	if err := t.Switch(assess.Name, start); err != nil {
 		switch {
 		case assess.IsStale(err):
@@ -792,6 +832,20 @@ func (e *turn) startAt(area flows.Area, subject int64) error {
 		t.Warn(t.T("enrol.set_years", map[string]any{"Ref": set.Ref(), "Year": year, "From": set.Years.From, "To": set.Years.To}))
 	}
 	return t.Show()
+}
+
+// register records the subject's intent for the season's year and goes
+// back to the menu, from which it is assessed when the household is ready.
+func (e *turn) register(place flows.Area, subject int64, year int) error {
+	t := e.t
+	s, err := e.m.store.Register(t.Ctx, flows.NewAssessment{PersonID: t.Env.Person, SubjectID: subject, Kind: e.st.Kind,
+		Name: e.st.Name, AreaCode: place.Code, Region: place.Region, Year: year}, t.Now())
+	if err != nil {
+		return fmt.Errorf("register: %w", err)
+	}
+	*e.st = state{Step: stepMenu}
+	t.Warn(t.T("register.done", map[string]any{"Kind": t.T("kind." + string(s.Kind)), "Name": flows.Esc(s.Name), "Year": year}))
+	return e.show()
 }
 
 // province returns the province an area is in, found by level, not by

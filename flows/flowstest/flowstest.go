@@ -32,19 +32,20 @@ import (
 
 // Store is an in-memory store of everything the conversations keep.
 type Store struct {
-	mu           sync.Mutex
-	people       []flows.Person
-	identities   map[identity]int64
-	roles        []held
-	invitations  map[string]*invitation // by payload
-	chains       map[string]string      // recognition chains by province
-	recognitions []*recognition
-	areas        []flows.Area
-	subjects     []subject
-	assessments  []*record
-	clock        int             // counts changes, for "the most recently changed first"
-	applied      map[string]bool // input keys
-	effects      []string
+	mu            sync.Mutex
+	people        []flows.Person
+	identities    map[identity]int64
+	roles         []held
+	invitations   map[string]*invitation // by payload
+	chains        map[string]string      // recognition chains by province
+	registrations map[[2]int64]bool      // subject and year
+	recognitions  []*recognition
+	areas         []flows.Area
+	subjects      []subject
+	assessments   []*record
+	clock         int             // counts changes, for "the most recently changed first"
+	applied       map[string]bool // input keys
+	effects       []string
 }
 
 type identity struct {
@@ -296,6 +297,7 @@ func (s *Store) Start(_ context.Context, n flows.NewAssessment) (flows.Assessmen
 			return r.copyOf(), flows.ErrExists
 		}
 	}
+	s.register(sj.ID, n.Year)
 	r := &record{person: n.PersonID, status: "open", startKey: n.Key, evidence: map[string][]string{}, a: flows.Assessment{
 		ID: int64(len(s.assessments) + 1), SubjectID: sj.ID, SubjectName: sj.Name, Kind: sj.Kind, AreaCode: sj.AreaCode,
 		Region: n.Region, SetID: n.SetID, SetVersion: n.SetVersion, Year: n.Year, Rev: 1, Cursor: n.Cursor, Answers: scoring.Answers{},

@@ -516,3 +516,29 @@ func (s *Store) MoveSubject(_ context.Context, personID, subjectID int64, villag
 	s.effect("move: subject %d to %s", subjectID, village)
 	return nil
 }
+
+// SeasonYear is the calendar year of the day in Vietnam: the memory store
+// keeps no seasons.
+func (s *Store) SeasonYear(_ context.Context, _ string, at time.Time) (int, error) {
+	return at.In(time.FixedZone("ICT", 7*3600)).Year(), nil
+}
+
+func (s *Store) Register(_ context.Context, n flows.NewAssessment, _ time.Time) (flows.Subject, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sj := s.subjectFor(n)
+	s.register(sj.ID, n.Year)
+	return sj, nil
+}
+
+// register records a subject's registration for a year, once.
+func (s *Store) register(subject int64, year int) {
+	if s.registrations == nil {
+		s.registrations = map[[2]int64]bool{}
+	}
+	key := [2]int64{subject, int64(year)}
+	if !s.registrations[key] {
+		s.registrations[key] = true
+		s.effect("registration: subject %d for %d", subject, year)
+	}
+}
