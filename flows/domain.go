@@ -312,3 +312,25 @@ type Recognised struct {
 	At           time.Time
 	Ended        bool
 }
+
+// RoleHeld is a role a person holds, as listed for those who manage them.
+// People are named by number only: hoctap keeps no names of people.
+type RoleHeld struct {
+	ID        int64
+	Person    int64
+	Role      string
+	Area      string
+	GrantedAt time.Time
+}
+
+// InvitationMade is an invitation as listed.
+type InvitationMade struct {
+	ID        int64
+	Role      string
+	Area      string
+	Uses      int // 0 for no limit
+	Used      int
+	Expires   time.Time
+	CreatedAt time.Time
+	Revoked   bool
+}

@@ -763,6 +763,24 @@ var scenarios = []struct {
 		if out := invited.press("✅ Đồng ý"); !strings.Contains(last(out), "người thẩm định</b> cho <b>Xã Sóc Sơn") {
 			h.t.Errorf("the link made in the bot: %q", last(out))
 		}
+		// The leader lists and ends what is in force in the commune; a role
+		// elsewhere cannot be ended, not even with a forged button.
+		h.store.GrantRole(h.ctx, 2, role.Reviewer, area.SampleHardshipCommune, 0)
+		out = h.command("roles")
+		if got := shown(out); !slices.Equal(got, []string{"🚫 Thu hồi vai trò #2", "🚫 Thu hồi lời mời #2", "◀ Xong"}) {
+			h.t.Errorf("the roles screen %q", got)
+		}
+		h.press("🚫 Thu hồi vai trò #2")
+		forged = flows.Token{Module: "iv", Verb: "er", ID: 3}.String()
+		if out := h.send(flows.Input{Kind: flows.InputButton, Button: forged}, "forged [🚫 Thu hồi vai trò #3]"); notice(out) != "Nút này đã cũ, không còn dùng được." {
+			h.t.Errorf("a forged revocation: %+v", out)
+		}
+		if may, _ := h.store.May(h.ctx, 2, role.ReviewList); !may {
+			h.t.Error("the reviewer of Lâm Bình lost the role")
+		}
+		if out := invited.command("review"); !strings.Contains(last(out), "Không có bản tự đánh giá nào chờ thẩm định") {
+			h.t.Errorf("the Lâm Bình role is not kept: %q", last(out))
+		}
 	}},
 
 	// A ward with no village yet: a household enrols at the ward itself;
@@ -887,7 +905,7 @@ var scenarios = []struct {
 			other.t.Errorf("a used-up invitation: %q", last(out))
 		}
 		withdrawn := h.store.Invite(string(role.Leader), "01", 0, week)
-		h.store.RevokeInvitation(withdrawn)
+		h.store.Withdraw(withdrawn)
 		if out := open(other, withdrawn); !strings.HasPrefix(last(out), "Lời mời này đã hết hạn hoặc đã bị thu hồi") {
 			other.t.Errorf("a withdrawn invitation: %q", last(out))
 		}

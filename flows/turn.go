@@ -173,6 +173,20 @@ func (t *Turn) GoHome() error {
 	return t.Show()
 }
 
+// EnterIf is how a command enters a module: when allowed, the module
+// takes the conversation (from arg) and shows its screen; otherwise the
+// person is told the text of the locale id none.
+func (t *Turn) EnterIf(allowed bool, none, module string, arg any) error {
+	if !allowed {
+		t.Say(t.T(none))
+		return nil
+	}
+	if err := t.Switch(module, arg); err != nil {
+		return err
+	}
+	return t.Show()
+}
+
 // LeaveCommand is the Command of a module entered by a command: /start
 // and /cancel leave it for home.
 func LeaveCommand(t *Turn, name string) (bool, error) {

@@ -40,16 +40,7 @@ func inviteKey(ctx context.Context, q pgx.Tx) ([]byte, error) {
 }
 
 // Invitation is an invitation as listed.
-type Invitation struct {
-	ID        int64
-	Role      string
-	Area      string
-	Uses      int // 0 for no limit
-	Used      int
-	Expires   time.Time
-	CreatedAt time.Time
-	Revoked   bool
-}
+type Invitation = flows.InvitationMade
 
 // CreateInvitation makes an invitation and returns its link's payload. A
 // household invitation is to a village.
@@ -82,11 +73,7 @@ func (db *DB) CreateInvitation(ctx context.Context, n flows.NewInvitation) (stri
 			return fmt.Errorf("a household invitation is to a village; %s is a %s", n.Area, level)
 		}
 		if n.By != 0 && n.Role != flows.Representative {
-			action := role.Invite
-			if n.Role == string(role.Admin) {
-				action = role.Administer
-			}
-			ok, err := may(ctx, tx, n.By, action, n.Area)
+			ok, err := mayManage(ctx, tx, n.By, n.Role, n.Area)
 			if err != nil {
 				return err
 			}
@@ -137,10 +124,12 @@ func (db *DB) AreasFor(ctx context.Context, personID int64, a role.Action) ([]fl
 	return areas, nil
 }
 
-// Invitations lists the invitations, the newest first.
-func (db *DB) Invitations(ctx context.Context) ([]Invitation, error) {
-	rows, err := db.pool.Query(ctx, `SELECT id, role, area_code, coalesce(uses, 0), used, expires_at, created_at, revoked_at IS NOT NULL
-		FROM invitations ORDER BY id DESC`)
+// Invitations lists the invitations for an area and below it ("" for
+// all), the newest first.
+func (db *DB) Invitations(ctx context.Context, under string) ([]Invitation, error) {
+	rows, err := db.pool.Query(ctx, belowCTE+`
+		SELECT id, role, area_code, coalesce(uses, 0), used, expires_at, created_at, revoked_at IS NOT NULL
+		FROM invitations WHERE area_code IN (SELECT code FROM below) ORDER BY id DESC`, under)
 	if err != nil {
 		return nil, fmt.Errorf("list invitations: %w", err)
 	}
@@ -151,9 +140,32 @@ func (db *DB) Invitations(ctx context.Context) ([]Invitation, error) {
 	return out, nil
 }
 
-// RevokeInvitation ends an invitation; flows.ErrNotFound when there is no
-// such one in force.
+// belowCTE names, as "below", area $1 and everything under it (every
+// area for "").
+const belowCTE = `
+	WITH RECURSIVE below (code) AS (
+		SELECT code FROM areas WHERE code = $1 OR $1 = ''
+		UNION
+		SELECT a.code FROM areas a JOIN below ON a.parent_code = below.code
+	)`
+
+// mayManage reports whether a person may end a role or an invitation over
+// an area: one that allows inviting to it (an admin's, for an admin's role).
+func mayManage(ctx context.Context, q pgx.Tx, by int64, r, areaCode string) (bool, error) {
+	action := role.Invite
+	if r == string(role.Admin) {
+		action = role.Administer
+	}
+	return may(ctx, q, by, action, areaCode)
+}
+
+// RevokeInvitation ends an invitation; by (0 for the command line) must
+// manage its area. flows.ErrNotFound when there is no such one in force
+// that is theirs.
 func (db *DB) RevokeInvitation(ctx context.Context, id, by int64) error {
+	if err := db.mayEnd(ctx, `SELECT role, area_code FROM invitations WHERE id = $1 AND revoked_at IS NULL`, id, by); err != nil {
+		return err
+	}
 	tag, err := db.pool.Exec(ctx, `
 		WITH upd AS (UPDATE invitations SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id)
 		INSERT INTO audit_log (person_id, action, detail) SELECT nullif($2, 0), 'invitation.revoke', jsonb_build_object('invitation', id) FROM upd`,
@@ -251,22 +263,11 @@ func (db *DB) Redeem(ctx context.Context, payload string, personID int64, at tim
 }
 
 // Role is a role held, as listed.
-type Role struct {
-	ID        int64
-	Person    int64
-	Role      string
-	Area      string
-	GrantedAt time.Time
-}
+type Role = flows.RoleHeld
 
 // Roles lists the roles in force, over an area and below it ("" for all).
 func (db *DB) Roles(ctx context.Context, under string) ([]Role, error) {
-	rows, err := db.pool.Query(ctx, `
-		WITH RECURSIVE below (code) AS (
-			SELECT code FROM areas WHERE code = $1 OR $1 = ''
-			UNION
-			SELECT a.code FROM areas a JOIN below ON a.parent_code = below.code
-		)
+	rows, err := db.pool.Query(ctx, belowCTE+`
 		SELECT id, person_id, role, area_code, granted_at FROM roles
 		WHERE revoked_at IS NULL AND area_code IN (SELECT code FROM below) ORDER BY area_code, role, id`, under)
 	if err != nil {
@@ -279,9 +280,36 @@ func (db *DB) Roles(ctx context.Context, under string) ([]Role, error) {
 	return out, nil
 }
 
-// RevokeRole ends a role; flows.ErrNotFound when there is no such one in
-// force.
+// mayEnd checks that by (0 for the command line) manages what query
+// returns the role and area of; flows.ErrNotFound otherwise.
+func (db *DB) mayEnd(ctx context.Context, query string, id, by int64) error {
+	if by == 0 {
+		return nil
+	}
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var r, areaCode string
+		err := tx.QueryRow(ctx, query, id).Scan(&r, &areaCode)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return flows.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		ok, err := mayManage(ctx, tx, by, r, areaCode)
+		if err == nil && !ok {
+			err = flows.ErrNotFound
+		}
+		return err
+	})
+}
+
+// RevokeRole ends a role; by (0 for the command line) must manage its
+// area. flows.ErrNotFound when there is no such one in force that is
+// theirs.
 func (db *DB) RevokeRole(ctx context.Context, id, by int64) error {
+	if err := db.mayEnd(ctx, `SELECT role, area_code FROM roles WHERE id = $1 AND revoked_at IS NULL`, id, by); err != nil {
+		return err
+	}
 	tag, err := db.pool.Exec(ctx, `
 		WITH upd AS (UPDATE roles SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id, role, area_code)
 		INSERT INTO audit_log (person_id, action, detail)

@@ -86,7 +86,7 @@ func TestInvitations(t *testing.T) {
 	if err != nil || len(areas) != 1 || areas[0].Code != area.SampleCommune {
 		t.Errorf("the leader's areas %+v %v", areas, err)
 	}
-	list, err := b.db.Invitations(b.ctx)
+	list, err := b.db.Invitations(b.ctx, "")
 	if err != nil || len(list) != 2 || list[1].Used != 2 || list[1].Uses != 2 {
 		t.Fatalf("the list %+v %v", list, err)
 	}
@@ -98,6 +98,18 @@ func TestInvitations(t *testing.T) {
 	}
 	if _, err := b.db.Redeem(b.ctx, household, one, b.at); !errors.Is(err, flows.ErrInviteEnded) {
 		t.Errorf("a withdrawn invitation: %v", err)
+	}
+	// In the bot a leader ends only what is in their area.
+	elsewhere := b.person("reviewer@" + area.SampleHardshipCommune)
+	outside, _ := b.db.Roles(b.ctx, area.SampleHardshipCommune)
+	if len(outside) != 1 || outside[0].Person != elsewhere {
+		t.Fatalf("Lâm Bình's roles %+v", outside)
+	}
+	if err := b.db.RevokeRole(b.ctx, outside[0].ID, leader); !errors.Is(err, flows.ErrNotFound) {
+		t.Errorf("a leader ends a role outside their commune: %v", err)
+	}
+	if inv, _ := b.db.Invitations(b.ctx, area.SampleCommune); len(inv) != 2 {
+		t.Errorf("the commune's invitations %+v", inv)
 	}
 	roles, err := b.db.Roles(b.ctx, "01") // two reviewers and the leader; not the nation's admin
 	if err != nil || len(roles) != 3 || roles[1].Role != "reviewer" {

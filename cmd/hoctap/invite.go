@@ -105,7 +105,7 @@ func inviteList(e *env, args []string) error {
 	}
 	var all []store.Invitation
 	err := withReady(e, func(ctx context.Context, db *store.DB) (err error) {
-		all, err = db.Invitations(ctx)
+		all, err = db.Invitations(ctx, "")
 		return err
 	})
 	if err != nil {

@@ -50,7 +50,7 @@ func New(c Config) *flows.Engine {
 		Payload: home.Invited,
 		Modules: []flows.Module{walk, rv, inviting, villages},
 		Commands: map[string]func(*flows.Turn) error{"status": walk.Status, "review": rv.Open, "recognise": rv.OpenRecognise,
-			"invite": inviting.Open, "villages": villages.Open},
+			"invite": inviting.Open, "roles": inviting.OpenRoles, "villages": villages.Open},
 		Events:      map[string]func(*flows.Turn) error{review.EventDecided: rv.Tell, review.EventRecognised: rv.Certify},
 		Now:         c.Now,
 		DefaultLang: c.DefaultLang,

@@ -36,6 +36,7 @@ type Store struct {
 	people        []flows.Person
 	identities    map[identity]int64
 	roles         []held
+	granted       int64                  // roles given, to number the next
 	invitations   map[string]*invitation // by payload
 	chains        map[string]string      // recognition chains by province
 	registrations map[[2]int64]bool      // subject and year

@@ -19,6 +19,7 @@ var _ review.Store = (*Store)(nil)
 
 // held is a role a person holds over an area.
 type held struct {
+	id     int64
 	person int64
 	role   role.Role
 	area   string
@@ -28,12 +29,18 @@ type held struct {
 func (s *Store) GrantRole(_ context.Context, personID int64, r role.Role, areaCode string, _ int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	h := held{personID, r, areaCode}
-	if !slices.Contains(s.roles, h) {
-		s.roles = append(s.roles, h)
-		s.effect("role: person %d %s of %s", personID, r, areaCode)
-	}
+	s.grant(personID, r, areaCode)
 	return nil
+}
+
+// grant gives a role once.
+func (s *Store) grant(personID int64, r role.Role, areaCode string) {
+	if slices.ContainsFunc(s.roles, func(h held) bool { return h.person == personID && h.role == r && h.area == areaCode }) {
+		return
+	}
+	s.granted++
+	s.roles = append(s.roles, held{s.granted, personID, r, areaCode})
+	s.effect("role: person %d %s of %s", personID, r, areaCode)
 }
 
 // may reports whether a person holds a role allowing the action over the
@@ -227,11 +234,32 @@ func (s *Store) Invite(r, areaCode string, uses int, expires time.Time) string {
 	return payload
 }
 
-// RevokeInvitation ends an invitation made by Invite.
-func (s *Store) RevokeInvitation(payload string) {
+// Withdraw ends an invitation made by Invite, by its payload.
+func (s *Store) Withdraw(payload string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.invitations[payload].revoked = true
+}
+
+func (s *Store) RevokeInvitation(_ context.Context, id, by int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, inv := range s.invitations {
+		if inv.ID != id || inv.revoked {
+			continue
+		}
+		action := role.Invite
+		if inv.Role == string(role.Admin) {
+			action = role.Administer
+		}
+		if by != 0 && !s.may(by, action, inv.Area.Code) {
+			return flows.ErrNotFound
+		}
+		inv.revoked = true
+		s.effect("invitation revoked: %d", id)
+		return nil
+	}
+	return flows.ErrNotFound
 }
 
 func (s *Store) Redeem(_ context.Context, payload string, personID int64, at time.Time) (flows.Invitation, error) {
@@ -258,11 +286,7 @@ func (s *Store) Redeem(_ context.Context, payload string, personID int64, at tim
 		return inv.Invitation, nil
 	}
 	if inv.Role != flows.Household {
-		h := held{personID, role.Role(inv.Role), inv.Area.Code}
-		if !slices.Contains(s.roles, h) {
-			s.roles = append(s.roles, h)
-			s.effect("role: person %d %s of %s", personID, inv.Role, inv.Area.Code)
-		}
+		s.grant(personID, role.Role(inv.Role), inv.Area.Code)
 	}
 	return inv.Invitation, nil
 }
@@ -541,4 +565,64 @@ func (s *Store) register(subject int64, year int) {
 		s.registrations[key] = true
 		s.effect("registration: subject %d for %d", subject, year)
 	}
+}
+
+// below reports whether an area is under (or is) another.
+func (s *Store) below(code, under string) bool {
+	for c := code; c != ""; {
+		if c == under || under == "" {
+			return true
+		}
+		i := slices.IndexFunc(s.areas, func(x flows.Area) bool { return x.Code == c })
+		if i < 0 {
+			return false
+		}
+		c = s.areas[i].Parent
+	}
+	return false
+}
+
+func (s *Store) Roles(_ context.Context, under string) ([]flows.RoleHeld, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []flows.RoleHeld
+	for _, h := range s.roles {
+		if s.below(h.area, under) {
+			out = append(out, flows.RoleHeld{ID: h.id, Person: h.person, Role: string(h.role), Area: h.area})
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) RevokeRole(_ context.Context, id, by int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := slices.IndexFunc(s.roles, func(h held) bool { return h.id == id })
+	if i < 0 {
+		return flows.ErrNotFound
+	}
+	action := role.Invite
+	if s.roles[i].role == role.Admin {
+		action = role.Administer
+	}
+	if by != 0 && !s.may(by, action, s.roles[i].area) {
+		return flows.ErrNotFound
+	}
+	s.effect("role revoked: %d", id)
+	s.roles = slices.Delete(s.roles, i, i+1)
+	return nil
+}
+
+func (s *Store) Invitations(_ context.Context, under string) ([]flows.InvitationMade, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []flows.InvitationMade
+	for _, inv := range s.invitations {
+		if s.below(inv.Area.Code, under) {
+			out = append(out, flows.InvitationMade{ID: inv.ID, Role: inv.Role, Area: inv.Area.Code, Uses: inv.uses, Used: inv.used,
+				Expires: inv.expires, Revoked: inv.revoked})
+		}
+	}
+	slices.SortFunc(out, func(a, b flows.InvitationMade) int { return int(b.ID - a.ID) })
+	return out, nil
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"hoctap/flows"
@@ -34,6 +35,13 @@ type Store interface {
 	// CreateInvitation makes one and returns its payload; flows.ErrNotFound
 	// for a place outside the person's area or a role they may not give.
 	CreateInvitation(ctx context.Context, n flows.NewInvitation) (string, error)
+	// Roles and Invitations list those over an area and below it.
+	Roles(ctx context.Context, under string) ([]flows.RoleHeld, error)
+	Invitations(ctx context.Context, under string) ([]flows.InvitationMade, error)
+	// RevokeRole and RevokeInvitation end one for a person who manages its
+	// area; flows.ErrNotFound otherwise.
+	RevokeRole(ctx context.Context, id, by int64) error
+	RevokeInvitation(ctx context.Context, id, by int64) error
 }
 
 // Module is the conversation.
@@ -47,15 +55,37 @@ type Module struct {
 func New(store Store, bot string) *Module { return &Module{store: store, bot: bot} }
 
 const (
-	stepRole = "role" // what the invitation gives
-	stepArea = "area" // for which place
+	stepRole  = "role"  // what the invitation gives
+	stepArea  = "area"  // for which place
+	stepRoles = "roles" // the roles and invitations in force in the person's area
 )
 
 const (
-	verbRole  = "ro" // Code: the role, or flows.Household
-	verbArea  = "ar" // Code: the place
-	verbLeave = "x"
+	verbRole      = "ro" // Code: the role, or flows.Household
+	verbArea      = "ar" // Code: the place
+	verbLeave     = "x"
+	verbEndRole   = "er" // ID: the role to end
+	verbEndInvite = "ei" // ID: the invitation to withdraw
 )
+
+// maxShown is how many roles and invitations the list shows.
+const maxShown = 20
+
+// rolesArg is the Enter argument of /roles.
+type rolesArg struct{}
+
+// OpenRoles is the /roles command, at any step: the roles and
+// invitations in force in the person's area, each with a button to end it.
+func (m *Module) OpenRoles(t *flows.Turn) error { return m.enter(t, rolesArg{}) }
+
+// enter enters the module for a person who may invite.
+func (m *Module) enter(t *flows.Turn, arg any) error {
+	ok, err := m.store.May(t.Ctx, t.Env.Person, role.Invite)
+	if err != nil {
+		return fmt.Errorf("check invite role: %w", err)
+	}
+	return t.EnterIf(ok, "invitations.none", Name, arg)
+}
 
 type state struct {
 	Step  string `json:"s"`
@@ -70,23 +100,15 @@ func (*Module) Load(data []byte) (any, error) {
 	return st, json.Unmarshal(data, st)
 }
 func (*Module) Resume(*flows.Turn) (any, bool, error) { return nil, false, nil }
-func (*Module) Enter(*flows.Turn, any) (any, error)   { return &state{Step: stepRole}, nil }
+func (*Module) Enter(_ *flows.Turn, arg any) (any, error) {
+	if _, ok := arg.(rolesArg); ok {
+		return &state{Step: stepRoles}, nil
+	}
+	return &state{Step: stepRole}, nil
+}
 
 // Open is the /invite command, at any step: for a person who may invite.
-func (m *Module) Open(t *flows.Turn) error {
-	ok, err := m.store.May(t.Ctx, t.Env.Person, role.Invite)
-	if err != nil {
-		return fmt.Errorf("check invite role: %w", err)
-	}
-	if !ok {
-		t.Say(t.T("invitations.none"))
-		return nil
-	}
-	if err := t.Switch(Name, nil); err != nil {
-		return err
-	}
-	return t.Show()
-}
+func (m *Module) Open(t *flows.Turn) error { return m.enter(t, nil) }
 
 func (*Module) Command(t *flows.Turn, name string) (bool, error) { return flows.LeaveCommand(t, name) }
 
@@ -127,6 +149,9 @@ func (m *Module) gives(t *flows.Turn) ([]string, error) {
 func (m *Module) Show(t *flows.Turn) error {
 	st := t.State().(*state)
 	leave := []flows.Button{btn(t.T("button.invitations.leave"), verbLeave, "")}
+	if st.Step == stepRoles {
+		return m.showRoles(t, leave)
+	}
 	if st.Step == stepRole {
 		gives, err := m.gives(t)
 		if err != nil {
@@ -181,8 +206,62 @@ func (m *Module) button(t *flows.Turn, st *state, tok flows.Token) error {
 		return m.Show(t)
 	case tok.Verb == verbArea && st.Step == stepArea:
 		return m.create(t, st, tok.Code)
+	case (tok.Verb == verbEndRole || tok.Verb == verbEndInvite) && st.Step == stepRoles:
+		end := m.store.RevokeRole
+		if tok.Verb == verbEndInvite {
+			end = m.store.RevokeInvitation
+		}
+		if err := end(t.Ctx, tok.ID, t.Env.Person); errors.Is(err, flows.ErrNotFound) {
+			return t.Stale()
+		} else if err != nil {
+			return fmt.Errorf("end %s %d: %w", tok.Verb, tok.ID, err)
+		}
+		t.Warn(t.T("invitations.ended"))
+		return m.Show(t)
 	}
 	return t.Stale()
+}
+
+// showRoles lists the roles and the invitations still valid in the
+// person's areas, newest invitations first, with a button to end each.
+func (m *Module) showRoles(t *flows.Turn, leave []flows.Button) error {
+	areas, err := m.store.AreasFor(t.Ctx, t.Env.Person, role.Invite)
+	if err != nil {
+		return fmt.Errorf("load areas: %w", err)
+	}
+	var b strings.Builder
+	var rows [][]flows.Button
+	now := t.Now()
+	for _, a := range areas {
+		roles, err := m.store.Roles(t.Ctx, a.Code)
+		if err != nil {
+			return fmt.Errorf("list roles: %w", err)
+		}
+		invitations, err := m.store.Invitations(t.Ctx, a.Code)
+		if err != nil {
+			return fmt.Errorf("list invitations: %w", err)
+		}
+		b.WriteString("<b>" + flows.Esc(a.Name.In(t.P.Lang())) + "</b>\n")
+		for _, r := range roles[:min(len(roles), maxShown)] {
+			if r.Person == t.Env.Person {
+				continue // one's own role is ended by whoever gave it
+			}
+			b.WriteString(t.T("invitations.role.line", map[string]any{"ID": r.ID, "Role": t.T("invitations.give." + r.Role), "Person": r.Person, "Area": r.Area}) + "\n")
+			rows = append(rows, []flows.Button{flows.NewButton(t.T("button.invitations.end_role", map[string]any{"ID": r.ID}), flows.Token{Module: Name, Verb: verbEndRole, ID: r.ID})})
+		}
+		shown := 0
+		for _, inv := range invitations {
+			if inv.Revoked || !now.Before(inv.Expires) || (inv.Uses > 0 && inv.Used >= inv.Uses) || shown == maxShown {
+				continue
+			}
+			shown++
+			b.WriteString(t.T("invitations.invite.line", map[string]any{"ID": inv.ID, "Role": t.T("invitations.give." + inv.Role), "Area": inv.Area,
+				"Used": inv.Used, "Until": t.P.Date(inv.Expires)}) + "\n")
+			rows = append(rows, []flows.Button{flows.NewButton(t.T("button.invitations.end_invite", map[string]any{"ID": inv.ID}), flows.Token{Module: Name, Verb: verbEndInvite, ID: inv.ID})})
+		}
+	}
+	t.Screen(t.T("invitations.roles")+"\n\n"+b.String(), append(rows, leave)...)
+	return nil
 }
 
 // create makes the invitation and shows its link: for one person for a

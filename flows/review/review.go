@@ -221,14 +221,7 @@ func (m *Module) enter(t *flows.Turn, a role.Action, none string, arg any) error
 	if err != nil {
 		return fmt.Errorf("check %s: %w", a, err)
 	}
-	if !ok {
-		t.Say(t.T(none))
-		return nil
-	}
-	if err := t.Switch(Name, arg); err != nil {
-		return err
-	}
-	return t.Show()
+	return t.EnterIf(ok, none, Name, arg)
 }
 
 // turn is one input to review.
