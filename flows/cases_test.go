@@ -58,11 +58,11 @@ func TestDuplicateInputTakesEffectOnce(t *testing.T) {
 	in := flows.Input{Kind: flows.InputText, Text: "72", Key: "tg:77"}
 	h.send(in, "72")
 	// The same update again, after Redis forgot it was seen: the state moved
-	// on to 1.2, but the input's key is in the store.
+	// on to 1.3, but the input's key is in the store.
 	h.send(in, "72 again")
 	a := h.answers()
-	if len(a) != 1 || a["1.1"] != scoring.Value(72) {
-		t.Errorf("answers %v, want only 1.1 = 72", a)
+	if len(a) != 1 || a["1.2"] != scoring.Value(72) {
+		t.Errorf("answers %v, want only 1.2 = 72", a)
 	}
 }
 
@@ -77,20 +77,19 @@ func TestTypedNumbers(t *testing.T) {
 		{"0,85", "Tỷ lệ phần trăm gõ từ 0 đến 100: 85 nghĩa là 85 %."},
 	} {
 		out := h.text(tt.typed)
-		if !strings.HasPrefix(last(out), tt.reply) || !strings.Contains(last(out), "<b>1.1</b>") ||
-			!strings.Contains(last(out), "• từ 65 % đến dưới 80 %: 15 điểm\n• từ 80 % trở lên: 20 điểm") {
+		if !strings.HasPrefix(last(out), tt.reply) || !strings.Contains(last(out), "<b>1.2</b>") ||
+			!strings.Contains(last(out), "• từ 90 % đến dưới 98 %: 5 điểm\n• từ 98 % trở lên: 10 điểm") {
 			t.Errorf("%.20s: reply %q", tt.typed, last(out))
 		}
 	}
-	h.text("80 %")       // 1.1
-	h.text("95,5")       // 1.2
+	h.text("95,5 %")     // 1.2
 	out := h.text("2,5") // 1.3 counts sessions
 	if !strings.HasPrefix(last(out), "Vui lòng gõ một số nguyên, ví dụ 12.") || !strings.Contains(last(out), "<b>1.3</b>") {
 		t.Errorf("a fraction for a count: %q", last(out))
 	}
 	h.text("1.000 buổi")
 	a := h.answers()
-	if a["1.1"] != scoring.Value(80) || a["1.2"] != scoring.Value(95.5) || a["1.3"] != scoring.Value(1000) {
+	if a["1.2"] != scoring.Value(95.5) || a["1.3"] != scoring.Value(1000) {
 		t.Errorf("answers %v", a)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"time"
 
 	"hoctap/scoring"
@@ -298,6 +299,25 @@ type Recognising struct {
 	DecisionNo    string
 	DecisionDate  time.Time
 	At            time.Time
+}
+
+// Share is what a derived indicator is computed from: how many of a
+// subject's member households were recognised as Learning Families, of
+// how many, in which year (the latest up to the assessment's in which any
+// of them was; 0 when none ever was).
+type Share struct {
+	Recognised int
+	Households int
+	Year       int
+}
+
+// Percent returns the share as a percentage with two decimals at most; 0
+// for a subject with no member household.
+func (s Share) Percent() float64 {
+	if s.Households == 0 {
+		return 0
+	}
+	return math.Round(float64(s.Recognised)*10000/float64(s.Households)) / 100
 }
 
 // Recognised is a recognition as its certificate tells it.

@@ -191,11 +191,12 @@ func albums(h *harness) {
 
 // communityOn walks the Learning Community questionnaire to the review,
 // with answers scoring 80 of the 90 self-assessed points; c1 answers the
-// condition.
+// condition. Four of the village's five households are Learning Families
+// this year, so 1.1, computed, is 80 %: 20 points.
 func communityOn(h *harness, c1 string) {
 	t := h.t
+	h.store.AddFamilies(area.SampleCommune+".01", h.sh.now.Year(), 4, 5)
 	h.enrol("community", "Thôn Đông")
-	h.text("85")        // 1.1: 20
 	h.text("99")        // 1.2: 10
 	if h.lang == "vi" { // 1.3 counts sessions, typed with the unit: 10 points
 		h.text("12 buổi")
@@ -251,6 +252,29 @@ var scenarios = []struct {
 		}
 	}},
 
+	// A village's share of Learning Families is computed, not asked: the
+	// review says what it was computed from and follows the recognitions
+	// as they are recorded; submitting keeps the share of that moment.
+	{"derived_share", "vi", func(h *harness) {
+		village := area.SampleCommune + ".01"
+		h.enrol("community", "Thôn Đông")
+		h.text("99") // 1.2: the first question
+		out := h.press(h.l("summary"))
+		if r := last(out); !strings.Contains(r, "<b>1.1</b> Tỷ lệ hộ trong thôn, tổ…: <b>0 %</b> · 0 điểm\n   <i>tính từ công nhận: thôn chưa có hộ nào trong hoctap</i>") {
+			h.t.Errorf("a village with no household: %q", r)
+		}
+		h.store.AddFamilies(village, h.sh.now.Year()-1, 2, 3)
+		h.note("3 households in Thôn Đông, 2 of them recognised last year")
+		h.press(fmt.Sprintf(h.l("edit"), "1.2"))
+		out = h.press(h.l("summary"))
+		if r := last(out); !strings.Contains(r, "<b>66,67 %</b> · 15 điểm\n   <i>tính từ công nhận: 2 trên 3 hộ của thôn có trong hoctap là “Gia đình học tập” năm 2025</i>") {
+			h.t.Errorf("two of three recognised last year: %q", r)
+		}
+		if _, ok := h.answers()["1.1"]; ok {
+			h.t.Error("the share was kept before the submission")
+		}
+	}},
+
 	// A person stops midway and comes back ten days later, to a new
 	// replica of the bot: /start offers the assessment where it was.
 	{"resume_after_days", "vi", func(h *harness) {
@@ -273,17 +297,17 @@ var scenarios = []struct {
 	// and what the person types next is not taken for an answer.
 	{"redis_lost", "vi", func(h *harness) {
 		h.enrol("community", "Thôn Đông")
-		h.text("80") // 1.1
+		h.text("95") // 1.2
 		h.loseState()
-		out := h.text("95")
+		out := h.text("12")
 		if !strings.Contains(last(out), "Bạn đang làm dở bản tự đánh giá") || !strings.Contains(last(out), "(đã trả lời 1/") {
 			h.t.Fatalf("after the state was lost: %q", last(out))
 		}
 		out = h.press(h.l("continue"))
-		if !strings.Contains(last(out), "<b>1.2</b>") {
-			h.t.Errorf("continued at %q, want question 1.2", last(out))
+		if !strings.Contains(last(out), "<b>1.3</b>") {
+			h.t.Errorf("continued at %q, want question 1.3", last(out))
 		}
-		if a := h.answers(); len(a) != 1 || a["1.1"] != scoring.Value(80) {
+		if a := h.answers(); len(a) != 1 || a["1.2"] != scoring.Value(95) {
 			h.t.Errorf("answers %v", a)
 		}
 	}},

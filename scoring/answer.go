@@ -17,7 +17,7 @@ type AnswerType uint8
 const (
 	AnswerBool   AnswerType = iota + 1 // yes or no: yes_no indicators and conditions
 	AnswerOption                       // an option code: choice indicators
-	AnswerValue                        // a number: number, ratio (percent) and reviewer (points) indicators
+	AnswerValue                        // a number: number, ratio and derived (percent) and reviewer (points) indicators
 	AnswerNA                           // not applicable
 )
 
@@ -178,7 +178,7 @@ func (ind *Indicator) Check(a Answer) error {
 		if _, ok := ind.Option(a.Option); !ok {
 			return fmt.Errorf("%w %q", ErrUnknownOption, a.Option)
 		}
-	case AnswerNumber, AnswerRatio, AnswerReviewer:
+	case AnswerNumber, AnswerRatio, AnswerDerived, AnswerReviewer:
 		if a.Type != AnswerValue {
 			return fmt.Errorf("%w: expected a number", ErrWrongType)
 		}

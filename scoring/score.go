@@ -185,7 +185,7 @@ func (ind *Indicator) Points(a Answer) float64 {
 		if opt, ok := ind.Option(a.Option); ok {
 			return opt.Points
 		}
-	case (ind.Kind == AnswerNumber || ind.Kind == AnswerRatio) && a.Type == AnswerValue:
+	case (ind.Kind == AnswerNumber || ind.IsPercent()) && a.Type == AnswerValue:
 		return ind.BandPoints(a.Value)
 	case ind.Kind == AnswerReviewer && a.Type == AnswerValue:
 		return a.Value

@@ -42,7 +42,23 @@ const (
 	AnswerNumber   AnswerKind = "number"   // a number mapped to points by bands
 	AnswerRatio    AnswerKind = "ratio"    // a percentage (0–100) mapped to points by bands
 	AnswerReviewer AnswerKind = "reviewer" // points assigned by a reviewer
+	AnswerDerived  AnswerKind = "derived"  // a percentage (0–100) computed from recognitions, mapped to points by bands
 )
+
+// Derivation names what a derived indicator is computed from.
+type Derivation string
+
+// The derivations.
+const (
+	// RecognisedFamilies is the share of a village's households — those
+	// placed in its area — recognised as Learning Families in the latest
+	// year, up to the assessment's, in which any of them was. Clans keep
+	// no member list yet, so a clan's share is still typed (a ratio).
+	RecognisedFamilies Derivation = "recognised_families"
+)
+
+// Derivations lists every derivation and the title kinds whose sets may use it.
+var Derivations = map[Derivation][]Kind{RecognisedFamilies: {KindCommunity}}
 
 // Certainty says whether a criterion or an indicator was confirmed against
 // the official text.
@@ -220,7 +236,8 @@ type Indicator struct {
 	Unit          Text       `yaml:"unit,omitempty"`           // for a number: what is counted
 	Range         *Range     `yaml:"range,omitempty"`          // for a number: the values accepted
 	Options       []Option   `yaml:"options,omitempty"`        // for a choice
-	Bands         []Band     `yaml:"bands,omitempty"`          // for a number or a ratio
+	Bands         []Band     `yaml:"bands,omitempty"`          // for a number, a ratio or a derived share
+	Derive        Derivation `yaml:"derive,omitempty"`         // for a derived indicator: what it is computed from
 	Evidence      Evidence   `yaml:"evidence,omitempty"`
 	Certainty     Certainty  `yaml:"certainty,omitempty"`
 }
@@ -299,10 +316,14 @@ func (ind *Indicator) Option(code string) (*Option, bool) {
 	return nil, false
 }
 
+// IsPercent reports whether the indicator's value is a percentage: a
+// ratio, typed, or a derived share, computed.
+func (ind *Indicator) IsPercent() bool { return ind.Kind == AnswerRatio || ind.Kind == AnswerDerived }
+
 // ValueRange returns the range of values a number or ratio accepts.
 func (ind *Indicator) ValueRange() Range {
 	switch {
-	case ind.Kind == AnswerRatio:
+	case ind.IsPercent():
 		hundred := 100.0
 		return Range{Min: 0, Max: &hundred}
 	case ind.Kind == AnswerReviewer:

@@ -260,14 +260,21 @@ func (v *validator) indicator(s *Set, path string, ind *Indicator) {
 	case AnswerNumber, AnswerRatio:
 		wantBands = true
 		v.bands(path, ind)
+	case AnswerDerived:
+		wantBands = true
+		v.bands(path, ind)
+		v.derive(s, path, ind)
 	default:
-		v.add(path+".kind", "%q is not one of yes_no, choice, number, ratio, reviewer", ind.Kind)
+		v.add(path+".kind", "%q is not one of yes_no, choice, number, ratio, derived, reviewer", ind.Kind)
+	}
+	if ind.Kind != AnswerDerived && ind.Derive != "" {
+		v.add(path+".derive", "only a derived indicator is computed")
 	}
 	if !wantOptions && len(ind.Options) > 0 {
 		v.add(path+".options", "only a choice indicator has options")
 	}
 	if !wantBands && len(ind.Bands) > 0 {
-		v.add(path+".bands", "only a number or ratio indicator has bands")
+		v.add(path+".bands", "only a number, ratio or derived indicator has bands")
 	}
 	if ind.Kind != AnswerNumber && ind.Range != nil {
 		v.add(path+".range", "only a number indicator has a range")
@@ -276,6 +283,35 @@ func (v *validator) indicator(s *Set, path string, ind *Indicator) {
 		v.add(path+".unit", "only a number indicator has a unit")
 	}
 	v.evidence(path+".evidence", ind.Evidence)
+}
+
+// derive checks what a derived indicator is computed from: a known
+// derivation, in a set of a title that has what it counts.
+func (v *validator) derive(s *Set, path string, ind *Indicator) {
+	kinds, ok := Derivations[ind.Derive]
+	switch {
+	case ind.Derive == "":
+		v.add(path+".derive", "a derived indicator names what it is computed from: %s", derivationNames())
+	case !ok:
+		v.add(path+".derive", "%q is not one of %s", ind.Derive, derivationNames())
+	case !slices.Contains(kinds, s.Kind):
+		v.add(path+".derive", "%s counts member households, which a %s has not", ind.Derive, s.Kind)
+	}
+	if ind.NotApplicable {
+		v.add(path+".not_applicable", "a derived indicator is computed, never answered \"not applicable\"")
+	}
+	if ind.EvidenceRule() != EvidenceNone {
+		v.add(path+".evidence", "a derived indicator is computed from recognitions and takes no photo")
+	}
+}
+
+func derivationNames() string {
+	names := make([]string, 0, len(Derivations))
+	for d := range Derivations {
+		names = append(names, string(d))
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
 }
 
 func (v *validator) options(path string, ind *Indicator) {
@@ -311,7 +347,7 @@ func (v *validator) bands(path string, ind *Indicator) {
 	}
 	var want Range
 	switch {
-	case ind.Kind == AnswerRatio:
+	case ind.IsPercent():
 		want = ind.ValueRange()
 	case ind.Range != nil:
 		want = *ind.Range
@@ -429,6 +465,9 @@ func (v *validator) relevant(s *Set, path string, r *Relevant, code string, own 
 		return
 	case !known || place > v.order[code]:
 		v.add(path+".code", "%s comes later in the questionnaire: a rule names a question asked before", r.Code)
+		return
+	case isInd && ref.Kind == AnswerDerived:
+		v.add(path+".code", "%s is computed from recognitions: a rule names a question the person answers", r.Code)
 		return
 	case isInd && (ref.Kind == AnswerNumber || ref.Kind == AnswerRatio):
 		v.add(path+".code", "%s takes a number: a rule names a yes/no, choice or condition question", r.Code)

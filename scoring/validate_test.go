@@ -105,7 +105,7 @@ func TestValidate(t *testing.T) {
 			`sample.yaml: criteria[0].indicators[0].code: "1 1" is not a code (letters, digits and dots, at most 12)`,
 		}},
 		{"unknown answer kind", func(s *Set) { s.Criteria[1].Indicators[2].Kind = "stars" }, []string{
-			`sample.yaml: criteria[1].indicators[2].kind: "stars" is not one of yes_no, choice, number, ratio, reviewer`,
+			`sample.yaml: criteria[1].indicators[2].kind: "stars" is not one of yes_no, choice, number, ratio, derived, reviewer`,
 		}},
 		{"choice with one option", func(s *Set) {
 			s.Criteria[0].Indicators[1].Options = s.Criteria[0].Indicators[1].Options[:1]
@@ -153,6 +153,32 @@ func TestValidate(t *testing.T) {
 		}},
 		{"range on a ratio", func(s *Set) { s.Criteria[1].Indicators[1].Range = &Range{Min: 0} }, []string{
 			"sample.yaml: criteria[1].indicators[1].range: only a number indicator has a range",
+		}},
+		{"a derived share in a village set", func(s *Set) {
+			s.Kind, s.Criteria[1].Indicators[1].Kind, s.Criteria[1].Indicators[1].Derive = KindCommunity, AnswerDerived, RecognisedFamilies
+		}, nil},
+		{"a derived share in a unit set", func(s *Set) {
+			s.Criteria[1].Indicators[1].Kind, s.Criteria[1].Indicators[1].Derive = AnswerDerived, RecognisedFamilies
+		}, []string{"sample.yaml: criteria[1].indicators[1].derive: recognised_families counts member households, which a unit has not"}},
+		{"a derived indicator that names no derivation", func(s *Set) {
+			s.Kind, s.Criteria[1].Indicators[1].Kind = KindClan, AnswerDerived
+			s.Criteria[1].Indicators[1].NotApplicable = true
+			s.Criteria[1].Indicators[1].Bands = nil
+		}, []string{
+			"sample.yaml: criteria[1].indicators[1].bands: a derived indicator maps values to points with bands",
+			"sample.yaml: criteria[1].indicators[1].derive: a derived indicator names what it is computed from: recognised_families",
+			`sample.yaml: criteria[1].indicators[1].not_applicable: a derived indicator is computed, never answered "not applicable"`,
+		}},
+		{"a rule that names a derived share", func(s *Set) {
+			s.Kind, s.Criteria[1].Indicators[1].Kind, s.Criteria[1].Indicators[1].Derive = KindCommunity, AnswerDerived, RecognisedFamilies
+			s.Criteria[1].Indicators[2].Relevant = &Relevant{Code: "2.2", Answers: []string{"yes"}}
+		}, []string{"sample.yaml: criteria[1].indicators[2].relevant.code: 2.2 is computed from recognitions: a rule names a question the person answers"}},
+		{"an unknown derivation, and one on a ratio", func(s *Set) {
+			s.Kind, s.Criteria[1].Indicators[1].Kind, s.Criteria[1].Indicators[1].Derive = KindClan, AnswerDerived, "members"
+			s.Criteria[1].Indicators[0].Derive = RecognisedFamilies
+		}, []string{
+			"sample.yaml: criteria[1].indicators[0].derive: only a derived indicator is computed",
+			`sample.yaml: criteria[1].indicators[1].derive: "members" is not one of recognised_families`,
 		}},
 		{"required evidence without photos", func(s *Set) { s.Criteria[0].Indicators[0].Evidence.MinPhotos = 0 }, []string{
 			"sample.yaml: criteria[0].indicators[0].evidence.min_photos: required evidence asks for 1 to 10 photos, not 0",

@@ -694,3 +694,86 @@ func TestSeasonsAndRegistrations(t *testing.T) {
 		}
 	}
 }
+
+// TestDerivedShare: a village's share of Learning Families counts the
+// households placed in it, recognised in the latest year up to the
+// assessment's in which any was; an undone recognition and a household of
+// another village do not count.
+func TestDerivedShare(t *testing.T) {
+	t.Parallel()
+	b := newReviewBundle(t)
+	rows, err := area.ReadCSV(strings.NewReader("code,name,level,parent_code,valid_from,valid_to\n" +
+		"T.V,Thôn Vui,village,00376,2025-07-01,\nT.W,Thôn Xa,village,00376,2025-07-01,\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.ImportAreas(b.ctx, rows, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	reviewer := b.person("reviewer@00376")
+	head := b.person()
+	village, err := b.db.Start(b.ctx, flows.NewAssessment{PersonID: head, Kind: scoring.KindCommunity, Name: "Thôn Vui", AreaCode: "T.V",
+		Region: scoring.RegionNormal, SetID: "community-2021", SetVersion: 2, Year: 2026, Key: "village"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	share := func(year int) flows.Share {
+		t.Helper()
+		s, err := b.db.Derive(b.ctx, scoring.RecognisedFamilies, village.SubjectID, year)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if got := share(2026); got != (flows.Share{}) {
+		t.Errorf("a village with no household: %+v", got)
+	}
+	// recognised submits and accepts a household's assessment of a year,
+	// which recognises it at once (the default chain).
+	recognised := func(p int64, subject int64, name, areaCode string, year int) flows.Assessment {
+		t.Helper()
+		b.n++
+		a, err := b.db.Start(b.ctx, flows.NewAssessment{PersonID: p, SubjectID: subject, Kind: scoring.KindFamily, Name: name, AreaCode: areaCode,
+			Region: scoring.RegionNormal, SetID: "family-2015", SetVersion: 2, Year: year, Cursor: "1.1", Key: fmt.Sprintf("d%d", b.n)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.db.Submit(b.ctx, a.ID, a.Rev, p, scoring.Result{}, b.at); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.db.Decide(b.ctx, flows.Decision{AssessmentID: a.ID, Rev: 1, Reviewer: reviewer, State: flows.ReviewAccepted, At: b.at}); err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	pa, pb, pc, pd, pe, far := b.person(), b.person(), b.person(), b.person(), b.person(), b.person()
+	a := recognised(pa, 0, "Nhà A", "T.V", 2025)
+	recognised(pa, a.SubjectID, "Nhà A", "T.V", 2026)
+	recognised(pb, 0, "Nhà B", "T.V", 2025)
+	recognised(pe, 0, "Nhà E", "T.V", 2025)
+	c := recognised(pc, 0, "Nhà C", "T.V", 2026)
+	if _, err := b.db.Start(b.ctx, flows.NewAssessment{PersonID: pd, Kind: scoring.KindFamily, Name: "Nhà D", AreaCode: "T.V",
+		Region: scoring.RegionNormal, SetID: "family-2015", SetVersion: 2, Year: 2026, Key: "d-open"}); err != nil {
+		t.Fatal(err)
+	}
+	recognised(far, 0, "Nhà Xa", "T.W", 2026)
+
+	if got, want := share(2026), (flows.Share{Recognised: 2, Households: 5, Year: 2026}); got != want {
+		t.Errorf("2026: %+v, want %+v", got, want)
+	}
+	if got, want := share(2025), (flows.Share{Recognised: 3, Households: 5, Year: 2025}); got != want {
+		t.Errorf("2025: %+v, want %+v", got, want)
+	}
+	if got := share(2026).Percent(); got != 40 {
+		t.Errorf("percent %v, want 40", got)
+	}
+	if err := b.db.Undo(b.ctx, reviewer, c.ID, b.rev(reviewer, c.ID), b.at.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := share(2026), (flows.Share{Recognised: 1, Households: 5, Year: 2026}); got != want {
+		t.Errorf("after an undone recognition: %+v, want %+v", got, want)
+	}
+	if got, want := share(2027), (flows.Share{Recognised: 1, Households: 5, Year: 2026}); got != want {
+		t.Errorf("a year with no recognition yet counts the latest: %+v, want %+v", got, want)
+	}
+}

@@ -387,6 +387,7 @@ type indicatorJSON struct {
 	MaxPoints     float64            `json:"max_points"`
 	NotApplicable bool               `json:"not_applicable"` // "not applicable" is offered
 	Relevant      *scoring.Relevant  `json:"relevant,omitempty"`
+	Derive        scoring.Derivation `json:"derive,omitempty"` // what a derived indicator is computed from
 	Options       []optionJSON       `json:"options"`
 	Bands         []bandJSON         `json:"bands"`
 }
@@ -413,7 +414,7 @@ func showJSON(s *scoring.Set, lang string) setJSON {
 	for _, c := range s.Criteria {
 		cj := criterionJSON{Code: c.Code, MaxPoints: c.MaxPoints, Relevant: c.Relevant, Indicators: []indicatorJSON{}}
 		for _, ind := range c.Indicators {
-			ij := indicatorJSON{Code: ind.Code, Kind: ind.Kind, MaxPoints: ind.MaxPoints, Relevant: ind.Relevant,
+			ij := indicatorJSON{Code: ind.Code, Kind: ind.Kind, MaxPoints: ind.MaxPoints, Relevant: ind.Relevant, Derive: ind.Derive,
 				NotApplicable: s.OffersNA(ind.Code), Options: []optionJSON{}, Bands: []bandJSON{}}
 			for _, o := range ind.Options {
 				ij.Options = append(ij.Options, optionJSON{o.Code, o.Points})

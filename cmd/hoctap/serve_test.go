@@ -862,16 +862,16 @@ func TestChatPlaygroundNumbers(t *testing.T) {
 		"3",         // Cộng đồng học tập: the place first
 		"thon dong", // found by name
 		"1",         // Thôn Đông · Xã Sóc Sơn
-		"2",         // 1.1, a percentage: 2 %, not the second button
-		"#1",        // 1.2: the first button, ℹ️ Hướng dẫn
-		"95",        // 1.2
+		"2",         // 1.2 (1.1 is computed), a percentage: 2 %, not the second button
+		"#1",        // 1.3: the first button, ℹ️ Hướng dẫn
+		"95",        // 1.3
 	}, "\n") + "\n"
 	r := hoctap(t, in.environ, lines, "--user", "7", "chat")
-	if r.code != 0 || !strings.Contains(r.stdout, "ℹ️ 1.2") {
+	if r.code != 0 || !strings.Contains(r.stdout, "ℹ️ 1.3") {
 		t.Errorf("exit %d, stdout:\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if got := in.answers(); got["1.1"] != "2" || got["1.2"] != "95" {
-		t.Errorf("answers %v, want 1.1 = 2 and 1.2 = 95", got)
+	if got := in.answers(); got["1.2"] != "2" || got["1.3"] != "95" {
+		t.Errorf("answers %v, want 1.2 = 2 and 1.3 = 95", got)
 	}
 	if r.stderr != "" {
 		t.Errorf("the chat logged:\n%s", r.stderr)

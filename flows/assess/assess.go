@@ -53,6 +53,8 @@ type Store interface {
 	// MoveSet pins the assessment at rev to another set version, dropping
 	// the answers in drop; flows.ErrConflict when it is no longer at rev.
 	MoveSet(ctx context.Context, id int64, rev int, setID string, version int, drop []string, cursor string) (int, error)
+	// Derive computes a derived indicator of a subject for a year.
+	Derive(ctx context.Context, d scoring.Derivation, subjectID int64, year int) (flows.Share, error)
 	// CreateInvitation makes an invitation and returns its payload;
 	// flows.ErrNotFound when the person may not make it.
 	CreateInvitation(ctx context.Context, n flows.NewInvitation) (string, error)

@@ -133,6 +133,13 @@ func (w *turn) showSummary(a flows.Assessment, set *scoring.Set) error {
 // whose photos are missing (listed in photos) opens its photo step.
 func (w *turn) review(a flows.Assessment, set *scoring.Set, title string, photos []string) (string, []flows.Button, error) {
 	t := w.t
+	var shares map[string]flows.Share
+	if a.Submitted == nil { // once submitted, the shares are those it was submitted with
+		var err error
+		if a, shares, err = w.derive(a, set); err != nil {
+			return "", nil, err
+		}
+	}
 	res, err := scoring.Score(set, a.Answers, a.Region)
 	if err != nil {
 		return "", nil, fmt.Errorf("score assessment %d: %w", a.ID, err)
@@ -148,8 +155,20 @@ func (w *turn) review(a flows.Assessment, set *scoring.Set, title string, photos
 		earned[sc.Code] = sc.Points
 	}
 	var edits []flows.Button
-	for _, q := range questions(set) {
+	for _, q := range everything(set) {
 		label := "<b>" + flows.Esc(q.code) + "</b> " + flows.Esc(q.short(t.P.Lang())) + ": "
+		switch {
+		case q.ind != nil && q.ind.Kind == scoring.AnswerReviewer:
+			line := label + "<i>" + t.T("summary.by_reviewer") + "</i>"
+			if _, ok := a.Answers[q.code]; ok {
+				line = label + t.T("summary.reviewer_points", map[string]any{"Points": t.P.Points(earned[q.code])})
+			}
+			b.WriteString(line + "\n")
+			continue
+		case q.ind != nil && q.ind.Kind == scoring.AnswerDerived:
+			b.WriteString(label + w.derivedText(a, q.code, shares, earned[q.code]) + "\n")
+			continue
+		}
 		if !set.Applies(q.code, a.Answers) {
 			b.WriteString(label + "<i>" + t.T("summary.skipped") + "</i> · " + t.P.Points(earned[q.code]) + "\n")
 			continue
@@ -179,16 +198,6 @@ func (w *turn) review(a flows.Assessment, set *scoring.Set, title string, photos
 		b.WriteString(line + "\n")
 		edits = append(edits, edit)
 	}
-	for _, ind := range set.Indicators() {
-		if ind.Kind == scoring.AnswerReviewer {
-			short := scoring.ShortText(ind.Short, ind.Text, t.P.Lang())
-			line := "<b>" + flows.Esc(ind.Code) + "</b> " + flows.Esc(short) + ": <i>" + t.T("summary.by_reviewer") + "</i>"
-			if _, ok := a.Answers[ind.Code]; ok {
-				line = "<b>" + flows.Esc(ind.Code) + "</b> " + flows.Esc(short) + ": " + t.T("summary.reviewer_points", map[string]any{"Points": t.P.Points(earned[ind.Code])})
-			}
-			b.WriteString(line + "\n")
-		}
-	}
 	b.WriteString("\n" + t.T("summary.score", map[string]any{
 		"Total": t.P.Number(res.Total), "Max": t.P.Points(res.Max), "Pass": t.P.Number(res.PassMark),
 	}))
@@ -196,6 +205,77 @@ func (w *turn) review(a flows.Assessment, set *scoring.Set, title string, photos
 		b.WriteString("\n• " + w.failureText(set, a.Region, f))
 	}
 	return b.String(), edits, nil
+}
+
+// derive returns the assessment with the answers of its set's derived
+// indicators as the store computes them now, and the shares they come from.
+func (w *turn) derive(a flows.Assessment, set *scoring.Set) (flows.Assessment, map[string]flows.Share, error) {
+	var shares map[string]flows.Share
+	for _, ind := range set.Indicators() {
+		if ind.Kind != scoring.AnswerDerived {
+			continue
+		}
+		sh, err := w.m.cfg.Store.Derive(w.t.Ctx, ind.Derive, a.SubjectID, a.Year)
+		if err != nil {
+			return a, nil, err
+		}
+		if shares == nil {
+			shares = map[string]flows.Share{}
+			a.Answers = copyAnswers(a.Answers)
+		}
+		shares[ind.Code] = sh
+		a.Answers[ind.Code] = scoring.Value(sh.Percent())
+	}
+	return a, shares, nil
+}
+
+// derivedText writes a derived indicator's value, its points and, before
+// submission, what it was computed from.
+func (w *turn) derivedText(a flows.Assessment, code string, shares map[string]flows.Share, points float64) string {
+	t := w.t
+	ans, ok := a.Answers[code]
+	if !ok {
+		return "<i>" + t.T("summary.derived.later") + "</i>"
+	}
+	line := "<b>" + t.P.Number(ans.Value) + " %</b> · " + t.P.Points(points)
+	if was, had := w.before[code]; w.before != nil && (!had || was != ans) {
+		line += " " + t.T("review.changed")
+	}
+	sh, computed := shares[code]
+	switch {
+	case !computed:
+		return line + " <i>" + t.T("summary.derived.submitted") + "</i>"
+	case sh.Households == 0:
+		return line + "\n   <i>" + t.T("summary.derived.empty") + "</i>"
+	case sh.Year == 0:
+		return line + "\n   <i>" + t.T("summary.derived.none", map[string]any{"Households": sh.Households}) + "</i>"
+	}
+	return line + "\n   <i>" + t.T("summary.derived.counted", map[string]any{"N": sh.Recognised, "Households": sh.Households, "Year": sh.Year}) + "</i>"
+}
+
+// saveDerived stores the derived answers an assessment is about to be
+// submitted with, and returns it at its new revision.
+func (w *turn) saveDerived(a flows.Assessment, set *scoring.Set) (flows.Assessment, error) {
+	t := w.t
+	now, _, err := w.derive(a, set)
+	if err != nil {
+		return a, err
+	}
+	for _, ind := range set.Indicators() {
+		ans, ok := now.Answers[ind.Code]
+		if old, had := a.Answers[ind.Code]; ind.Kind != scoring.AnswerDerived || !ok || (had && old == ans) {
+			continue
+		}
+		rev, err := w.m.cfg.Store.Apply(t.Ctx, flows.Change{AssessmentID: a.ID, Rev: a.Rev, PersonID: t.Env.Person,
+			Key: t.In.Key + ":" + ind.Code, Cursor: a.Cursor, Code: ind.Code, Answer: &ans})
+		if err != nil {
+			return a, fmt.Errorf("save derived %s: %w", ind.Code, err)
+		}
+		a.Rev = rev
+		a.Answers = copyAnswers(a.Answers)
+		a.Answers[ind.Code] = ans
+	}
+	return a, nil
 }
 
 // failureText writes a failed rule for a person, in plain words: what
@@ -246,6 +326,16 @@ func (w *turn) submit(a flows.Assessment, set *scoring.Set) error {
 	t := w.t
 	if unanswered, photos := missing(set, a); len(unanswered) > 0 || len(photos) > 0 {
 		return t.Stale()
+	}
+	a, err := w.saveDerived(a, set)
+	if errors.Is(err, flows.ErrDone) || errors.Is(err, flows.ErrConflict) {
+		if _, _, err := w.reload(); err != nil {
+			return err
+		}
+		return t.Stale()
+	}
+	if err != nil {
+		return err
 	}
 	res, err := scoring.Score(set, a.Answers, a.Region)
 	if err != nil {

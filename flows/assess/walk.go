@@ -11,7 +11,7 @@ import (
 )
 
 // question is one step of the walk: an indicator a person answers, or a
-// condition. Reviewer-scored indicators are not asked.
+// condition. Reviewer-scored and derived indicators are not asked.
 type question struct {
 	code string
 	ind  *scoring.Indicator // nil for a condition
@@ -45,9 +45,22 @@ func (q question) short(lang string) string {
 func questions(s *scoring.Set) []question {
 	var qs []question
 	for _, ind := range s.Indicators() {
-		if ind.Kind != scoring.AnswerReviewer {
+		if ind.Kind != scoring.AnswerReviewer && ind.Kind != scoring.AnswerDerived {
 			qs = append(qs, question{code: ind.Code, ind: ind})
 		}
+	}
+	for i := range s.Conditions {
+		qs = append(qs, question{code: s.Conditions[i].Code, cond: &s.Conditions[i]})
+	}
+	return qs
+}
+
+// everything lists every indicator, in the questionnaire's order, then the
+// conditions: what a review shows, asked or not.
+func everything(s *scoring.Set) []question {
+	var qs []question
+	for _, ind := range s.Indicators() {
+		qs = append(qs, question{code: ind.Code, ind: ind})
 	}
 	for i := range s.Conditions {
 		qs = append(qs, question{code: s.Conditions[i].Code, cond: &s.Conditions[i]})

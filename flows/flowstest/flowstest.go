@@ -79,6 +79,7 @@ type record struct {
 	files    map[string][]string // the channel's file ids, beside evidence
 	review   *flows.Review       // from the first submission on
 	reopened int                 // the revision a send-back left it at
+	seeded   bool                // added by AddFamilies, not through a conversation
 }
 
 var (
@@ -445,7 +446,7 @@ func (s *Store) Submitted() []flows.Assessment {
 	defer s.mu.Unlock()
 	var out []flows.Assessment
 	for _, r := range s.assessments {
-		if r.status == "submitted" {
+		if r.status == "submitted" && !r.seeded {
 			out = append(out, r.copyOf())
 		}
 	}

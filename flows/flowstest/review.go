@@ -626,3 +626,62 @@ func (s *Store) Invitations(_ context.Context, under string) ([]flows.Invitation
 	slices.SortFunc(out, func(a, b flows.InvitationMade) int { return int(b.ID - a.ID) })
 	return out, nil
 }
+
+// Derive computes a derived indicator as the PostgreSQL store does: the
+// households placed in a village's area, and those of them recognised as
+// Learning Families in the latest year, up to year, in which any was.
+func (s *Store) Derive(_ context.Context, d scoring.Derivation, subjectID int64, year int) (flows.Share, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d != scoring.RecognisedFamilies {
+		return flows.Share{}, fmt.Errorf("derive %q: unknown derivation", d)
+	}
+	var out flows.Share
+	if subjectID < 1 || int(subjectID) > len(s.subjects) || s.subjects[subjectID-1].Kind != scoring.KindCommunity {
+		return out, nil
+	}
+	village := s.subjects[subjectID-1].AreaCode
+	members := map[int64]bool{}
+	for _, sj := range s.subjects {
+		if sj.Kind == scoring.KindFamily && sj.AreaCode == village {
+			members[sj.ID] = true
+		}
+	}
+	out.Households = len(members)
+	byYear := map[int]map[int64]bool{}
+	for _, g := range s.recognitions {
+		a := s.assessments[g.assessment-1].a
+		if g.ended || !members[a.SubjectID] || a.Kind != scoring.KindFamily || a.Year > year {
+			continue
+		}
+		if byYear[a.Year] == nil {
+			byYear[a.Year] = map[int64]bool{}
+		}
+		byYear[a.Year][a.SubjectID] = true
+		out.Year = max(out.Year, a.Year)
+	}
+	out.Recognised = len(byYear[out.Year])
+	return out, nil
+}
+
+// AddFamilies places households in a village, as if others had enrolled
+// them, of which the first recognised were recognised as Learning
+// Families in year; no one in the test represents them.
+func (s *Store) AddFamilies(village string, year, recognised, households int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range households {
+		sj := subject{Subject: flows.Subject{ID: int64(len(s.subjects) + 1), Kind: scoring.KindFamily,
+			Name: "Hộ " + strconv.Itoa(i+1), AreaCode: village}}
+		s.subjects = append(s.subjects, sj)
+		if i >= recognised {
+			continue
+		}
+		at := time.Date(year, time.June, 1, 0, 0, 0, 0, time.UTC)
+		r := &record{a: flows.Assessment{ID: int64(len(s.assessments) + 1), SubjectID: sj.ID, SubjectName: sj.Name,
+			Kind: scoring.KindFamily, AreaCode: village, Year: year, Submitted: &at}, status: "submitted",
+			review: &flows.Review{State: flows.ReviewAccepted, DecidedAt: &at}, seeded: true}
+		s.assessments = append(s.assessments, r)
+		s.recognitions = append(s.recognitions, &recognition{id: int64(len(s.recognitions) + 1), assessment: r.a.ID, at: at})
+	}
+}

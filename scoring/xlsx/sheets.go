@@ -177,6 +177,7 @@ var indicators = sheet[indicatorRow]{
 		{"yes_en", medium, func(r *indicatorRow) any { return &r.ind.Labels.Yes.EN }},
 		{"no_vi", medium, func(r *indicatorRow) any { return &r.ind.Labels.No.VI }},
 		{"no_en", medium, func(r *indicatorRow) any { return &r.ind.Labels.No.EN }},
+		{"derive", medium, func(r *indicatorRow) any { return (*string)(&r.ind.Derive) }},
 	},
 }
 
