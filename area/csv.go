@@ -1,7 +1,6 @@
 package area
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -39,9 +38,7 @@ type Row struct {
 // whoever imports the rows (the store checks it); a parent in the file
 // must sit on a level above.
 func ReadCSV(r io.Reader) ([]Row, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	records, err := cr.ReadAll()
+	records, lines, err := readRecords(r)
 	if err != nil {
 		return nil, fmt.Errorf("read area file: %w", err)
 	}
@@ -62,9 +59,9 @@ func ReadCSV(r io.Reader) ([]Row, error) {
 	rows := make([]Row, 0, len(records)-1)
 	seen := map[string]int{}
 	for i, rec := range records[1:] {
-		line := i + 2
+		line := lines[i+1]
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue // a blank line
+			continue // a line of blanks
 		}
 		if len(rec) != len(head) {
 			add(line, "the line", "%d columns, want %d", len(rec), len(head))

@@ -57,3 +57,14 @@ func TestReadCSVParentsFirstAndProblems(t *testing.T) {
 		t.Errorf("a wrong header: %v", err)
 	}
 }
+
+// A problem after an empty line names the line as an editor numbers it.
+func TestReadCSVCountsEmptyLines(t *testing.T) {
+	_, err := ReadCSV(strings.NewReader("code,name,level,parent_code,valid_from,valid_to\n" +
+		"T1,Tỉnh Thử,province,,2025-07-01,\n" +
+		"\n" +
+		"T2,,province,,2025-07-01,\n"))
+	if err == nil || err.Error() != "line 4, name: empty" {
+		t.Errorf("the problem %v, want it on line 4", err)
+	}
+}

@@ -1,6 +1,7 @@
 package flows_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 	"hoctap/area"
 	"hoctap/flows"
 	"hoctap/flows/flowstest"
+	"hoctap/flows/relocate"
 	"hoctap/scoring"
 )
 
@@ -413,5 +415,51 @@ func TestEnrolOnTheRealTree(t *testing.T) {
 	}
 	if a := h.open(); a.SetID != "unit-2021" {
 		t.Errorf("the unit's set %s", a.SetID)
+	}
+}
+
+// TestRelocationPages: a commune split into more areas than a screen
+// lists offers them twenty a page; a pick on the second page moves the
+// household, and the conversation going on is left as it was. An area
+// code too long for a button goes by its place in the list.
+func TestRelocationPages(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "en")
+	baDinh := flows.Area{Code: "00004", Parent: "01", Level: "commune", Name: scoring.Text{VI: "Phường Ba Đình", EN: "Ba Đình ward"}, Region: scoring.RegionNormal}
+	h.store = flowstest.WithAreas(append(area.Sample(), baDinh))
+	h.restart()
+	h.command("start")
+	h.press("✅ I agree")
+	h.press("Learning Family")
+	h.text("Nhà Lý")
+	h.press("Hà Nội")
+	h.press("Ba Đình ward") // no villages: enrolled at the ward
+	before := h.env
+	var into []flows.Area
+	for i := 1; i <= 23; i++ {
+		code := fmt.Sprintf("W%02d", i)
+		if i == 23 {
+			code = "W23-" + strings.Repeat("x", 30) // longer than a token carries
+		}
+		into = append(into, flows.Area{Code: code, Parent: "01", Level: "commune", Region: scoring.RegionNormal,
+			Name: scoring.Text{VI: fmt.Sprintf("Phường Mới %02d", i), EN: fmt.Sprintf("Mới %02d ward", i)}})
+	}
+	asked := h.store.Split("00004", start, into...)
+	out := h.send(flows.Input{Kind: flows.InputEvent, Ref: &flows.Ref{Name: relocate.EventAsk, ID: asked[0].Relocation, Rev: 1}}, "(event) relocate")
+	if got := shown(out); len(got) != 21 || got[0] != "Mới 01 ward" || got[20] != "Next page ▶" ||
+		!strings.HasPrefix(last(out), "<b>Ba Đình ward</b> was split on 1 Mar 2026: which commune or ward is your household <b>Nhà Lý</b> in now?") ||
+		!strings.Contains(last(out), "Page 1/2") {
+		t.Fatalf("the first page %q %q", got, last(out))
+	}
+	out = h.press("Next page ▶")
+	if got := shown(out); len(got) != 4 || got[2] != "Mới 23 ward" || got[3] != "◀ Previous page" || !out[0].Replace {
+		t.Fatalf("the second page %q", got)
+	}
+	out = h.press("Mới 23 ward")
+	if last(out) != "✅ Noted: your household <b>Nhà Lý</b> is now in <b>Mới 23 ward</b>." || h.open().AreaCode != into[22].Code {
+		t.Errorf("picked on the second page: %q, in %s", last(out), h.open().AreaCode)
+	}
+	if h.env.Module != before.Module || string(h.env.Data) != string(before.Data) {
+		t.Errorf("the conversation moved from %s %s to %s %s", before.Module, before.Data, h.env.Module, h.env.Data)
 	}
 }

@@ -354,3 +354,19 @@ type InvitationMade struct {
 	CreatedAt time.Time
 	Revoked   bool
 }
+
+// Relocation is a subject whose area was split, as its representatives
+// are asked to pick the area it belongs to now: the subject moves when one
+// of them picks.
+type Relocation struct {
+	ID          int64
+	Kind        scoring.Kind
+	SubjectName string
+	From        Area      // the area that was split
+	Since       time.Time // the day it ended
+	// Waiting is true while the subject is still in From; Candidates are
+	// then the areas to pick from, by name.
+	Waiting    bool
+	Candidates []Area
+	Now        Area // where the subject is now
+}

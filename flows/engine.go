@@ -81,6 +81,11 @@ type Config struct {
 	// something (a decision on their submission) and leave the
 	// conversation as it is.
 	Events map[string]func(t *Turn) error
+	// Asides handle the buttons of a message an event brought (a notice
+	// that asks to pick an area), by their token's module name, whatever
+	// conversation is going on, and leave it as it is: a name of its own,
+	// no module's. The person is known: they were told by an event.
+	Asides map[string]func(t *Turn) error
 	Now    func() time.Time // the clock; time.Now when nil
 	// DefaultLang is the language of a person whose channel reports none
 	// that hoctap speaks; locales.Default when empty.
@@ -118,6 +123,11 @@ func New(cfg Config) (*Engine, error) {
 			return nil, fmt.Errorf("module name %q is not one or two lower-case letters of its own", m.Name())
 		}
 		e.byName[m.Name()] = m
+	}
+	for name := range cfg.Asides {
+		if !tokenName.MatchString(name) || name == core || e.byName[name] != nil {
+			return nil, fmt.Errorf("aside name %q is not one or two lower-case letters of its own", name)
+		}
 	}
 	return e, nil
 }
@@ -238,6 +248,9 @@ func (t *Turn) route() error {
 			return t.coreButton(tok)
 		case t.active.Name():
 		default:
+			if h := t.e.cfg.Asides[tok.Module]; h != nil && t.Env.Person != 0 {
+				return h(t)
+			}
 			return t.Stale() // a button of another conversation than the one going on
 		}
 	}

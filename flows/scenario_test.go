@@ -14,6 +14,7 @@ import (
 	"hoctap/area"
 	"hoctap/flows"
 	"hoctap/flows/flowstest"
+	"hoctap/flows/relocate"
 	"hoctap/flows/review"
 	"hoctap/role"
 	"hoctap/scoring"
@@ -845,6 +846,77 @@ var scenarios = []struct {
 			h.t.Errorf("a forged move: %+v", out)
 		}
 		if a := h.open(); a.AreaCode != "00004.01" {
+			h.t.Errorf("the household moved to %s", a.AreaCode)
+		}
+	}},
+
+	// A village is split: each representative of a household placed in it
+	// is asked, beside whatever they are doing, which of the new villages
+	// the household belongs to now. A typed text goes to the conversation
+	// going on; a forged pick changes nothing; the first to pick moves it,
+	// the other's button then says where it is, a late notice drops
+	// itself, and someone who does not represent it cannot pick.
+	{"split_pick", "vi", func(h *harness) {
+		h.enrol("family", "Nhà Lê")
+		h.press(h.l("no")) // 1.1
+		h.press(h.l("summary"))
+		out := h.press("👥 Mời người nhà cùng làm")
+		link := regexp.MustCompile(`/start (\S+)`).FindStringSubmatch(out[0].Text)
+		if link == nil {
+			h.t.Fatalf("the link %+v", out)
+		}
+		wife := h.other(6363, "vi", "wife")
+		wife.send(flows.Input{Kind: flows.InputCommand, Command: "start", Text: link[1]}, "/start "+link[1])
+		wife.press("✅ Đồng ý")
+
+		village := area.SampleCommune + ".01"
+		upper := flows.Area{Code: area.SampleCommune + ".03", Parent: area.SampleCommune, Level: "village",
+			Name: scoring.Text{VI: "Thôn Đông Thượng", EN: "Đông Thượng village"}, Region: scoring.RegionNormal}
+		lower := flows.Area{Code: area.SampleCommune + ".04", Parent: area.SampleCommune, Level: "village",
+			Name: scoring.Text{VI: "Thôn Đông Hạ", EN: "Đông Hạ village"}, Region: scoring.RegionNormal}
+		h.note("an area import splits Thôn Đông on 1 March 2026 into Thôn Đông Thượng and Thôn Đông Hạ")
+		asked := h.store.Split(village, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), upper, lower)
+		if len(asked) != 2 || asked[0].Person != 1 || asked[1].Person != 2 {
+			h.t.Fatalf("asked %+v", asked)
+		}
+		ask := func(o *harness, a flowstest.Asked) []flows.Output {
+			return o.send(flows.Input{Kind: flows.InputEvent, Ref: &flows.Ref{Name: relocate.EventAsk, ID: a.Relocation, Rev: 1}}, "(event) relocate")
+		}
+		out = ask(h, asked[0])
+		if len(out) != 1 || !strings.HasPrefix(out[0].Text, "<b>Thôn Đông</b> đã được chia từ ngày 01/03/2026; hộ <b>Nhà Lê</b> của bạn nay thuộc thôn, tổ dân phố nào?") ||
+			!slices.Equal(shown(out), []string{"Thôn Đông Hạ", "Thôn Đông Thượng"}) {
+			h.t.Errorf("the question %+v", out)
+		}
+		ask(wife, asked[1])
+		if out := h.text("xin chào"); !strings.Contains(last(out), "Xem lại trước khi nộp") {
+			h.t.Errorf("a text beside the question: %q", last(out))
+		}
+		forged := flows.Token{Module: relocate.Name, Verb: "to", ID: asked[0].Relocation, Code: area.SampleCommune + ".02"}.String()
+		out = h.send(flows.Input{Kind: flows.InputButton, Button: forged}, "forged [Thôn Đoài]")
+		if notice(out) != "Nút này đã cũ, không còn dùng được." || !strings.Contains(last(out), "nay thuộc thôn, tổ dân phố nào?") {
+			h.t.Errorf("a forged pick: %+v", out)
+		}
+		if out := h.press("Thôn Đông Thượng"); last(out) != "✅ Đã ghi nhận: hộ <b>Nhà Lê</b> của bạn nay thuộc <b>Thôn Đông Thượng</b>." {
+			h.t.Errorf("picked: %q", last(out))
+		}
+		if a := h.open(); a.AreaCode != upper.Code {
+			h.t.Errorf("the household is in %s", a.AreaCode)
+		}
+		out = wife.press("Thôn Đông Hạ")
+		if notice(out) != "Đã có người chọn rồi." || last(out) != "Đã chọn xong: hộ <b>Nhà Lê</b> của bạn nay thuộc <b>Thôn Đông Thượng</b>." {
+			h.t.Errorf("the other representative's pick after it: %+v", out)
+		}
+		if out := ask(wife, asked[1]); len(out) != 0 {
+			h.t.Errorf("a late notice is shown: %+v", out)
+		}
+		neighbour := h.other(6565, "vi", "neighbour")
+		neighbour.command("start")
+		neighbour.press("✅ Đồng ý")
+		pick := flows.Token{Module: relocate.Name, Verb: "to", ID: asked[0].Relocation, Code: lower.Code}.String()
+		if out := neighbour.send(flows.Input{Kind: flows.InputButton, Button: pick}, "forged [Thôn Đông Hạ]"); notice(out) != "Nút này đã cũ, không còn dùng được." {
+			h.t.Errorf("a pick by someone else: %+v", out)
+		}
+		if a := h.open(); a.AreaCode != upper.Code {
 			h.t.Errorf("the household moved to %s", a.AreaCode)
 		}
 	}},

@@ -134,11 +134,12 @@ func TestEveryUsedMessageExists(t *testing.T) {
 		built = append(built, "show.na."+string(p))
 	}
 	for _, k := range scoring.Kinds {
-		built = append(built, "kind."+string(k), "enrol.name."+string(k))
+		built = append(built, "kind."+string(k), "enrol.name."+string(k), "relocate.subject."+string(k))
 	}
 	for _, level := range []string{"province", "commune", "village"} {
-		built = append(built, "enrol.area."+level)
+		built = append(built, "enrol.area."+level, "relocate.ask."+level)
 	}
+	built = append(built, "relocate.ask.other")
 	for _, r := range []scoring.Rule{scoring.RuleTotal, scoring.RuleCriterion, scoring.RuleIndicator, scoring.RuleCondition} {
 		built = append(built, "failure."+string(r))
 	}

@@ -194,21 +194,50 @@ type Imported struct {
 	New, Changed, Unchanged int
 	Moved                   int // areas whose parent changed
 	SubjectsMoved           int // subjects of an area that ended, moved to the one that took it over
+	// ChildrenMoved counts the areas below one that ended, in force, that
+	// moved: under the area that took it over, or as the map placed them.
+	ChildrenMoved  int
+	SubjectsMapped int // subjects of an area split, moved as the map placed them
+	Asked          int // representatives asked to pick the new area of a subject of an area split
 }
 
 // ImportAreas loads rows (parents first, see area.ParentsFirst) in one
 // transaction: a new code is added, a known one updated where it differs,
 // so that importing the same file again changes nothing. An area whose
 // parent changes keeps its old link, ended on moved, and a new one from
-// that day. A parent must be in the rows or known already.
+// that day. A parent must be in the rows or known already. What an area
+// that ended leaves behind moves as ImportAreasMapped says, with no map.
 func (db *DB) ImportAreas(ctx context.Context, rows []area.Row, moved time.Time) (Imported, error) {
+	return db.ImportAreasMapped(ctx, rows, moved, nil)
+}
+
+// ImportAreasMapped is ImportAreas with a mapping file's moves. Once an
+// area's end has come (valid_to today or before), what lies in it moves:
+//
+//   - a merge (replaced_by): its subjects move to the area that took it
+//     over, and its areas in force that the rows give no parent of their
+//     own move under it, their dated link ending on the day it ended and a
+//     new one starting that day;
+//   - a split (no replaced_by): its areas in force that the rows give no
+//     parent move as the map places them, from that day too, and the
+//     import refuses one the map leaves out; its subjects move as the map places them, and the others'
+//     representatives are each asked, by a notice, to pick the area the
+//     subject belongs to now among the split's candidates (Candidates).
+//
+// Every problem of the map, and every area or subject of a split nobody
+// can place, is returned, joined, and nothing changes. Importing the same
+// rows and map again changes nothing and asks nobody again.
+func (db *DB) ImportAreasMapped(ctx context.Context, rows []area.Row, moved time.Time, moves []area.Move) (Imported, error) {
 	var n Imported
+	today := dayOf(time.Now())
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `LOCK TABLE areas IN EXCLUSIVE MODE`); err != nil {
 			return err
 		}
+		inFile := map[string]int{} // the areas the rows give a parent of their own, by line
 		// The replacements may point forward in the file: set them last.
 		for _, r := range rows {
+			inFile[r.Code] = r.Line
 			var oldParent *string
 			var existed bool
 			err := tx.QueryRow(ctx, `SELECT parent_code FROM areas WHERE code = $1`, r.Code).Scan(&oldParent)
@@ -288,26 +317,14 @@ func (db *DB) ImportAreas(ctx context.Context, rows []area.Row, moved time.Time)
 				r.Code, r.ReplacedBy); err != nil {
 				return fmt.Errorf("line %d, replaced_by: %w", r.Line, err)
 			}
-			// A merge in force moves the subjects placed in the area that
-			// ended to the one that took it over; their recognitions keep
-			// the area they had, so that a year's figures add up under
-			// that year's tree.
-			if r.ReplacedBy == "" || r.ValidTo == nil || r.ValidTo.After(time.Now()) {
+			if r.ReplacedBy == "" || r.ValidTo == nil || r.ValidTo.After(today) {
 				continue
 			}
-			tag, err := tx.Exec(ctx, `UPDATE subjects SET area_code = $2 WHERE area_code = $1`, r.Code, r.ReplacedBy)
-			if err != nil {
-				return fmt.Errorf("line %d: move subjects: %w", r.Line, err)
-			}
-			if tag.RowsAffected() > 0 {
-				n.SubjectsMoved += int(tag.RowsAffected())
-				if _, err := tx.Exec(ctx, `INSERT INTO audit_log (action, detail) VALUES ('area.merge', $1)`,
-					map[string]any{"from": r.Code, "to": r.ReplacedBy, "subjects": tag.RowsAffected()}); err != nil {
-					return err
-				}
+			if err := merge(ctx, tx, r, inFile, today, &n); err != nil {
+				return fmt.Errorf("line %d: %w", r.Line, err)
 			}
 		}
-		return nil
+		return split(ctx, tx, rows, moves, inFile, today, &n)
 	})
 	if err != nil {
 		return Imported{}, fmt.Errorf("import areas: %w", err)

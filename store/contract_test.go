@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -243,5 +244,123 @@ func steps(t *testing.T, st app.Store) []string {
 	note("set inactive", "", err)
 	back, err := st.Person(ctx, "telegram", 5)
 	note("the person now", []any{back.Lang, back.Inactive}, err)
+	return log
+}
+
+// relocationStore is a store whose areas can be split, each in its own
+// way: by an area import on PostgreSQL, by Split in memory.
+type relocationStore interface {
+	app.Store
+	// split splits Thôn Đông on 1 July 2026 into Thôn Đông Thượng and Thôn
+	// Đông Hạ, and returns the relocation each person was asked about.
+	split(t *testing.T) map[int64]int64
+}
+
+type pgSplit struct{ *store.DB }
+
+func (s pgSplit) split(t *testing.T) map[int64]int64 {
+	ctx := context.Background()
+	rows, err := area.ReadCSV(strings.NewReader("code,name,level,parent_code,valid_from,valid_to,replaced_by\n" +
+		area.SampleCommune + ".01,Thôn Đông,village," + area.SampleCommune + ",2025-07-01,2026-07-01,\n" +
+		area.SampleCommune + ".03,Thôn Đông Thượng,village," + area.SampleCommune + ",2026-07-01,,\n" +
+		area.SampleCommune + ".04,Thôn Đông Hạ,village," + area.SampleCommune + ",2026-07-01,,\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ImportAreas(ctx, rows, time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	due, err := s.ClaimDue(ctx, time.Now().Add(time.Minute), time.Hour, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[int64]int64{}
+	for _, n := range due {
+		out[n.Person] = n.Object
+	}
+	return out
+}
+
+type memSplit struct{ *flowstest.Store }
+
+func (s memSplit) split(*testing.T) map[int64]int64 {
+	village := func(n, vi, en string) flows.Area {
+		return flows.Area{Code: area.SampleCommune + n, Parent: area.SampleCommune, Level: "village", Name: scoring.Text{VI: vi, EN: en}, Region: scoring.RegionNormal}
+	}
+	out := map[int64]int64{}
+	for _, a := range s.Split(area.SampleCommune+".01", time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC),
+		village(".03", "Thôn Đông Thượng", "Đông Thượng village"), village(".04", "Thôn Đông Hạ", "Đông Hạ village")) {
+		out[a.Person] = a.Relocation
+	}
+	return out
+}
+
+// TestRelocationMemoryBehavesAsPostgreSQL: a village split, its
+// household's representative is asked, picks, and is refused what the
+// store refuses, the same in memory as on PostgreSQL.
+func TestRelocationMemoryBehavesAsPostgreSQL(t *testing.T) {
+	t.Parallel()
+	pg := relocationSteps(t, pgSplit{storetest.New(t)})
+	mem := relocationSteps(t, memSplit{flowstest.New()})
+	if len(pg) != len(mem) {
+		t.Fatalf("%d steps on PostgreSQL, %d in memory:\n%v\n%v", len(pg), len(mem), pg, mem)
+	}
+	for i := range pg {
+		if pg[i] != mem[i] {
+			t.Errorf("step %d: PostgreSQL %s, memory %s", i, pg[i], mem[i])
+		}
+	}
+}
+
+func relocationSteps(t *testing.T, st relocationStore) []string {
+	ctx := context.Background()
+	at := time.Date(2026, 7, 2, 9, 0, 0, 0, time.UTC)
+	var log []string
+	note := func(what string, v any, err error) {
+		switch {
+		case errors.Is(err, flows.ErrConflict):
+			v = "ErrConflict"
+		case errors.Is(err, flows.ErrNotFound):
+			v = "ErrNotFound"
+		case err != nil:
+			t.Fatalf("%s: %v", what, err)
+		}
+		log = append(log, fmt.Sprintf("%s: %v", what, v))
+	}
+	p, err := st.Consent(ctx, "telegram", 5, "vi", at)
+	note("consent", p.Lang, err)
+	stranger, err := st.Consent(ctx, "telegram", 6, "vi", at)
+	note("a stranger consents", stranger.ID != p.ID, err)
+	a, err := st.Start(ctx, flows.NewAssessment{PersonID: p.ID, Kind: scoring.KindFamily, Name: "Nhà Lê", AreaCode: area.SampleCommune + ".01",
+		Region: scoring.RegionNormal, SetID: "family-2015", SetVersion: 2, Year: 2026, Cursor: "1.1", Key: "tg:1"})
+	note("start", a.AreaCode, err)
+	asked := st.split(t)
+	note("asked", []bool{asked[p.ID] != 0, asked[stranger.ID] != 0}, nil)
+	id := asked[p.ID]
+	codes := func(areas []flows.Area) []string {
+		var out []string
+		for _, x := range areas {
+			out = append(out, x.Code+" "+x.Name.VI)
+		}
+		return out
+	}
+	r, err := st.Relocation(ctx, p.ID, id)
+	note("the relocation", []any{r.SubjectName, r.Kind, r.From.Code, r.From.Name.VI, r.Since.Format(time.DateOnly), r.Waiting, r.Now.Code, codes(r.Candidates)}, err)
+	_, err = st.Relocation(ctx, stranger.ID, id)
+	note("the stranger's", "", err)
+	err = st.Relocate(ctx, stranger.ID, id, area.SampleCommune+".03", at)
+	note("the stranger picks", "", err)
+	err = st.Relocate(ctx, p.ID, id, area.SampleCommune+".02", at)
+	note("a pick that is no candidate", "", err)
+	err = st.Relocate(ctx, p.ID, id, area.SampleCommune+".03", at)
+	note("the pick", "", err)
+	err = st.Relocate(ctx, p.ID, id, area.SampleCommune+".04", at)
+	note("a pick after it", "", err)
+	r, err = st.Relocation(ctx, p.ID, id)
+	note("after the pick", []any{r.Waiting, r.Now.Code, len(r.Candidates)}, err)
+	got, err := st.Assessment(ctx, a.ID)
+	note("the assessment's place", got.AreaCode, err)
+	villages, err := st.Areas(ctx, area.SampleCommune)
+	note("the villages in force", codes(villages), err)
 	return log
 }

@@ -7,11 +7,12 @@ import (
 	"time"
 
 	"hoctap/area"
+	"hoctap/store"
 )
 
 func areasCommands() map[string]command {
 	return map[string]command{
-		"import": {usage: "FILE.csv [--from YYYY-MM-DD]", summary: "load or update the area tree from a CSV file", run: areasImport},
+		"import": {usage: "FILE.csv [--from YYYY-MM-DD] [--map MAP.csv]", summary: "load or update the area tree from a CSV file; --map places what an area split leaves", run: areasImport},
 	}
 }
 
@@ -21,10 +22,12 @@ func runAreas(e *env, args []string) error {
 
 // areasImport loads an area file into the database named by DATABASE_URL
 // (migrating it first, as serve does) and prints what changed; a file with
-// problems changes nothing and exits 1 with every problem.
+// problems — the area file or the map — changes nothing and exits 1 with
+// every problem.
 func areasImport(e *env, args []string) error {
-	fs := bareFlags(e, "hoctap areas import", "FILE.csv [--from YYYY-MM-DD]")
+	fs := bareFlags(e, "hoctap areas import", "FILE.csv [--from YYYY-MM-DD] [--map MAP.csv]")
 	from := fs.String("from", "", "the day an area moved to another parent takes effect (`DATE`; today when left out)")
+	mapFile := fs.String("map", "", "where the areas and subjects of an area split go: a CSV `FILE` with the header kind,id,new_code (see README)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -39,14 +42,15 @@ func areasImport(e *env, args []string) error {
 		}
 		moved = t
 	}
-	f, err := os.Open(fs.Arg(0))
-	if err != nil {
-		return fmt.Errorf("read area file: %w", err)
-	}
-	defer f.Close()
-	rows, err := area.ReadCSV(f)
+	rows, err := readAreaFile(fs.Arg(0))
 	if err != nil {
 		return err
+	}
+	var moves []area.Move
+	if *mapFile != "" {
+		if moves, err = readMapFile(*mapFile); err != nil {
+			return err
+		}
 	}
 	ctx := context.Background()
 	db, err := openMigrated(ctx, e)
@@ -54,15 +58,55 @@ func areasImport(e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	n, err := db.ImportAreas(ctx, rows, moved)
+	n, err := db.ImportAreasMapped(ctx, rows, moved, moves)
 	if err != nil {
 		return err
 	}
-	subjects := ""
-	if n.SubjectsMoved > 0 {
-		subjects = fmt.Sprintf("; %d subjects moved to the areas that took theirs over", n.SubjectsMoved)
-	}
-	_, err = fmt.Fprintf(e.stdout, "%d areas: %d new, %d changed (%d moved), %d unchanged%s\n",
-		len(rows), n.New, n.Changed, n.Moved, n.Unchanged, subjects)
+	_, err = fmt.Fprintln(e.stdout, importSummary(len(rows), n))
 	return err
+}
+
+// importSummary is the line an import prints: the areas of the file, then
+// what moved and who was asked, where anything did or was.
+func importSummary(rows int, n store.Imported) string {
+	s := fmt.Sprintf("%d areas: %d new, %d changed (%d moved), %d unchanged", rows, n.New, n.Changed, n.Moved, n.Unchanged)
+	if n.ChildrenMoved > 0 {
+		s += fmt.Sprintf("; %s moved", plural(n.ChildrenMoved, "child area", "child areas"))
+	}
+	if n.SubjectsMoved > 0 {
+		s += fmt.Sprintf("; %s moved to the areas that took theirs over", plural(n.SubjectsMoved, "subject", "subjects"))
+	}
+	if n.SubjectsMapped > 0 {
+		s += fmt.Sprintf("; %s moved as the map places them", plural(n.SubjectsMapped, "subject", "subjects"))
+	}
+	if n.Asked > 0 {
+		s += fmt.Sprintf("; %s asked to pick the new area", plural(n.Asked, "representative", "representatives"))
+	}
+	return s
+}
+
+// plural writes a count with its noun.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func readAreaFile(path string) ([]area.Row, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read area file: %w", err)
+	}
+	defer f.Close()
+	return area.ReadCSV(f)
+}
+
+func readMapFile(path string) ([]area.Move, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read map file: %w", err)
+	}
+	defer f.Close()
+	return area.ReadMap(f)
 }

@@ -66,7 +66,7 @@ func usageErrorf(format string, args ...any) error {
 // further.
 func commands() map[string]command {
 	return map[string]command{
-		"areas":    {usage: "import FILE.csv [--from DATE]", summary: "load or update the area tree", run: runAreas},
+		"areas":    {usage: "import FILE.csv [--from DATE] [--map MAP.csv]", summary: "load or update the area tree", run: runAreas},
 		"criteria": {usage: "list|lint|show|score|import|export ...", summary: "manage criteria sets", run: runCriteria},
 		"serve":    {usage: "", summary: "run the Telegram bot (configured from the environment; see README)", run: runServe},
 		"chat":     {usage: "[--user ID] [--lang vi|en]", summary: "the conversation in this terminal, on the same databases", run: runChat},

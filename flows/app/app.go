@@ -1,6 +1,7 @@
 // Package app puts hoctap's conversations together into one engine:
 // enrolment is home, the self-assessment follows it, and review is
-// entered by /review. Every channel and
+// entered by /review; the question of an area split (package relocate)
+// comes beside any of them. Every channel and
 // every test that runs the whole conversation builds its engine here.
 package app
 
@@ -12,6 +13,7 @@ import (
 	"hoctap/flows/enrol"
 	"hoctap/flows/invitations"
 	"hoctap/flows/places"
+	"hoctap/flows/relocate"
 	"hoctap/flows/review"
 	"hoctap/scoring"
 )
@@ -24,6 +26,7 @@ type Store interface {
 	review.Store
 	invitations.Store
 	places.Store
+	relocate.Store
 }
 
 // Config is what the engine runs on.
@@ -44,6 +47,7 @@ func New(c Config) *flows.Engine {
 	home := enrol.New(c.Store, c.Sets)
 	inviting := invitations.New(c.Store, c.BotUsername)
 	villages := places.New(c.Store)
+	relocating := relocate.New(c.Store)
 	e, err := flows.New(flows.Config{
 		People:  c.Store,
 		Home:    home,
@@ -51,7 +55,9 @@ func New(c Config) *flows.Engine {
 		Modules: []flows.Module{walk, rv, inviting, villages},
 		Commands: map[string]func(*flows.Turn) error{"status": walk.Status, "review": rv.Open, "recognise": rv.OpenRecognise,
 			"invite": inviting.Open, "roles": inviting.OpenRoles, "villages": villages.Open},
-		Events:      map[string]func(*flows.Turn) error{review.EventDecided: rv.Tell, review.EventRecognised: rv.Certify},
+		Events: map[string]func(*flows.Turn) error{review.EventDecided: rv.Tell, review.EventRecognised: rv.Certify,
+			relocate.EventAsk: relocating.Ask},
+		Asides:      map[string]func(*flows.Turn) error{relocate.Name: relocating.Press},
 		Now:         c.Now,
 		DefaultLang: c.DefaultLang,
 	})

@@ -42,6 +42,8 @@ type Store struct {
 	registrations map[[2]int64]bool      // subject and year
 	recognitions  []*recognition
 	areas         []flows.Area
+	ended         map[string]bool // areas no longer in force: split
+	relocations   []*relocation
 	subjects      []subject
 	assessments   []*record
 	clock         int             // counts changes, for "the most recently changed first"
@@ -163,7 +165,7 @@ func (s *Store) Areas(_ context.Context, parent string) ([]flows.Area, error) {
 	defer s.mu.Unlock()
 	var out []flows.Area
 	for _, a := range s.areas {
-		if a.Parent == parent {
+		if a.Parent == parent && !s.ended[a.Code] {
 			out = append(out, a)
 		}
 	}
@@ -188,7 +190,7 @@ func (s *Store) SearchAreas(_ context.Context, under, deepest, query string, lim
 	}
 	var found []flows.FoundArea
 	for _, a := range s.areas {
-		if below(a) && slices.Index(area.Levels, a.Level) <= slices.Index(area.Levels, deepest) {
+		if below(a) && !s.ended[a.Code] && slices.Index(area.Levels, a.Level) <= slices.Index(area.Levels, deepest) {
 			found = append(found, flows.FoundArea{Area: a, ParentName: byCode[a.Parent].Name})
 		}
 	}

@@ -1,0 +1,127 @@
+package flowstest
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"hoctap/area"
+	"hoctap/flows"
+	"hoctap/flows/relocate"
+)
+
+var _ relocate.Store = (*Store)(nil)
+
+// relocation is a subject of an area split, whose representatives were
+// asked to pick the area it belongs to now.
+type relocation struct {
+	id, subject int64
+	from        string
+	since       time.Time
+	candidates  []string
+}
+
+// Asked is a notice a split wrote: a representative asked to pick the new
+// area of a subject (the event relocate.EventAsk of the relocation).
+type Asked struct{ Person, Relocation int64 }
+
+// Split ends an area on a day, as an area import of a split does, adds the
+// areas it was split into (under its parent), and asks each
+// representative of every subject placed in it to pick one: it returns
+// the notices to deliver, in order.
+func (s *Store) Split(from string, since time.Time, into ...flows.Area) []Asked {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ended == nil {
+		s.ended = map[string]bool{}
+	}
+	s.ended[from] = true
+	var codes []string
+	for _, a := range into {
+		s.areas = append(s.areas, a)
+		codes = append(codes, a.Code)
+	}
+	s.effect("split: %s on %s into %s", from, since.Format(time.DateOnly), strings.Join(codes, ", "))
+	var asked []Asked
+	for _, sj := range s.subjects {
+		if sj.AreaCode != from {
+			continue
+		}
+		r := &relocation{id: int64(len(s.relocations) + 1), subject: sj.ID, from: from, since: since, candidates: codes}
+		s.relocations = append(s.relocations, r)
+		var people []int64
+		if !sj.assisted {
+			people = append(people, sj.createdBy)
+		}
+		for _, p := range append(people, sj.joined...) {
+			asked = append(asked, Asked{Person: p, Relocation: r.id})
+			s.effect("relocation %d: subject %d, person %d asked", r.id, sj.ID, p)
+		}
+	}
+	return asked
+}
+
+// areaByCode returns an area of the tree; the zero Area when unknown.
+func (s *Store) areaByCode(code string) flows.Area {
+	if i := slices.IndexFunc(s.areas, func(x flows.Area) bool { return x.Code == code }); i >= 0 {
+		return s.areas[i]
+	}
+	return flows.Area{}
+}
+
+// relocationFor returns a relocation and its subject for one of the
+// subject's representatives; nil for anyone else.
+func (s *Store) relocationFor(personID, id int64) (*relocation, *subject) {
+	if id < 1 || int(id) > len(s.relocations) {
+		return nil, nil
+	}
+	r := s.relocations[id-1]
+	sj := &s.subjects[r.subject-1]
+	if !sj.represents(personID) {
+		return nil, nil
+	}
+	return r, sj
+}
+
+func (s *Store) Relocation(_ context.Context, personID, id int64) (flows.Relocation, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, sj := s.relocationFor(personID, id)
+	if r == nil {
+		return flows.Relocation{}, flows.ErrNotFound
+	}
+	out := flows.Relocation{ID: r.id, Kind: sj.Kind, SubjectName: sj.Name, From: s.areaByCode(r.from), Since: r.since,
+		Waiting: sj.AreaCode == r.from, Now: s.areaByCode(sj.AreaCode)}
+	if out.Waiting {
+		for _, code := range r.candidates {
+			if !s.ended[code] {
+				out.Candidates = append(out.Candidates, s.areaByCode(code))
+			}
+		}
+		area.SortByName(out.Candidates)
+	}
+	return out, nil
+}
+
+func (s *Store) Relocate(_ context.Context, personID, id int64, to string, _ time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, sj := s.relocationFor(personID, id)
+	switch {
+	case r == nil:
+		return flows.ErrNotFound
+	case sj.AreaCode != r.from:
+		return flows.ErrConflict
+	case !slices.Contains(r.candidates, to) || s.ended[to]:
+		return flows.ErrNotFound
+	}
+	sj.AreaCode = to
+	for _, rec := range s.assessments {
+		if rec.a.SubjectID == sj.ID {
+			rec.a.AreaCode = to
+		}
+	}
+	s.effect("relocate: subject %d from %s to %s by person %d", sj.ID, r.from, to, personID)
+	return nil
+}
