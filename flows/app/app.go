@@ -1,6 +1,7 @@
 // Package app puts hoctap's conversations together into one engine:
-// enrolment is home, the self-assessment follows it, and review is
-// entered by /review. Every channel and
+// enrolment is home, the self-assessment follows it, and review,
+// invitations, places and a province's settings are entered by their
+// commands (/review, /invite, /villages, /settings...). Every channel and
 // every test that runs the whole conversation builds its engine here.
 package app
 
@@ -13,6 +14,7 @@ import (
 	"hoctap/flows/invitations"
 	"hoctap/flows/places"
 	"hoctap/flows/review"
+	"hoctap/flows/settings"
 	"hoctap/scoring"
 )
 
@@ -24,6 +26,7 @@ type Store interface {
 	review.Store
 	invitations.Store
 	places.Store
+	settings.Store
 }
 
 // Config is what the engine runs on.
@@ -44,13 +47,14 @@ func New(c Config) *flows.Engine {
 	home := enrol.New(c.Store, c.Sets)
 	inviting := invitations.New(c.Store, c.BotUsername)
 	villages := places.New(c.Store)
+	setting := settings.New(c.Store)
 	e, err := flows.New(flows.Config{
 		People:  c.Store,
 		Home:    home,
 		Payload: home.Invited,
-		Modules: []flows.Module{walk, rv, inviting, villages},
+		Modules: []flows.Module{walk, rv, inviting, villages, setting},
 		Commands: map[string]func(*flows.Turn) error{"status": walk.Status, "review": rv.Open, "recognise": rv.OpenRecognise,
-			"invite": inviting.Open, "roles": inviting.OpenRoles, "villages": villages.Open},
+			"invite": inviting.Open, "roles": inviting.OpenRoles, "villages": villages.Open, "settings": setting.Open},
 		Events:      map[string]func(*flows.Turn) error{review.EventDecided: rv.Tell, review.EventRecognised: rv.Certify},
 		Now:         c.Now,
 		DefaultLang: c.DefaultLang,
