@@ -3,7 +3,8 @@
 // outputs it renders, the state envelope kept between inputs, and the
 // Engine that routes each input to the module whose conversation it
 // belongs to. The modules — enrolment (package enrol), the self-assessment
-// (package assess), and next review, progress, invitations — each own their
+// (package assess), review and recognition (review), invitations, places,
+// a province's settings (settings), and next progress — each own their
 // steps, their button verbs and a small store port. Package app puts them
 // together. There is no Telegram, Redis or SQL in any of them: the runner
 // (package runner) loads the envelope, calls Engine.Step, saves, and hands

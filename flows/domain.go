@@ -29,6 +29,11 @@ var (
 	ErrInviteEnded = errors.New("the invitation is no longer valid")
 	// ErrInviteUsedUp: the invitation was used as often as it allows.
 	ErrInviteUsedUp = errors.New("the invitation is used up")
+	// ErrOverlap: a season's days overlap another year's season of the
+	// same province.
+	ErrOverlap = errors.New("overlaps another season")
+	// ErrLimit: a list would grow past its limit (a province's reasons).
+	ErrLimit = errors.New("the list is full")
 )
 
 // Household is the role of an invitation that enrols a household into a
@@ -369,4 +374,59 @@ type Relocation struct {
 	Waiting    bool
 	Candidates []Area
 	Now        Area // where the subject is now
+}
+
+// Season is a province's assessment season of a year: the days it opens
+// and closes, both included, as dates (midnight UTC of the day).
+type Season struct {
+	Year   int
+	Opens  time.Time
+	Closes time.Time
+}
+
+// SeasonFits reports whether a season's days suit its year: it opens no
+// later than it closes, lasts at most a year and holds days of the year
+// (a 2027 season may open on 1 December 2026).
+func SeasonFits(s Season) bool {
+	first := time.Date(s.Year, 1, 1, 0, 0, 0, 0, time.UTC)
+	last := time.Date(s.Year, 12, 31, 0, 0, 0, 0, time.UTC)
+	return !s.Closes.Before(s.Opens) && s.Closes.Before(s.Opens.AddDate(1, 0, 0)) &&
+		!s.Opens.After(last) && !s.Closes.Before(first)
+}
+
+// Overlaps reports whether two seasons share a day.
+func (s Season) Overlaps(o Season) bool { return !s.Opens.After(o.Closes) && !o.Opens.After(s.Closes) }
+
+// Limits of a province's own reasons for sending back or rejecting.
+const (
+	MaxProvinceReasons = 10 // reasons in a province's list
+	MinProvinceReason  = 3  // characters of one
+	MaxProvinceReason  = 80 // characters of one: it is a button's label
+)
+
+// Reason is one of a province's own reasons for sending a submission back
+// or rejecting it: a text the province typed, kept as typed, or the locale
+// id of one of the default reasons it kept, which each person reads in
+// their own language.
+type Reason struct {
+	ID   int64
+	Text string
+}
+
+// ProvinceSettings is what a province has set, as /settings shows it to a
+// person who may change some of it.
+type ProvinceSettings struct {
+	Province Area
+	Chain    string // ChainAccept or ChainConfirm
+	// Waiting counts the accepted submissions of the province that no
+	// recognition holds yet: under ChainConfirm, those waiting for a
+	// recogniser.
+	Waiting int
+	Seasons []Season // the seasons set, by year
+	Reasons []Reason // the province's own, in the order added; none: the default list applies
+	// MayChain is whether the person may change the chain (role.Administer
+	// over the province); MaySettings whether they may set its seasons and
+	// reasons (role.Settings).
+	MayChain    bool
+	MaySettings bool
 }

@@ -221,11 +221,7 @@ func communityOn(h *harness, c1 string) {
 // scenarios are the golden// scenarios are the golden conversations: each writes testdata/NAME.golden,
 // the transcript with the stored effects of every step, and checks what a
 // person would notice.
-var scenarios = []struct {
-	name string
-	lang string
-	run  func(h *harness)
-}{
+var scenarios = []scenario{
 	{"walk_family_vi", "vi", walkFamily},
 	{"walk_family_en", "en", walkFamily},
 	{"albums_vi", "vi", albums},
@@ -720,7 +716,7 @@ var scenarios = []struct {
 	// and date (a date to come is refused); the household gets the
 	// certificate naming the decision.
 	{"recognition_batch", "vi", func(h *harness) {
-		h.store.SetChain(h.ctx, "01", flows.ChainConfirm, 0)
+		h.store.SetChain(h.ctx, "01", flows.ChainConfirm, 0, start)
 		walkFamily(h)
 		rv, rg := h.other(6161, "vi", "reviewer"), h.other(6262, "vi", "recogniser")
 		for _, o := range []*harness{rv, rg} {
@@ -1043,9 +1039,17 @@ var scenarios = []struct {
 	}},
 }
 
+// scenario is one golden conversation: its name, its language and what
+// it does.
+type scenario struct {
+	name string
+	lang string
+	run  func(h *harness)
+}
+
 func TestScenarios(t *testing.T) {
 	t.Parallel()
-	for _, sc := range scenarios {
+	for _, sc := range append(scenarios, settingsScenarios...) {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t, sc.lang)

@@ -144,6 +144,9 @@ func TestEveryUsedMessageExists(t *testing.T) {
 		built = append(built, "failure."+string(r))
 	}
 	built = append(built, "walk.evidence.required", "walk.evidence.optional")
+	for _, chain := range []string{"accept", "confirm"} { // flows.ChainAccept, flows.ChainConfirm
+		built = append(built, "settings.chain."+chain)
+	}
 	for _, id := range built {
 		if !known[id] {
 			t.Errorf("message %q is built in code but not in the locales", id)

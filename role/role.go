@@ -33,12 +33,13 @@ const (
 	Invite       Action = "invite"        // make invitations to roles
 	Administer   Action = "administer"    // give the admin role, set how titles are recognised
 	Places       Action = "places"        // add a commune's villages, move its households to them
+	Settings     Action = "settings"      // set a province's seasons and its list of reasons for sending back or rejecting
 )
 
 // allows is the permission table.
 var allows = map[Role][]Action{
-	Admin:      {ReviewList, ReviewDecide, Recognise, Progress, Invite, Administer, Places},
-	Leader:     {Progress, Invite, Places},
+	Admin:      {ReviewList, ReviewDecide, Recognise, Progress, Invite, Administer, Places, Settings},
+	Leader:     {Progress, Invite, Places, Settings},
 	Reviewer:   {ReviewList, ReviewDecide},
 	Recogniser: {ReviewList, Recognise},
 }

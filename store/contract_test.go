@@ -59,6 +59,10 @@ func steps(t *testing.T, st app.Store) []string {
 			v = "ErrNotFound"
 		case errors.Is(err, flows.ErrExists):
 			v = fmt.Sprintf("ErrExists %v", v)
+		case errors.Is(err, flows.ErrOverlap):
+			v = "ErrOverlap"
+		case errors.Is(err, flows.ErrLimit):
+			v = "ErrLimit"
 		case err != nil:
 			t.Fatalf("%s: %v", what, err)
 		}
@@ -237,6 +241,71 @@ func steps(t *testing.T, st app.Store) []string {
 	note("undo of a resubmission that waits", "", err)
 	files, err := st.EvidenceFiles(ctx, a.ID)
 	note("its photos", files, err)
+
+	// A province's settings: who may change what, the seasons, the
+	// reasons, and the reasons a reviewer of the province picks from.
+	admin, err := st.Consent(ctx, "telegram", 7, "vi", at)
+	note("an admin consents", "", err)
+	leader, err := st.Consent(ctx, "telegram", 8, "vi", at)
+	note("a commune's leader consents", "", err)
+	note("grant admin", "", rs.GrantRole(ctx, admin.ID, role.Admin, "01", 0))
+	note("grant leader", "", rs.GrantRole(ctx, leader.ID, role.Leader, area.SampleCommune, 0))
+	provinces := func(what string, person int64) {
+		got, err := st.SettingsProvinces(ctx, person)
+		var codes []string
+		for _, a := range got {
+			codes = append(codes, a.Code)
+		}
+		note(what, codes, err)
+	}
+	provinces("the admin's provinces", admin.ID)
+	provinces("the commune leader's provinces", leader.ID)
+	settings := func(what string, person int64, province string) {
+		ps, err := st.ProvinceSettings(ctx, person, province)
+		var reasons []string
+		for _, r := range ps.Reasons {
+			reasons = append(reasons, r.Text)
+		}
+		var seasons []string
+		for _, x := range ps.Seasons {
+			seasons = append(seasons, fmt.Sprintf("%d %s %s", x.Year, x.Opens.Format(time.DateOnly), x.Closes.Format(time.DateOnly)))
+		}
+		note(what, []any{ps.Province.Code, ps.Chain, ps.Waiting, seasons, reasons, ps.MayChain, ps.MaySettings}, err)
+	}
+	settings("Hà Nội's settings for its admin", admin.ID, "01")
+	settings("Hà Nội's settings for a commune's leader", leader.ID, "01")
+	settings("a commune's settings", admin.ID, area.SampleCommune)
+	_, err = st.SetChain(ctx, "01", flows.ChainConfirm, leader.ID, at)
+	note("a commune's leader sets the chain", "", err)
+	recognised, err := st.SetChain(ctx, "01", flows.ChainConfirm, admin.ID, at)
+	note("the admin sets the chain", recognised, err)
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+	season := flows.Season{Year: 2027, Opens: day(2026, 12, 1), Closes: day(2027, 11, 30)}
+	note("a commune's leader sets a season", "", st.SetSeason(ctx, "01", season, leader.ID))
+	note("the admin sets a season", "", st.SetSeason(ctx, "01", season, admin.ID))
+	note("a season overlapping it", "", st.SetSeason(ctx, "01", flows.Season{Year: 2026, Opens: day(2026, 1, 1), Closes: day(2026, 12, 1)}, admin.ID))
+	year, err := st.SeasonYear(ctx, area.SampleCommune+".01", day(2026, 12, 15))
+	note("Hà Nội's year on 15 December 2026", year, err)
+	note("a season cleared that was never set", "", st.ClearSeason(ctx, "01", 2028, admin.ID))
+	added, err := st.AddReasons(ctx, "01", []string{"review.reason.photo", "Thiếu  xác nhận", "thiếu xác nhận"}, admin.ID)
+	note("reasons added", added, err)
+	added, err = st.AddReasons(ctx, "01", []string{"THIẾU XÁC NHẬN"}, admin.ID)
+	note("a reason again", added, err)
+	_, err = st.AddReasons(ctx, "01", []string{"Không phải việc của xã"}, leader.ID)
+	note("a commune's leader adds a reason", "", err)
+	many := []string{}
+	for i := range 9 {
+		many = append(many, fmt.Sprintf("Lý do %d", i))
+	}
+	_, err = st.AddReasons(ctx, "01", many, admin.ID)
+	note("an eleventh reason", "", err)
+	note("a reason of another province removed", "", st.RemoveReason(ctx, "08", 1, admin.ID))
+	note("a reason removed", "", st.RemoveReason(ctx, "01", 1, admin.ID))
+	settings("Hà Nội's settings after the changes", admin.ID, "01")
+	reasons, err := st.Reasons(ctx, rp.ID, a.ID)
+	note("the reasons its reviewer picks from", len(reasons), err)
+	_, err = st.Reasons(ctx, p.ID, a.ID)
+	note("the reasons for the household", "", err)
 
 	err = st.SetLanguage(ctx, p.ID, "en")
 	note("set language", "", err)

@@ -19,51 +19,156 @@ const NoticeRecognised = "recognised"
 // MaxBatch is the most submissions one confirmation recognises.
 const MaxBatch = 50
 
-// chainOf returns how the province of an area recognises titles.
-func chainOf(ctx context.Context, tx pgx.Tx, areaCode string) (string, error) {
-	var chain string
-	err := tx.QueryRow(ctx, `
+// chainOf returns how the province of an area recognises titles. With
+// lock, the province's row of recognition_chains is locked for share until
+// tx ends: a decision that reads the chain holds off a change of it (and a
+// change made meanwhile is read once it is committed), so that no
+// acceptance falls between the two chains (see SetChain).
+func chainOf(ctx context.Context, tx pgx.Tx, areaCode string, lock bool) (string, error) {
+	query := `
 		WITH RECURSIVE up (code, parent, level) AS (
 			SELECT code, parent_code, level FROM areas WHERE code = $1
 			UNION ALL
 			SELECT a.code, a.parent_code, a.level FROM areas a JOIN up ON a.code = up.parent
 		)
-		SELECT coalesce((SELECT c.chain FROM recognition_chains c JOIN up ON up.code = c.province_code AND up.level = 'province'), $2)`,
-		areaCode, flows.ChainAccept).Scan(&chain)
+		SELECT c.chain FROM recognition_chains c JOIN up ON up.code = c.province_code AND up.level = 'province'`
+	if lock {
+		query += ` FOR SHARE OF c`
+	}
+	var chain string
+	err := tx.QueryRow(ctx, query, areaCode).Scan(&chain)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return flows.ChainAccept, nil // the default
+	}
 	if err != nil {
 		return "", fmt.Errorf("read the recognition chain: %w", err)
 	}
 	return chain, nil
 }
 
-// SetChain sets how a province recognises titles.
-func (db *DB) SetChain(ctx context.Context, province, chain string, by int64) error {
-	if chain != flows.ChainAccept && chain != flows.ChainConfirm {
-		return fmt.Errorf("%q is not a recognition chain", chain)
-	}
-	var level string
-	if err := db.pool.QueryRow(ctx, `SELECT level FROM areas WHERE code = $1`, province).Scan(&level); err != nil || level != "province" {
-		return fmt.Errorf("%q is not a province", province)
-	}
-	_, err := db.pool.Exec(ctx, `
-		WITH up AS (
-			INSERT INTO recognition_chains (province_code, chain, set_by) VALUES ($1, $2, nullif($3, 0))
-			ON CONFLICT (province_code) DO UPDATE SET chain = EXCLUDED.chain, set_by = EXCLUDED.set_by, set_at = now()
-			RETURNING province_code
-		)
-		INSERT INTO audit_log (person_id, action, detail) SELECT nullif($3, 0), 'chain.set', jsonb_build_object('province', province_code, 'chain', $2::text) FROM up`,
-		province, chain, by)
+// waitingIn counts the accepted submissions of a province that no
+// recognition holds: under confirm, those waiting for a recogniser.
+func waitingIn(ctx context.Context, tx pgx.Tx, province string) (int, error) {
+	var n int
+	err := tx.QueryRow(ctx, belowCTE+`
+		SELECT count(*) FROM reviews r JOIN assessments a ON a.id = r.assessment_id JOIN subjects s ON s.id = a.subject_id
+		WHERE r.state = 'accepted' AND s.area_code IN (SELECT code FROM below)
+			AND NOT EXISTS (SELECT 1 FROM recognitions g WHERE g.assessment_id = a.id AND g.ended_at IS NULL)`, province).Scan(&n)
 	if err != nil {
-		return fmt.Errorf("set the recognition chain: %w", err)
+		return 0, fmt.Errorf("count the accepted submissions waiting: %w", err)
 	}
-	return nil
+	return n, nil
+}
+
+// SetChain sets how a province recognises titles, for a person who may
+// administer it (by 0: the command line), and returns how many accepted
+// submissions it recognised; flows.ErrNotFound when the person may not or
+// the area is not a province.
+//
+// A change while accepted submissions wait: from confirm to accept, the
+// submissions accepted and waiting for a recogniser are recognised in the
+// same transaction, at the change, each by the reviewer who accepted it
+// and without a decision, as the acceptance would have under the new
+// chain; their households get their certificates (after the undo window
+// of an acceptance still inside it, which an undo then ends as any other).
+// Left as they were, they would wait for good: /recognise lists only
+// provinces that confirm. From accept to confirm nothing waits (an
+// acceptance recognised at once); acceptances from then on wait for a
+// recogniser. Decide reads the chain with a share lock on its row, and
+// the change locks the review rows of what it recognises, so neither a
+// decision nor a recogniser's batch running meanwhile falls between.
+func (db *DB) SetChain(ctx context.Context, province, chain string, by int64, at time.Time) (int, error) {
+	if chain != flows.ChainAccept && chain != flows.ChainConfirm {
+		return 0, fmt.Errorf("%q is not a recognition chain", chain)
+	}
+	recognised := 0
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := lockProvince(ctx, tx, province); err != nil {
+			return err
+		}
+		if err := allowed(ctx, tx, by, role.Administer, province); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO recognition_chains (province_code, chain, set_by, set_at) VALUES ($1, $2, nullif($3, 0), $4)
+			ON CONFLICT (province_code) DO UPDATE SET chain = EXCLUDED.chain, set_by = EXCLUDED.set_by, set_at = EXCLUDED.set_at`,
+			province, chain, by, at); err != nil {
+			return fmt.Errorf("set the recognition chain: %w", err)
+		}
+		if chain == flows.ChainAccept {
+			var err error
+			if recognised, err = recogniseWaiting(ctx, tx, province, at); err != nil {
+				return err
+			}
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO audit_log (person_id, action, detail) VALUES (nullif($1, 0), 'chain.set', $2)`,
+			by, map[string]any{"province": province, "chain": chain, "recognised": recognised})
+		return err
+	})
+	if errors.Is(err, flows.ErrNotFound) {
+		if by == 0 {
+			return 0, fmt.Errorf("%q is not a province", province)
+		}
+		return 0, err
+	}
+	if err != nil {
+		return 0, fmt.Errorf("set the chain of %s: %w", province, err)
+	}
+	return recognised, nil
+}
+
+// recogniseWaiting recognises a province's accepted submissions that no
+// recognition holds, each by the reviewer who accepted it, and returns
+// how many.
+func recogniseWaiting(ctx context.Context, tx pgx.Tx, province string, at time.Time) (int, error) {
+	rows, err := tx.Query(ctx, belowCTE+`
+		SELECT r.assessment_id, r.reviewer_id, r.decided_at FROM reviews r
+		JOIN assessments a ON a.id = r.assessment_id JOIN subjects s ON s.id = a.subject_id
+		WHERE r.state = 'accepted' AND s.area_code IN (SELECT code FROM below)
+		ORDER BY r.decided_at, r.assessment_id FOR UPDATE OF r`, province)
+	if err != nil {
+		return 0, fmt.Errorf("lock the accepted submissions: %w", err)
+	}
+	type accepted struct {
+		ID       int64
+		Reviewer int64
+		At       time.Time
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[accepted])
+	if err != nil {
+		return 0, fmt.Errorf("lock the accepted submissions: %w", err)
+	}
+	n := 0
+	for _, a := range list {
+		// Read after the locks: a batch that recognised one meanwhile is
+		// committed by now.
+		var held bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM recognitions WHERE assessment_id = $1 AND ended_at IS NULL)`, a.ID).Scan(&held); err != nil {
+			return 0, err
+		}
+		if held {
+			continue
+		}
+		if err := recognise(ctx, tx, a.ID, a.Reviewer, "", nil, at, maxTime(at, a.At.Add(UndoWithin))); err != nil {
+			return 0, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // Chain returns how a province recognises titles.
 func (db *DB) Chain(ctx context.Context, province string) (string, error) {
 	var chain string
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) (err error) {
-		chain, err = chainOf(ctx, tx, province)
+		chain, err = chainOf(ctx, tx, province, false)
 		return err
 	})
 	return chain, err

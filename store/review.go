@@ -278,7 +278,7 @@ func (db *DB) Decide(ctx context.Context, d flows.Decision) ([]int64, error) {
 			if err := tx.QueryRow(ctx, `SELECT area_code FROM subjects WHERE id = $1`, subject).Scan(&areaCode); err != nil {
 				return fmt.Errorf("load subject: %w", err)
 			}
-			chain, err := chainOf(ctx, tx, areaCode)
+			chain, err := chainOf(ctx, tx, areaCode, true)
 			if err != nil {
 				return err
 			}

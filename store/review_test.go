@@ -363,10 +363,10 @@ func TestRecognitionChains(t *testing.T) {
 	reviewer := b.person("reviewer@VN")
 	recogniser := b.person("recogniser@08")
 	elsewhere := b.person("recogniser@01")
-	if err := b.db.SetChain(b.ctx, "08", flows.ChainConfirm, 0); err != nil {
+	if _, err := b.db.SetChain(b.ctx, "08", flows.ChainConfirm, 0, b.at); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.db.SetChain(b.ctx, area.SampleCommune, flows.ChainConfirm, 0); err == nil {
+	if _, err := b.db.SetChain(b.ctx, area.SampleCommune, flows.ChainConfirm, 0, b.at); err == nil {
 		t.Error("a chain set for a commune")
 	}
 	recognitions := func() string {
@@ -654,7 +654,7 @@ func TestSeasonsAndRegistrations(t *testing.T) {
 	if y, err := b.db.SeasonYear(b.ctx, village, newYearsEve); err != nil || y != 2027 {
 		t.Errorf("the year at 01:00 on 1 January in Vietnam: %d %v", y, err)
 	}
-	if err := b.db.SetSeason(b.ctx, "01", 2027, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 11, 30, 0, 0, 0, 0, time.UTC)); err != nil {
+	if err := b.db.SetSeason(b.ctx, "01", flows.Season{Year: 2027, Opens: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), Closes: time.Date(2027, 11, 30, 0, 0, 0, 0, time.UTC)}, 0); err != nil {
 		t.Fatal(err)
 	}
 	december := time.Date(2026, 12, 15, 3, 0, 0, 0, time.UTC)

@@ -2,12 +2,14 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"hoctap/flows"
+	"hoctap/role"
 )
 
 // Vietnam is the time zone seasons and years are counted in.
@@ -34,24 +36,81 @@ func (db *DB) SeasonYear(ctx context.Context, areaCode string, at time.Time) (in
 	return year, nil
 }
 
-// SetSeason sets a province's season of a year.
-func (db *DB) SetSeason(ctx context.Context, province string, year int, opens, closes time.Time) error {
-	var level string
-	if err := db.pool.QueryRow(ctx, `SELECT level FROM areas WHERE code = $1`, province).Scan(&level); err != nil || level != "province" {
+// SetSeason sets a province's season of a year, for a person who may
+// change its settings (by 0: the command line). The days must suit the
+// year (flows.SeasonFits) and share none with another year's season of
+// the province: flows.ErrOverlap. flows.ErrNotFound when the person may
+// not, or the area is not a province. Assessments started before keep
+// their year; the change counts for those started after it.
+func (db *DB) SetSeason(ctx context.Context, province string, s flows.Season, by int64) error {
+	if !flows.SeasonFits(s) {
+		return fmt.Errorf("a season of %d from %s to %s: it lasts at most a year and holds days of its year",
+			s.Year, s.Opens.Format(time.DateOnly), s.Closes.Format(time.DateOnly))
+	}
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := lockProvince(ctx, tx, province); err != nil {
+			return err
+		}
+		if err := allowed(ctx, tx, by, role.Settings, province); err != nil {
+			return err
+		}
+		var overlaps bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM seasons WHERE province_code = $1 AND year <> $2 AND opens <= $4 AND closes >= $3)`,
+			province, s.Year, s.Opens, s.Closes).Scan(&overlaps); err != nil {
+			return err
+		}
+		if overlaps {
+			return flows.ErrOverlap
+		}
+		_, err := tx.Exec(ctx, `
+			WITH up AS (
+				INSERT INTO seasons (province_code, year, opens, closes, set_by, set_at) VALUES ($1, $2, $3, $4, nullif($5, 0), now())
+				ON CONFLICT (province_code, year) DO UPDATE SET opens = EXCLUDED.opens, closes = EXCLUDED.closes, set_by = EXCLUDED.set_by, set_at = now()
+				RETURNING year
+			)
+			INSERT INTO audit_log (person_id, action, detail)
+			SELECT nullif($5, 0), 'season.set', jsonb_build_object('province', $1::text, 'year', year) FROM up`,
+			province, s.Year, s.Opens, s.Closes, by)
+		return err
+	})
+	switch {
+	case errors.Is(err, flows.ErrNotFound) && by == 0:
 		return fmt.Errorf("%q is not a province", province)
-	}
-	if closes.Before(opens) {
-		return fmt.Errorf("the season closes before it opens")
-	}
-	_, err := db.pool.Exec(ctx, `
-		WITH up AS (
-			INSERT INTO seasons (province_code, year, opens, closes) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (province_code, year) DO UPDATE SET opens = EXCLUDED.opens, closes = EXCLUDED.closes RETURNING year
-		)
-		INSERT INTO audit_log (action, detail) SELECT 'season.set', jsonb_build_object('province', $1::text, 'year', year) FROM up`,
-		province, year, opens, closes)
-	if err != nil {
+	case errors.Is(err, flows.ErrNotFound), errors.Is(err, flows.ErrOverlap):
+		return err
+	case err != nil:
 		return fmt.Errorf("set the season: %w", err)
+	}
+	return nil
+}
+
+// ClearSeason takes back a province's season of a year, which is then the
+// calendar year again, for a person who may change its settings;
+// flows.ErrNotFound when the person may not or no such season is set.
+func (db *DB) ClearSeason(ctx context.Context, province string, year int, by int64) error {
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := lockProvince(ctx, tx, province); err != nil {
+			return err
+		}
+		if err := allowed(ctx, tx, by, role.Settings, province); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM seasons WHERE province_code = $1 AND year = $2`, province, year)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return flows.ErrNotFound
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO audit_log (person_id, action, detail) VALUES (nullif($1, 0), 'season.clear', $2)`,
+			by, map[string]any{"province": province, "year": year})
+		return err
+	})
+	if errors.Is(err, flows.ErrNotFound) {
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("clear the season: %w", err)
 	}
 	return nil
 }

@@ -235,7 +235,14 @@ func runChain(e *env, args []string) error {
 	if chain != flows.ChainAccept && chain != flows.ChainConfirm {
 		return usageErrorf("the chain is accept or confirm, not %q", chain)
 	}
-	return withReady(e, func(ctx context.Context, db *store.DB) error { return db.SetChain(ctx, province, chain, 0) })
+	return withReady(e, func(ctx context.Context, db *store.DB) error {
+		n, err := db.SetChain(ctx, province, chain, 0, time.Now())
+		if err == nil && n > 0 {
+			// See store.SetChain: what waited for a recogniser is recognised.
+			e.log.Info("accepted submissions that waited for a recogniser are recognised", "count", n)
+		}
+		return err
+	})
 }
 
 // chainUsage is the usage line of hoctap chain.
@@ -259,10 +266,13 @@ func runSeason(e *env, args []string) error {
 	}
 	opens, err1 := time.Parse(time.DateOnly, fs.Arg(2))
 	closes, err2 := time.Parse(time.DateOnly, fs.Arg(3))
-	if err1 != nil || err2 != nil || closes.Before(opens) {
-		return usageErrorf("OPENS and CLOSES are days (YYYY-MM-DD), the first not after the second")
+	season := flows.Season{Year: year, Opens: opens, Closes: closes}
+	if err1 != nil || err2 != nil || !flows.SeasonFits(season) {
+		return usageErrorf("OPENS and CLOSES are days (YYYY-MM-DD), the first not after the second, at most a year apart, holding days of YEAR")
 	}
-	return withReady(e, func(ctx context.Context, db *store.DB) error {
-		return db.SetSeason(ctx, fs.Arg(0), year, opens, closes)
-	})
+	err = withReady(e, func(ctx context.Context, db *store.DB) error { return db.SetSeason(ctx, fs.Arg(0), season, 0) })
+	if errors.Is(err, flows.ErrOverlap) {
+		return fmt.Errorf("the season of %d shares days with another year's season of %s", year, fs.Arg(0))
+	}
+	return err
 }

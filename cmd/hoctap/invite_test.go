@@ -116,6 +116,10 @@ func TestInviteCommands(t *testing.T) {
 		{[]string{"season", "00376", "2027", "2026-12-01", "2027-11-30"}, 1, ""},
 		{[]string{"season", "01", "2027", "2027-12-01", "2027-11-30"}, 2, ""},
 		{[]string{"season", "01", "soon"}, 2, ""},
+		{[]string{"season", "01", "2027", "2026-01-01", "2026-06-30"}, 2, ""}, // no day of 2027
+		{[]string{"season", "01", "2026", "2026-01-01", "2026-12-31"}, 1, ""}, // December is 2027's
+		{[]string{"season", "01", "2026", "2026-01-01", "2026-11-30"}, 0, ""},
+		{[]string{"chain", "08", "accept"}, 0, ""},
 	} {
 		if r := hoctap(t, env, "", c.args...); r.code != c.code || r.stdout != c.out {
 			t.Errorf("hoctap %v: exit %d %q, want %d %q (%s)", c.args, r.code, r.stdout, c.code, c.out, r.stderr)

@@ -1,7 +1,8 @@
 // Package app puts hoctap's conversations together into one engine:
-// enrolment is home, the self-assessment follows it, and review is
-// entered by /review; the question of an area split (package relocate)
-// comes beside any of them. Every channel and
+// enrolment is home, the self-assessment follows it, and review,
+// invitations, places and a province's settings are entered by their
+// commands (/review, /invite, /villages, /settings...); the question of an
+// area split (package relocate) comes beside any of them. Every channel and
 // every test that runs the whole conversation builds its engine here.
 package app
 
@@ -15,6 +16,7 @@ import (
 	"hoctap/flows/places"
 	"hoctap/flows/relocate"
 	"hoctap/flows/review"
+	"hoctap/flows/settings"
 	"hoctap/scoring"
 )
 
@@ -27,6 +29,7 @@ type Store interface {
 	invitations.Store
 	places.Store
 	relocate.Store
+	settings.Store
 }
 
 // Config is what the engine runs on.
@@ -48,13 +51,14 @@ func New(c Config) *flows.Engine {
 	inviting := invitations.New(c.Store, c.BotUsername)
 	villages := places.New(c.Store)
 	relocating := relocate.New(c.Store)
+	setting := settings.New(c.Store)
 	e, err := flows.New(flows.Config{
 		People:  c.Store,
 		Home:    home,
 		Payload: home.Invited,
-		Modules: []flows.Module{walk, rv, inviting, villages},
+		Modules: []flows.Module{walk, rv, inviting, villages, setting},
 		Commands: map[string]func(*flows.Turn) error{"status": walk.Status, "review": rv.Open, "recognise": rv.OpenRecognise,
-			"invite": inviting.Open, "roles": inviting.OpenRoles, "villages": villages.Open},
+			"invite": inviting.Open, "roles": inviting.OpenRoles, "villages": villages.Open, "settings": setting.Open},
 		Events: map[string]func(*flows.Turn) error{review.EventDecided: rv.Tell, review.EventRecognised: rv.Certify,
 			relocate.EventAsk: relocating.Ask},
 		Asides:      map[string]func(*flows.Turn) error{relocate.Name: relocating.Press},

@@ -36,10 +36,13 @@ type Store struct {
 	people        []flows.Person
 	identities    map[identity]int64
 	roles         []held
-	granted       int64                  // roles given, to number the next
-	invitations   map[string]*invitation // by payload
-	chains        map[string]string      // recognition chains by province
-	registrations map[[2]int64]bool      // subject and year
+	granted       int64                     // roles given, to number the next
+	invitations   map[string]*invitation    // by payload
+	chains        map[string]string         // recognition chains by province
+	seasons       map[string][]flows.Season // by province, by year
+	reasons       map[string][]flows.Reason // a province's own, in the order added
+	reasonSeq     int64                     // reasons added, to number the next
+	registrations map[[2]int64]bool         // subject and year
 	recognitions  []*recognition
 	areas         []flows.Area
 	ended         map[string]bool // areas no longer in force: split

@@ -301,15 +301,43 @@ type recognition struct {
 }
 
 // SetChain sets how a province recognises titles (flows.ChainAccept by
-// default).
-func (s *Store) SetChain(_ context.Context, province, chain string, _ int64) error {
+// default), for a person who may administer it (by 0: anyone), as the
+// PostgreSQL store does: a switch to accept recognises what was accepted
+// and waits, and the count is returned.
+func (s *Store) SetChain(_ context.Context, province, chain string, by int64, at time.Time) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if chain != flows.ChainAccept && chain != flows.ChainConfirm {
+		return 0, fmt.Errorf("%q is not a recognition chain", chain)
+	}
+	if !s.isProvince(province) || (by != 0 && !s.may(by, role.Administer, province)) {
+		return 0, flows.ErrNotFound
+	}
 	if s.chains == nil {
 		s.chains = map[string]string{}
 	}
 	s.chains[province] = chain
-	return nil
+	n := 0
+	if chain == flows.ChainAccept {
+		for _, r := range s.waiting(province) {
+			s.recognise(r.a.ID, "", nil, at)
+			n++
+		}
+	}
+	s.effect("chain: %s %s by person %d, %d recognised", province, chain, by, n)
+	return n, nil
+}
+
+// waiting returns the accepted submissions of a province that no
+// recognition holds.
+func (s *Store) waiting(province string) []*record {
+	var out []*record
+	for _, r := range s.assessments {
+		if r.review != nil && r.review.State == flows.ReviewAccepted && s.recognitionOf(r.a.ID) == nil && s.below(r.a.AreaCode, province) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // chainOf returns how the province of an area recognises titles.
@@ -541,10 +569,23 @@ func (s *Store) MoveSubject(_ context.Context, personID, subjectID int64, villag
 	return nil
 }
 
-// SeasonYear is the calendar year of the day in Vietnam: the memory store
-// keeps no seasons.
-func (s *Store) SeasonYear(_ context.Context, _ string, at time.Time) (int, error) {
-	return at.In(time.FixedZone("ICT", 7*3600)).Year(), nil
+// SeasonYear is the year of the season set for the area's province that
+// holds the day in Vietnam, else the day's calendar year.
+func (s *Store) SeasonYear(_ context.Context, areaCode string, at time.Time) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	day := at.In(time.FixedZone("ICT", 7*3600))
+	date := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
+	year := 0
+	for _, x := range s.seasons[s.provinceOf(areaCode)] {
+		if !date.Before(x.Opens) && !date.After(x.Closes) && x.Year > year {
+			year = x.Year
+		}
+	}
+	if year == 0 {
+		year = day.Year()
+	}
+	return year, nil
 }
 
 func (s *Store) Register(_ context.Context, n flows.NewAssessment, _ time.Time) (flows.Subject, error) {

@@ -45,13 +45,16 @@ const albumSize = 10
 // store holds the same.
 const UndoWithin = 10 * time.Minute
 
-// Reasons are the reasons a reviewer picks from, as locale ids; a picked
+// Reasons are the default reasons a reviewer picks from, as locale ids,
+// where the province has no list of its own (flows/settings); a picked
 // reason is stored by its id, so that each person reads it in their own
-// language.
+// language. A province's own reason is stored as its text: what the
+// province typed, or the id of a default one it kept.
 var Reasons = []string{"review.reason.photo", "review.reason.evidence", "review.reason.answers", "review.reason.name"}
 
-// ReasonText is a stored reason as a person reads it: a picked one in
-// their language, a typed one as typed.
+// ReasonText is a stored reason as a person reads it: a default one in
+// their language, a typed one (by the reviewer or in the province's list)
+// as typed.
 func ReasonText(t *flows.Turn, reason string) string {
 	for _, id := range Reasons {
 		if reason == id {
@@ -97,6 +100,10 @@ type Store interface {
 	// Recognised returns a recognition for one of its subject's
 	// representatives; flows.ErrNotFound otherwise.
 	Recognised(ctx context.Context, personID, recognitionID int64) (flows.Recognised, error)
+	// Reasons returns the own reasons of the province of a submission the
+	// person may decide (none: the default ones apply); flows.ErrNotFound
+	// when it is not theirs.
+	Reasons(ctx context.Context, personID, assessmentID int64) ([]flows.Reason, error)
 }
 
 // EventDecided names the event that tells a representative of a decision
@@ -166,6 +173,7 @@ const (
 	verbChanges = "ch" // send back for changes: asks the reason
 	verbReject  = "rj" // reject: asks the reason
 	verbReason  = "rs" // Code: the decision (ch or rj); Value: the reason picked, by its place in Reasons
+	verbOwn     = "rp" // Code: the decision (ch or rj); Value: the id of the province's own reason picked
 	verbUndo    = "un" // take back one's own decision; Rev: the review's revision after it
 	verbCard    = "cd" // back from the reasons to the submission
 	verbAssist  = "ae" // fill in a household's self-assessment on its behalf
@@ -330,12 +338,12 @@ func (r *turn) button(tok flows.Token) error {
 	case (tok.Verb == verbChanges || tok.Verb == verbReject) && r.st.Step == stepOpen && tok.Rev == r.st.Rev:
 		r.st.Step, r.st.Rev, r.st.Verdict = stepReason, tok.Rev, tok.Verb
 		return r.show()
-	case tok.Verb == verbReason && r.st.Step == stepReason && tok.Code == r.st.Verdict && tok.Rev == r.st.Rev:
-		i, err := strconv.Atoi(tok.Value)
-		if err != nil || i < 0 || i >= len(Reasons) {
-			return t.Stale()
+	case (tok.Verb == verbReason || tok.Verb == verbOwn) && r.st.Step == stepReason && tok.Code == r.st.Verdict && tok.Rev == r.st.Rev:
+		reason, ok, err := r.picked(tok)
+		if !ok || err != nil {
+			return err
 		}
-		return r.decide(tok.Rev, verdictState(r.st.Verdict), Reasons[i])
+		return r.decide(tok.Rev, verdictState(r.st.Verdict), reason)
 	case tok.Verb == verbCard && (r.st.Step == stepReason || r.st.Step == stepPoints):
 		r.st.Step, r.st.Verdict, r.st.Code = stepOpen, "", ""
 		return r.show()
@@ -522,17 +530,65 @@ func (r *turn) mayUndo(rv flows.Review) bool {
 	return rv.Reviewer == r.t.Env.Person && rv.DecidedAt != nil && r.t.Now().Sub(*rv.DecidedAt) <= UndoWithin
 }
 
-// showReasons asks the reason of a send-back or a rejection.
+// reasons returns the province's own reasons for the submission open;
+// ok is false when it is no longer the person's to decide, and they are
+// told so and shown the queue.
+func (r *turn) reasons() (own []flows.Reason, ok bool, err error) {
+	own, err = r.m.store.Reasons(r.t.Ctx, r.t.Env.Person, r.st.ID)
+	if handled, err := r.lost(err); handled {
+		return nil, false, err
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("load reasons: %w", err)
+	}
+	return own, true, nil
+}
+
+// showReasons asks the reason of a send-back or a rejection: the
+// province's own reasons, or the default ones where it has none.
 func (r *turn) showReasons() error {
 	t := r.t
+	own, ok, err := r.reasons()
+	if !ok {
+		return err
+	}
 	var rows [][]flows.Button
-	for i, id := range Reasons {
-		rows = append(rows, []flows.Button{r.btn(t.T(id), verbReason, r.st.ID, r.st.Rev, r.st.Verdict, strconv.Itoa(i))})
+	for _, x := range own {
+		rows = append(rows, []flows.Button{r.btn(ReasonText(t, x.Text), verbOwn, r.st.ID, r.st.Rev, r.st.Verdict, strconv.FormatInt(x.ID, 10))})
+	}
+	if len(own) == 0 {
+		for i, id := range Reasons {
+			rows = append(rows, []flows.Button{r.btn(t.T(id), verbReason, r.st.ID, r.st.Rev, r.st.Verdict, strconv.Itoa(i))})
+		}
 	}
 	rows = append(rows, []flows.Button{r.btn(t.T("button.back"), verbCard, r.st.ID, r.st.Rev, "", "")})
 	t.Screen(t.T("review.reason.ask."+verdictState(r.st.Verdict), map[string]any{"Max": MaxReason}), rows...)
 	t.TakesText()
 	return nil
+}
+
+// picked returns the reason a button picks, from the list shown now: a
+// default one only where the province has none of its own, one of its
+// own only while it is on its list. ok is false when the button is stale
+// (told so) or the submission no longer the person's.
+func (r *turn) picked(tok flows.Token) (reason string, ok bool, err error) {
+	own, ok, err := r.reasons()
+	if !ok {
+		return "", false, err
+	}
+	if tok.Verb == verbReason {
+		i, err := strconv.Atoi(tok.Value)
+		if err != nil || i < 0 || i >= len(Reasons) || len(own) > 0 {
+			return "", false, r.t.Stale()
+		}
+		return Reasons[i], true, nil
+	}
+	for _, x := range own {
+		if strconv.FormatInt(x.ID, 10) == tok.Value {
+			return x.Text, true, nil
+		}
+	}
+	return "", false, r.t.Stale()
 }
 
 // typedReason takes a typed reason.
