@@ -231,6 +231,10 @@ type Review struct {
 	// changed.
 	Resubmitted int
 	Before      scoring.Answers
+	// Returned counts the times a higher level sent the title it was
+	// recognised with back; the last one's reason is Reason while it
+	// waits again.
+	Returned int
 }
 
 // Queued is a submission in a reviewer's queue.
@@ -242,6 +246,7 @@ type Queued struct {
 	AreaName     scoring.Text
 	WaitingSince time.Time
 	Resubmitted  int
+	Returned     int // times a higher level sent its recognised title back
 }
 
 // UnderReview is what a reviewer opens: the submission, its place and its
@@ -325,6 +330,15 @@ func (s Share) Percent() float64 {
 	return math.Round(float64(s.Recognised)*10000/float64(s.Households)) / 100
 }
 
+// Returning is a higher level sending a recognised title back, with its
+// reason: the recognition ends and its submission waits for review again.
+type Returning struct {
+	RecognitionID int64
+	By            int64
+	Reason        string
+	At            time.Time
+}
+
 // Recognised is a recognition as its certificate tells it.
 type Recognised struct {
 	ID           int64
@@ -336,6 +350,7 @@ type Recognised struct {
 	DecisionDate *time.Time
 	At           time.Time
 	Ended        bool
+	EndReason    string // why a higher level sent it back, if it did
 }
 
 // RoleHeld is a role a person holds, as listed for those who manage them.

@@ -749,6 +749,74 @@ var scenarios = []scenario{
 		}
 	}},
 
+	// A province's recogniser recognises one of two accepted submissions
+	// alone, then sends a recognised title back with a reason: the
+	// household is told why, the submission waits for its reviewer again,
+	// marked; a commune's recogniser may not send titles back.
+	{"title_sent_back", "vi", func(h *harness) {
+		h.store.SetChain(h.ctx, "01", flows.ChainConfirm, 0, start)
+		walkFamily(h)
+		other := h.other(6060, "vi", "household 2")
+		other.command("start")
+		other.press("✅ Đồng ý")
+		a, err := h.store.Start(h.ctx, flows.NewAssessment{PersonID: 2, Kind: scoring.KindFamily, Name: "Nhà Hai", AreaCode: area.SampleCommune + ".01",
+			Region: scoring.RegionNormal, SetID: "family-2015", SetVersion: 2, Year: 2026, Key: "second"})
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		if err := h.store.Submit(h.ctx, a.ID, a.Rev, 2, scoring.Result{Total: 90, Passed: true}, start); err != nil {
+			h.t.Fatal(err)
+		}
+		h.note("Nhà Hai, the household of person 2, submitted too")
+		rv, rg, local := h.other(6161, "vi", "reviewer"), h.other(6262, "vi", "province recogniser"), h.other(6363, "vi", "commune recogniser")
+		for _, o := range []*harness{rv, rg, local} {
+			o.command("start")
+			o.press("✅ Đồng ý")
+		}
+		h.store.GrantRole(h.ctx, 3, role.Reviewer, area.SampleCommune, 0)
+		h.store.GrantRole(h.ctx, 4, role.Recogniser, "01", 0)
+		h.store.GrantRole(h.ctx, 5, role.Recogniser, area.SampleCommune, 0)
+		for _, name := range []string{"Nhà Hai", "<Nguyễn & Con>"} {
+			rv.command("review")
+			rv.press(name + " — Thôn Đông · 01/03/2026")
+			rv.press("✅ Chấp nhận")
+		}
+		rg.command("recognise")
+		rg.press("🏅 Chỉ công nhận: <Nguyễn & Con> — Thôn Đông · 01/03/2026")
+		rg.text("7/QĐ-KH")
+		rg.press("Hôm nay (01/03/2026)")
+		out := rg.press("🏅 Xác nhận công nhận")
+		if r := last(out); !strings.Contains(r, "Chờ công nhận: <b>1</b> bản") || !strings.Contains(r, "Đã công nhận 1 bản") {
+			h.t.Errorf("one of two recognised: %q", r)
+		}
+		if got := shown(local.command("recognise")); slices.ContainsFunc(got, func(b string) bool { return strings.HasPrefix(b, "📜") }) {
+			h.t.Errorf("a commune's recogniser is offered the titles: %q", got)
+		}
+		rg.press("📜 Danh hiệu đã công nhận (1)")
+		rg.press("<Nguyễn & Con> · Thôn Đông · 2026")
+		rg.press("↩️ Trả lại danh hiệu")
+		rg.text("ok") // too short
+		out = rg.text("Ảnh minh chứng câu 1.1 không phải của hộ")
+		if !strings.HasPrefix(last(out), "↩️ Đã trả lại danh hiệu; bản tự đánh giá chờ người thẩm định xem lại.") {
+			h.t.Errorf("sent back: %+v", out)
+		}
+		if out := rg.pressOld("↩️ Trả lại danh hiệu", 0); notice(out) != "Nút này đã cũ, không còn dùng được." {
+			h.t.Errorf("the send-back pressed again: %+v", out)
+		}
+		out = h.send(flows.Input{Kind: flows.InputEvent, Ref: &flows.Ref{Name: review.EventReturned, ID: 1, Rev: 1}}, "(event) returned")
+		if r := last(out); !strings.Contains(r, "đã được cấp trên trả lại") || !strings.Contains(r, "Lý do: Ảnh minh chứng câu 1.1 không phải của hộ") {
+			h.t.Errorf("the household is told %q", r)
+		}
+		out = rv.command("review")
+		if got := shown(out); len(got) == 0 || got[0] != "<Nguyễn & Con> — Thôn Đông · 01/03/2026 ↩" {
+			h.t.Fatalf("the queue after the send-back %q", got)
+		}
+		out = rv.press(shown(out)[0])
+		if r := last(out); !strings.Contains(r, "Cấp trên đã trả lại danh hiệu đã công nhận để thẩm định lại (lý do: Ảnh minh chứng câu 1.1 không phải của hộ)") {
+			h.t.Errorf("the card %q", r)
+		}
+	}},
+
 	// A commune's leader makes invitations in the bot: a reviewer for the
 	// commune, and the households of one of its villages; a place outside
 	// the commune cannot be chosen, not even with a forged button. The link

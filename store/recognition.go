@@ -16,6 +16,10 @@ import (
 // NoticeRecognised names the notice of a recognition: its certificate.
 const NoticeRecognised = "recognised"
 
+// NoticeReturned names the notice of a recognised title a higher level
+// sent back.
+const NoticeReturned = "returned"
+
 // MaxBatch is the most submissions one confirmation recognises.
 const MaxBatch = 50
 
@@ -280,10 +284,12 @@ func (db *DB) Recognised(ctx context.Context, personID, recognitionID int64) (fl
 	var kind, areaCode string
 	var decisionNo *string
 	err := db.pool.QueryRow(ctx, `
-		SELECT g.id, g.kind, s.name, g.area_code, g.year, g.decision_no, g.decision_date, g.recognised_at, g.ended_at IS NOT NULL
+		SELECT g.id, g.kind, s.name, g.area_code, g.year, g.decision_no, g.decision_date, g.recognised_at, g.ended_at IS NOT NULL,
+			coalesce(g.end_reason, '')
 		FROM recognitions g JOIN subjects s ON s.id = g.subject_id
 		JOIN representatives rp ON rp.subject_id = s.id AND rp.person_id = $1
-		WHERE g.id = $2`, personID, recognitionID).Scan(&g.ID, &kind, &g.SubjectName, &areaCode, &g.Year, &decisionNo, &g.DecisionDate, &g.At, &g.Ended)
+		WHERE g.id = $2`, personID, recognitionID).Scan(&g.ID, &kind, &g.SubjectName, &areaCode, &g.Year, &decisionNo, &g.DecisionDate, &g.At, &g.Ended,
+		&g.EndReason)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return g, flows.ErrNotFound
 	}
@@ -332,4 +338,110 @@ func (db *DB) Derive(ctx context.Context, d scoring.Derivation, subjectID int64,
 		return flows.Share{}, fmt.Errorf("derive %s of subject %d: %w", d, subjectID, err)
 	}
 	return s, nil
+}
+
+// higherScope lists the areas where a person may send recognised titles
+// back: those below a role that allows recognising, held over a province
+// or the nation — the level above the communes whose reviewers accept.
+const higherScope = `
+	WITH RECURSIVE scope (code) AS (
+		SELECT r.area_code FROM roles r JOIN areas a ON a.code = r.area_code
+		WHERE r.person_id = $1 AND r.revoked_at IS NULL AND r.role = ANY($2) AND a.level IN ('province', 'nation')
+		UNION
+		SELECT a.code FROM areas a JOIN scope ON a.parent_code = scope.code
+	)`
+
+// Titles returns a page of the recognitions in force that the person may
+// send back, the newest first, and how many there are in all; those of a
+// subject the person represents are left out.
+func (db *DB) Titles(ctx context.Context, personID int64, offset, limit int) ([]flows.Recognised, int, error) {
+	rows, err := db.pool.Query(ctx, higherScope+`
+		SELECT g.id, g.kind, s.name, ar.code, ar.parent_code, ar.level, ar.name_vi, ar.name_en, g.year,
+			coalesce(g.decision_no, ''), g.decision_date, g.recognised_at, count(*) OVER ()
+		FROM recognitions g JOIN subjects s ON s.id = g.subject_id JOIN areas ar ON ar.code = s.area_code
+		WHERE g.ended_at IS NULL AND s.area_code IN (SELECT code FROM scope)
+			AND NOT EXISTS (SELECT 1 FROM representatives rp WHERE rp.subject_id = s.id AND rp.person_id = $1)
+		ORDER BY g.recognised_at DESC, g.id DESC OFFSET $3 LIMIT $4`, personID, role.Holders(role.Recognise), offset, limit)
+	if err != nil {
+		return nil, 0, fmt.Errorf("query recognised titles: %w", err)
+	}
+	defer rows.Close()
+	var out []flows.Recognised
+	total := 0
+	for rows.Next() {
+		var g flows.Recognised
+		var a flows.Area
+		var kind string
+		var parent *string
+		if err := rows.Scan(&g.ID, &kind, &g.SubjectName, &a.Code, &parent, &a.Level, &a.Name.VI, &a.Name.EN, &g.Year,
+			&g.DecisionNo, &g.DecisionDate, &g.At, &total); err != nil {
+			return nil, 0, fmt.Errorf("query recognised titles: %w", err)
+		}
+		if parent != nil {
+			a.Parent = *parent
+		}
+		g.Kind, g.Places = scoring.Kind(kind), []flows.Area{a}
+		out = append(out, g)
+	}
+	return out, total, rows.Err()
+}
+
+// Return sends a recognised title back with a reason, for a person of the
+// level above (see Titles): the recognition ends, its submission waits for
+// review again, and its representatives are told. flows.ErrNotFound when
+// it is not the person's to send back, flows.ErrConflict when it has ended
+// already.
+func (db *DB) Return(ctx context.Context, r flows.Returning) error {
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var assessmentID, subject int64
+		var ended bool
+		err := tx.QueryRow(ctx, `
+			SELECT g.assessment_id, g.subject_id, g.ended_at IS NOT NULL FROM recognitions g WHERE g.id = $1 FOR UPDATE`,
+			r.RecognitionID).Scan(&assessmentID, &subject, &ended)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return flows.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		var mine bool
+		if err := tx.QueryRow(ctx, higherScope+`
+			SELECT EXISTS (SELECT 1 FROM subjects s WHERE s.id = $3 AND s.area_code IN (SELECT code FROM scope))
+				AND NOT EXISTS (SELECT 1 FROM representatives WHERE subject_id = $3 AND person_id = $1)`,
+			r.By, role.Holders(role.Recognise), subject).Scan(&mine); err != nil {
+			return err
+		}
+		switch {
+		case !mine:
+			return flows.ErrNotFound
+		case ended:
+			return flows.ErrConflict
+		}
+		if _, err := tx.Exec(ctx, `UPDATE recognitions SET ended_at = $2, ended_by = $3, end_reason = $4 WHERE id = $1`,
+			r.RecognitionID, r.At, r.By, r.Reason); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `
+			UPDATE reviews SET state = 'waiting', rev = rev + 1, waiting_since = $2, reason = $3, returned = returned + 1,
+				reviewer_id = NULL, decided_at = NULL
+			WHERE assessment_id = $1`, assessmentID, r.At, r.Reason); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO notices (person_id, name, object_id, rev, due_at)
+			SELECT person_id, $2, $3, 1, $4 FROM representatives WHERE subject_id = $1`,
+			subject, NoticeReturned, r.RecognitionID, r.At); err != nil {
+			return fmt.Errorf("notify representatives: %w", err)
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO audit_log (person_id, assessment_id, action, detail) VALUES ($1, $2, 'recognition.return', $3)`,
+			r.By, assessmentID, map[string]any{"recognition": r.RecognitionID})
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, flows.ErrNotFound) || errors.Is(err, flows.ErrConflict) {
+			return err
+		}
+		return fmt.Errorf("send a recognised title back: %w", err)
+	}
+	return nil
 }

@@ -84,7 +84,7 @@ func (db *DB) May(ctx context.Context, personID int64, a role.Action) (bool, err
 // not theirs to review and is left out.
 func (db *DB) Queue(ctx context.Context, personID int64, offset, limit int) ([]flows.Queued, int, error) {
 	rows, err := db.pool.Query(ctx, scopeCTE+`
-		SELECT a.id, r.rev, s.kind, s.name, ar.name_vi, ar.name_en, r.waiting_since, r.resubmitted, count(*) OVER ()
+		SELECT a.id, r.rev, s.kind, s.name, ar.name_vi, ar.name_en, r.waiting_since, r.resubmitted, r.returned, count(*) OVER ()
 		FROM reviews r
 		JOIN assessments a ON a.id = r.assessment_id
 		JOIN subjects s ON s.id = a.subject_id
@@ -103,7 +103,7 @@ func (db *DB) Queue(ctx context.Context, personID int64, offset, limit int) ([]f
 		var q flows.Queued
 		var kind string
 		if err := rows.Scan(&q.AssessmentID, &q.ReviewRev, &kind, &q.SubjectName, &q.AreaName.VI, &q.AreaName.EN,
-			&q.WaitingSince, &q.Resubmitted, &total); err != nil {
+			&q.WaitingSince, &q.Resubmitted, &q.Returned, &total); err != nil {
 			return nil, 0, fmt.Errorf("query review queue: %w", err)
 		}
 		q.Kind = scoring.Kind(kind)
@@ -137,11 +137,11 @@ func reviewable(ctx context.Context, tx pgx.Tx, personID, assessmentID int64, a 
 	var reason *string
 	var before []byte
 	err := tx.QueryRow(ctx, `
-		SELECT r.assessment_id, r.state, r.rev, r.waiting_since, r.reviewer_id, r.reason, r.decided_at, r.resubmitted,
+		SELECT r.assessment_id, r.state, r.rev, r.waiting_since, r.reviewer_id, r.reason, r.decided_at, r.resubmitted, r.returned,
 			r.answers_before, s.id, s.area_code, a.person_id
 		FROM reviews r JOIN assessments a ON a.id = r.assessment_id JOIN subjects s ON s.id = a.subject_id
 		WHERE r.assessment_id = $1 FOR UPDATE OF r`, assessmentID).Scan(
-		&r.AssessmentID, &r.State, &r.Rev, &r.WaitingSince, &reviewer, &reason, &r.DecidedAt, &r.Resubmitted,
+		&r.AssessmentID, &r.State, &r.Rev, &r.WaitingSince, &reviewer, &reason, &r.DecidedAt, &r.Resubmitted, &r.Returned,
 		&before, &subject, &areaCode, &filledBy)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, 0, flows.ErrNotFound

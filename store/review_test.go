@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -775,5 +776,98 @@ func TestDerivedShare(t *testing.T) {
 	}
 	if got, want := share(2027), (flows.Share{Recognised: 1, Households: 5, Year: 2026}); got != want {
 		t.Errorf("a year with no recognition yet counts the latest: %+v, want %+v", got, want)
+	}
+}
+
+// TestTitleSentBack: only a recogniser or admin of the province (or the
+// nation) sees and sends back a recognised title, never one of a subject
+// they represent; the recognition ends, the submission waits for review
+// again, marked as returned, the representatives are told, and the audit
+// row holds no reason.
+func TestTitleSentBack(t *testing.T) {
+	t.Parallel()
+	b := newReviewBundle(t)
+	family := b.person()
+	a := b.submitted(family, "Nhà Lê", area.SampleCommune+".01")
+	reviewer := b.person("reviewer@" + area.SampleCommune)
+	if _, err := b.db.Decide(b.ctx, flows.Decision{AssessmentID: a.ID, Rev: 1, Reviewer: reviewer, State: flows.ReviewAccepted, At: b.at}); err != nil {
+		t.Fatal(err)
+	}
+	province, nation := b.person("recogniser@01"), b.person("admin@VN")
+	commune, otherProvince, leader := b.person("recogniser@"+area.SampleCommune), b.person("recogniser@08"), b.person("leader@01")
+	titles := func(p int64) int {
+		t.Helper()
+		_, n, err := b.db.Titles(b.ctx, p, 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for _, c := range []struct {
+		who  string
+		p    int64
+		want int
+	}{{"province", province, 1}, {"nation", nation, 1}, {"commune", commune, 0}, {"other province", otherProvince, 0}, {"leader", leader, 0}, {"reviewer", reviewer, 0}, {"family", family, 0}} {
+		if got := titles(c.p); got != c.want {
+			t.Errorf("the %s's recogniser sees %d titles, want %d", c.who, got, c.want)
+		}
+	}
+	list, _, err := b.db.Titles(b.ctx, province, 0, 10)
+	if err != nil || len(list) != 1 || list[0].SubjectName != "Nhà Lê" || list[0].Year != 2026 || list[0].Places[0].Code != area.SampleCommune+".01" {
+		t.Fatalf("titles %+v %v", list, err)
+	}
+	id := list[0].ID
+	for _, p := range []int64{commune, otherProvince, leader, reviewer, family} {
+		if err := b.db.Return(b.ctx, flows.Returning{RecognitionID: id, By: p, Reason: "Ảnh không rõ", At: b.at}); !errors.Is(err, flows.ErrNotFound) {
+			t.Errorf("person %d sent it back: %v", p, err)
+		}
+	}
+	reason := "Ảnh minh chứng của hộ Nhà Lê không rõ"
+	if err := b.db.Return(b.ctx, flows.Returning{RecognitionID: id, By: province, Reason: reason, At: b.at.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.db.Return(b.ctx, flows.Returning{RecognitionID: id, By: nation, Reason: reason, At: b.at.Add(time.Hour)}); !errors.Is(err, flows.ErrConflict) {
+		t.Errorf("sent back twice: %v", err)
+	}
+	if n := titles(province); n != 0 {
+		t.Errorf("%d titles after the send-back", n)
+	}
+	if got, err := b.db.RecognisedIn(b.ctx, "01", 2026); err != nil || got != 0 {
+		t.Errorf("recognised in Hà Nội after the send-back: %d %v", got, err)
+	}
+	q, _, err := b.db.Queue(b.ctx, reviewer, 0, 10)
+	if err != nil || len(q) != 1 || q[0].Returned != 1 {
+		t.Fatalf("the reviewer's queue %+v %v", q, err)
+	}
+	u, err := b.db.ForReview(b.ctx, reviewer, a.ID)
+	if err != nil || u.Review.State != flows.ReviewWaiting || u.Review.Reason != reason || u.Review.Reviewer != 0 {
+		t.Errorf("the review %+v %v", u.Review, err)
+	}
+	g, err := b.db.Recognised(b.ctx, family, id)
+	if err != nil || !g.Ended || g.EndReason != reason {
+		t.Errorf("the family reads %+v %v", g, err)
+	}
+	due, err := b.db.ClaimDue(b.ctx, b.at.Add(2*time.Hour), time.Minute, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(due, func(n store.Notice) bool {
+		return n.Person == family && n.Name == store.NoticeReturned && n.Object == id
+	}) {
+		t.Errorf("the family is not told: %+v", due)
+	}
+	var details string
+	if err := b.db.Pool().QueryRow(b.ctx, `SELECT detail::text FROM audit_log WHERE action = 'recognition.return'`).Scan(&details); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(details, "Nhà Lê") || strings.Contains(details, "rõ") {
+		t.Errorf("the audit holds the reason or the name: %s", details)
+	}
+	// Accepted again, it is recognised again.
+	if _, err := b.db.Decide(b.ctx, flows.Decision{AssessmentID: a.ID, Rev: u.Review.Rev, Reviewer: reviewer, State: flows.ReviewAccepted, At: b.at.Add(3 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.db.RecognisedIn(b.ctx, "01", 2026); err != nil || got != 1 {
+		t.Errorf("recognised again: %d %v", got, err)
 	}
 }

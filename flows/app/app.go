@@ -60,7 +60,7 @@ func New(c Config) *flows.Engine {
 		Commands: map[string]func(*flows.Turn) error{"status": walk.Status, "review": rv.Open, "recognise": rv.OpenRecognise,
 			"invite": inviting.Open, "roles": inviting.OpenRoles, "villages": villages.Open, "settings": setting.Open},
 		Events: map[string]func(*flows.Turn) error{review.EventDecided: rv.Tell, review.EventRecognised: rv.Certify,
-			relocate.EventAsk: relocating.Ask},
+			review.EventReturned: rv.Returned, relocate.EventAsk: relocating.Ask},
 		Asides:      map[string]func(*flows.Turn) error{relocate.Name: relocating.Press},
 		Now:         c.Now,
 		DefaultLang: c.DefaultLang,

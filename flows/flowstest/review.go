@@ -94,7 +94,7 @@ func (s *Store) Queue(_ context.Context, personID int64, offset, limit int) ([]f
 		}
 		place := s.areas[slices.IndexFunc(s.areas, func(x flows.Area) bool { return x.Code == r.a.AreaCode })]
 		all = append(all, flows.Queued{AssessmentID: r.a.ID, ReviewRev: r.review.Rev, Kind: r.a.Kind, SubjectName: r.a.SubjectName,
-			AreaName: place.Name, WaitingSince: r.review.WaitingSince, Resubmitted: r.review.Resubmitted})
+			AreaName: place.Name, WaitingSince: r.review.WaitingSince, Resubmitted: r.review.Resubmitted, Returned: r.review.Returned})
 	}
 	slices.SortStableFunc(all, func(a, b flows.Queued) int { return a.WaitingSince.Compare(b.WaitingSince) })
 	if offset >= len(all) {
@@ -180,7 +180,7 @@ func (s *Store) Undo(_ context.Context, reviewer, id int64, rev int, at time.Tim
 		r.a.Rev++
 		s.touch(r)
 	}
-	*rv = flows.Review{AssessmentID: id, State: flows.ReviewWaiting, Rev: rv.Rev + 1, WaitingSince: rv.WaitingSince, Resubmitted: rv.Resubmitted}
+	*rv = flows.Review{AssessmentID: id, State: flows.ReviewWaiting, Rev: rv.Rev + 1, WaitingSince: rv.WaitingSince, Resubmitted: rv.Resubmitted, Returned: rv.Returned}
 	s.effect("review: assessment %d undone by person %d", id, reviewer)
 	return nil
 }
@@ -298,6 +298,7 @@ type recognition struct {
 	decisionDate   *time.Time
 	at             time.Time
 	ended          bool
+	endReason      string // a higher level's, when it sent the title back
 }
 
 // SetChain sets how a province recognises titles (flows.ChainAccept by
@@ -418,7 +419,7 @@ func (s *Store) Recognised(_ context.Context, personID, id int64) (flows.Recogni
 		return flows.Recognised{}, flows.ErrNotFound
 	}
 	out := flows.Recognised{ID: g.id, Kind: r.a.Kind, SubjectName: r.a.SubjectName, Year: r.a.Year, DecisionNo: g.decisionNo,
-		DecisionDate: g.decisionDate, At: g.at, Ended: g.ended}
+		DecisionDate: g.decisionDate, At: g.at, Ended: g.ended, EndReason: g.endReason}
 	for code := r.a.AreaCode; code != ""; {
 		a := s.areas[slices.IndexFunc(s.areas, func(x flows.Area) bool { return x.Code == code })]
 		if a.Level == "nation" {
@@ -725,4 +726,69 @@ func (s *Store) AddFamilies(village string, year, recognised, households int) {
 		s.assessments = append(s.assessments, r)
 		s.recognitions = append(s.recognitions, &recognition{id: int64(len(s.recognitions) + 1), assessment: r.a.ID, at: at})
 	}
+}
+
+// higher reports whether a person may send back a title in an area: a
+// role that allows recognising, held over the area's province or the
+// nation.
+func (s *Store) higher(personID int64, areaCode string) bool {
+	for code := areaCode; code != ""; {
+		i := slices.IndexFunc(s.areas, func(x flows.Area) bool { return x.Code == code })
+		if i < 0 {
+			break
+		}
+		if lvl := s.areas[i].Level; lvl == "province" || lvl == "nation" {
+			for _, h := range s.roles {
+				if h.person == personID && h.area == code && role.Allows(h.role, role.Recognise) {
+					return true
+				}
+			}
+		}
+		code = s.areas[i].Parent
+	}
+	return false
+}
+
+// Titles returns a page of the recognitions in force the person may send
+// back, the newest first, as the PostgreSQL store does.
+func (s *Store) Titles(_ context.Context, personID int64, offset, limit int) ([]flows.Recognised, int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var all []flows.Recognised
+	for i := len(s.recognitions) - 1; i >= 0; i-- {
+		g := s.recognitions[i]
+		r := s.record(g.assessment)
+		sj := s.subjects[r.a.SubjectID-1]
+		if g.ended || sj.represents(personID) || !s.higher(personID, sj.AreaCode) {
+			continue
+		}
+		place := s.areas[slices.IndexFunc(s.areas, func(x flows.Area) bool { return x.Code == sj.AreaCode })]
+		all = append(all, flows.Recognised{ID: g.id, Kind: r.a.Kind, SubjectName: r.a.SubjectName, Places: []flows.Area{place},
+			Year: r.a.Year, DecisionNo: g.decisionNo, DecisionDate: g.decisionDate, At: g.at})
+	}
+	page := all[min(offset, len(all)):min(offset+limit, len(all))]
+	return page, len(all), nil
+}
+
+// Return sends a recognised title back, as the PostgreSQL store does.
+func (s *Store) Return(_ context.Context, ret flows.Returning) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ret.RecognitionID < 1 || int(ret.RecognitionID) > len(s.recognitions) {
+		return flows.ErrNotFound
+	}
+	g := s.recognitions[ret.RecognitionID-1]
+	r := s.record(g.assessment)
+	sj := s.subjects[r.a.SubjectID-1]
+	switch {
+	case sj.represents(ret.By) || !s.higher(ret.By, sj.AreaCode):
+		return flows.ErrNotFound
+	case g.ended:
+		return flows.ErrConflict
+	}
+	g.ended, g.endReason = true, ret.Reason
+	rv := r.review
+	rv.State, rv.Rev, rv.WaitingSince, rv.Reason, rv.Returned, rv.Reviewer, rv.DecidedAt = flows.ReviewWaiting, rv.Rev+1, ret.At, ret.Reason, rv.Returned+1, 0, nil
+	s.effect("recognition %d: sent back by person %d; assessment %d waits for review again", g.id, ret.By, r.a.ID)
+	return nil
 }

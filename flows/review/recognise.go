@@ -3,6 +3,7 @@ package review
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +19,11 @@ import (
 // Ref.ID is the recognition.
 const EventRecognised = "recognised"
 
+// EventReturned names the event that tells a representative a higher
+// level sent their recognised title back (the store's notice of the same
+// name): Ref.ID is the recognition.
+const EventReturned = "returned"
+
 // maxBatch is the most submissions one confirmation recognises (the
 // store's limit).
 const maxBatch = 50
@@ -31,13 +37,20 @@ const (
 	stepDecision = "decision" // the decision's number
 	stepDate     = "date"     // the decision's date
 	stepConfirm  = "confirm"  // recognise the batch under the decision
+	stepTitles   = "titles"   // the titles recognised, for the level above to send one back
+	stepTitle    = "title"    // one recognised title
+	stepReturn   = "return"   // the reason a recognised title is sent back
 )
 
 // Verbs of recognition's buttons.
 const (
 	verbBatch   = "rg" // recognise the batch listed: asks the decision
+	verbOne     = "ro" // ID: recognise this one submission of the list alone
 	verbToday   = "td" // the decision is dated today
 	verbConfirm = "rc" // confirm the batch
+	verbTitles  = "tl" // Value: the page of the titles recognised
+	verbTitle   = "tt" // ID: the recognition to show
+	verbReturn  = "rt" // ID: send the recognised title back: asks the reason
 )
 
 // recognising is the Enter argument of /recognise.
@@ -57,19 +70,35 @@ func (r *turn) showPending() error {
 		return fmt.Errorf("load pending recognitions: %w", err)
 	}
 	*r.st = state{Step: stepPending}
-	leave := []flows.Button{r.btn(t.T("button.review.leave"), verbLeave, 0, 0, "", "")}
+	_, titles, err := r.m.store.Titles(t.Ctx, t.Env.Person, 0, 1)
+	if err != nil {
+		return fmt.Errorf("count recognised titles: %w", err)
+	}
+	var end [][]flows.Button
+	if titles > 0 { // only the level above may send a title back
+		end = append(end, []flows.Button{r.btn(t.T("button.recognise.titles", map[string]any{"N": titles}), verbTitles, 0, 0, "", "0")})
+	}
+	end = append(end, []flows.Button{r.btn(t.T("button.review.leave"), verbLeave, 0, 0, "", "")})
 	if len(pending) == 0 {
-		t.Screen(t.T("recognise.empty"), leave)
+		t.Screen(t.T("recognise.empty"), end...)
 		return nil
 	}
 	lang := t.P.Lang()
 	var b strings.Builder
 	b.WriteString(t.T("recognise.pending", map[string]any{"N": len(pending)}))
+	rows := [][]flows.Button{{r.btn(t.T("button.recognise.batch", map[string]any{"N": len(pending)}), verbBatch, 0, 0, "", "")}}
 	for _, q := range pending {
 		r.st.IDs = append(r.st.IDs, q.AssessmentID)
-		b.WriteString("\n• " + flows.Esc(t.T("review.queue.item", map[string]any{"Name": q.SubjectName, "Area": q.AreaName.In(lang), "Date": t.P.Date(q.WaitingSince)})))
+		item := t.T("review.queue.item", map[string]any{"Name": q.SubjectName, "Area": q.AreaName.In(lang), "Date": t.P.Date(q.WaitingSince)})
+		b.WriteString("\n• " + flows.Esc(item))
+		if len(pending) > 1 {
+			rows = append(rows, []flows.Button{r.btn(t.T("button.recognise.one", map[string]any{"Item": item}), verbOne, q.AssessmentID, 0, "", "")})
+		}
 	}
-	t.Screen(b.String(), []flows.Button{r.btn(t.T("button.recognise.batch", map[string]any{"N": len(pending)}), verbBatch, 0, 0, "", "")}, leave)
+	if len(pending) > 1 {
+		b.WriteString("\n\n" + t.T("recognise.one_by_one"))
+	}
+	t.Screen(b.String(), append(rows, end...)...)
 	return nil
 }
 
@@ -79,6 +108,22 @@ func (r *turn) recogniseButton(tok flows.Token) (bool, error) {
 	switch {
 	case tok.Verb == verbBatch && r.st.Step == stepPending && len(r.st.IDs) > 0:
 		r.st.Step = stepDecision
+		return true, r.show()
+	case tok.Verb == verbOne && r.st.Step == stepPending && slices.Contains(r.st.IDs, tok.ID):
+		r.st.IDs, r.st.Step = []int64{tok.ID}, stepDecision
+		return true, r.show()
+	case tok.Verb == verbTitles:
+		page, err := strconv.Atoi(tok.Value)
+		if err != nil || page < 0 {
+			return true, t.Stale()
+		}
+		*r.st = state{Step: stepTitles, Page: page}
+		return true, r.show()
+	case tok.Verb == verbTitle && (r.st.Step == stepTitles || r.st.Step == stepReturn):
+		r.st.Step, r.st.Title = stepTitle, tok.ID
+		return true, r.show()
+	case tok.Verb == verbReturn && r.st.Step == stepTitle && tok.ID == r.st.Title:
+		r.st.Step = stepReturn
 		return true, r.show()
 	case tok.Verb == verbToday && r.st.Step == stepDate:
 		r.st.Date = t.Now().In(vietnam).Format(time.DateOnly)
@@ -137,6 +182,130 @@ func (r *turn) typedRecognise() error {
 		t.WarnButtonsOnly()
 	}
 	return r.show()
+}
+
+// title returns a recognised title of the page shown that the person may
+// send back; false when it is no longer there.
+func (r *turn) title() (flows.Recognised, bool, error) {
+	titles, _, err := r.m.store.Titles(r.t.Ctx, r.t.Env.Person, r.st.Page*pageSize, pageSize)
+	if err != nil {
+		return flows.Recognised{}, false, fmt.Errorf("load recognised titles: %w", err)
+	}
+	for _, g := range titles {
+		if g.ID == r.st.Title {
+			return g, true, nil
+		}
+	}
+	return flows.Recognised{}, false, nil
+}
+
+// titleText writes a recognised title in one line: what, whose, where,
+// which year, and under which decision.
+func (r *turn) titleText(g flows.Recognised) string {
+	t := r.t
+	decision := t.T("certificate.accepted", map[string]any{"Date": t.P.Date(g.At)})
+	if g.DecisionNo != "" && g.DecisionDate != nil {
+		decision = t.T("certificate.decision", map[string]any{"No": g.DecisionNo, "Date": t.P.Date(*g.DecisionDate)})
+	}
+	return t.T("recognise.title", map[string]any{"Kind": t.T("kind." + string(g.Kind)), "Year": g.Year,
+		"Name": flows.Esc(g.SubjectName), "Area": flows.Esc(g.Places[0].Name.In(t.P.Lang())), "Decision": flows.Esc(decision)})
+}
+
+// showTitles lists the titles recognised that the person may send back,
+// the newest first, paged.
+func (r *turn) showTitles() error {
+	t := r.t
+	titles, total, err := r.m.store.Titles(t.Ctx, t.Env.Person, r.st.Page*pageSize, pageSize)
+	if err != nil {
+		return fmt.Errorf("load recognised titles: %w", err)
+	}
+	pages := max(1, (total+pageSize-1)/pageSize)
+	if r.st.Page >= pages {
+		r.st.Page = pages - 1
+		if titles, total, err = r.m.store.Titles(t.Ctx, t.Env.Person, r.st.Page*pageSize, pageSize); err != nil {
+			return fmt.Errorf("load recognised titles: %w", err)
+		}
+	}
+	var rows [][]flows.Button
+	for _, g := range titles {
+		label := g.SubjectName + " · " + g.Places[0].Name.In(t.P.Lang()) + " · " + strconv.Itoa(g.Year)
+		rows = append(rows, []flows.Button{r.btn(label, verbTitle, g.ID, 0, "", "")})
+	}
+	if nav := t.PageButtons(r.st.Page, pages, func(page int) flows.Token {
+		return flows.Token{Module: Name, Verb: verbTitles, Value: strconv.Itoa(page)}
+	}); len(nav) > 0 {
+		rows = append(rows, nav)
+	}
+	rows = append(rows, []flows.Button{r.btn(t.T("button.back"), verbQueue, 0, 0, "", "")})
+	text := t.T("recognise.titles", map[string]any{"N": total})
+	if total == 0 {
+		text = t.T("recognise.titles.none")
+	}
+	t.Screen(text, rows...)
+	return nil
+}
+
+// showTitle shows one recognised title, with the button that sends it
+// back, or asks the reason of sending it back.
+func (r *turn) showTitle() error {
+	t := r.t
+	g, ok, err := r.title()
+	if err != nil {
+		return err
+	}
+	if !ok {
+		t.Warn(t.T("recognise.title.gone"))
+		*r.st = state{Step: stepTitles, Page: r.st.Page}
+		return r.showTitles()
+	}
+	back := r.btn(t.T("button.back"), verbTitles, 0, 0, "", strconv.Itoa(r.st.Page))
+	if r.st.Step == stepReturn {
+		t.Screen(t.T("recognise.return.ask", map[string]any{"Title": r.titleText(g), "Max": MaxReason}),
+			[]flows.Button{r.btn(t.T("button.back"), verbTitle, g.ID, 0, "", "")})
+		t.TakesText()
+		return nil
+	}
+	t.Screen(r.titleText(g), []flows.Button{r.btn(t.T("button.recognise.return"), verbReturn, g.ID, 0, "", "")}, []flows.Button{back})
+	return nil
+}
+
+// typedReturn takes the reason a recognised title is sent back, and sends
+// it back.
+func (r *turn) typedReturn() error {
+	t := r.t
+	reason, ok := r.reasonTyped()
+	if !ok {
+		return r.show()
+	}
+	err := r.m.store.Return(t.Ctx, flows.Returning{RecognitionID: r.st.Title, By: t.Env.Person, Reason: reason, At: t.Now()})
+	switch {
+	case errors.Is(err, flows.ErrNotFound), errors.Is(err, flows.ErrConflict):
+		t.Warn(t.T("recognise.title.gone"))
+	case err != nil:
+		return fmt.Errorf("send a recognised title back: %w", err)
+	default:
+		t.Warn(t.T("recognise.returned"))
+	}
+	*r.st = state{Step: stepTitles, Page: r.st.Page}
+	return r.showTitles()
+}
+
+// Returned tells a representative that a higher level sent their title
+// back, and why; the certificate they hold no longer counts.
+func (m *Module) Returned(t *flows.Turn) error {
+	g, err := m.store.Recognised(t.Ctx, t.Env.Person, t.In.Ref.ID)
+	if errors.Is(err, flows.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("load recognition: %w", err)
+	}
+	if !g.Ended || g.EndReason == "" {
+		return nil
+	}
+	t.Say(t.T("recognise.returned.told", map[string]any{"Kind": t.T("kind." + string(g.Kind)), "Year": g.Year,
+		"Name": flows.Esc(g.SubjectName), "Reason": flows.Esc(g.EndReason)}))
+	return nil
 }
 
 // recognise records the batch.

@@ -104,6 +104,14 @@ type Store interface {
 	// person may decide (none: the default ones apply); flows.ErrNotFound
 	// when it is not theirs.
 	Reasons(ctx context.Context, personID, assessmentID int64) ([]flows.Reason, error)
+	// Titles returns a page of the recognitions in force the person may
+	// send back (from a province's level or the nation's), the newest
+	// first, and how many there are.
+	Titles(ctx context.Context, personID int64, offset, limit int) ([]flows.Recognised, int, error)
+	// Return sends a recognised title back with a reason;
+	// flows.ErrNotFound when it is not the person's to send back,
+	// flows.ErrConflict when it has ended already.
+	Return(ctx context.Context, r flows.Returning) error
 }
 
 // EventDecided names the event that tells a representative of a decision
@@ -195,6 +203,7 @@ type state struct {
 	IDs        []int64 `json:"ids,omitempty"`
 	DecisionNo string  `json:"no,omitempty"`
 	Date       string  `json:"d,omitempty"`
+	Title      int64   `json:"t,omitempty"` // the recognised title shown, to send back
 }
 
 func (*Module) Name() string { return Name }
@@ -254,6 +263,8 @@ func (m *Module) Handle(t *flows.Turn) error {
 		return r.typedRecognise()
 	case r.st.Step == stepPoints && t.In.Kind == flows.InputText:
 		return r.typedPoints()
+	case r.st.Step == stepReturn && t.In.Kind == flows.InputText:
+		return r.typedReturn()
 	}
 	t.WarnButtonsOnly()
 	return r.show()
@@ -287,6 +298,10 @@ func (r *turn) show() error {
 		return r.showPending()
 	case stepDecision, stepDate, stepConfirm:
 		return r.showRecognise()
+	case stepTitles:
+		return r.showTitles()
+	case stepTitle, stepReturn:
+		return r.showTitle()
 	}
 	return r.showQueue()
 }
@@ -305,8 +320,8 @@ func (r *turn) button(tok flows.Token) error {
 			return err
 		}
 		return t.Show()
-	case tok.Verb == verbQueue && (r.st.Step == stepDecision || r.st.Step == stepDate || r.st.Step == stepConfirm):
-		return r.showPending() // back from the decision to the batch
+	case tok.Verb == verbQueue && (r.st.Step == stepDecision || r.st.Step == stepDate || r.st.Step == stepConfirm || r.st.Step == stepTitles):
+		return r.showPending() // back from the decision to the batch, or from the titles
 	case tok.Verb == verbQueue:
 		*r.st = state{Step: stepQueue, Page: r.st.Page}
 		return r.show()
@@ -317,7 +332,8 @@ func (r *turn) button(tok flows.Token) error {
 		}
 		r.st.Page = page
 		return r.show()
-	case tok.ID == 0 && (r.st.Step == stepPending || r.st.Step == stepDate || r.st.Step == stepConfirm):
+	case tok.ID == 0 && (r.st.Step == stepPending || r.st.Step == stepDate || r.st.Step == stepConfirm),
+		r.st.Step == stepPending || r.st.Step == stepTitles || r.st.Step == stepTitle || r.st.Step == stepReturn:
 		if ok, err := r.recogniseButton(tok); ok || err != nil {
 			return err
 		}
@@ -381,6 +397,9 @@ func (r *turn) showQueue() error {
 		label := t.T("review.queue.item", map[string]any{"Name": q.SubjectName, "Area": q.AreaName.In(lang), "Date": t.P.Date(q.WaitingSince)})
 		if q.Resubmitted > 0 {
 			label += " ✏️"
+		}
+		if q.Returned > 0 {
+			label += " ↩"
 		}
 		rows = append(rows, []flows.Button{r.btn(label, verbOpen, q.AssessmentID, 0, "", "")})
 	}
@@ -504,7 +523,9 @@ func (r *turn) card(u flows.UnderReview) (string, error) {
 		"Kind": t.T("kind." + string(u.Kind)), "Name": flows.Esc(u.SubjectName), "Area": flows.Esc(u.Area.Name.In(t.P.Lang())),
 		"Date": t.P.Date(u.Review.WaitingSince), "Set": flows.Esc(fmt.Sprintf("%s@%d", u.SetID, u.SetVersion)),
 	}))
-	if u.Review.Resubmitted > 0 && u.Review.State == flows.ReviewWaiting {
+	if u.Review.Returned > 0 && u.Review.State == flows.ReviewWaiting && u.Review.Reviewer == 0 {
+		b.WriteString("\n" + t.T("review.card.returned", map[string]any{"Reason": flows.Esc(u.Review.Reason)}))
+	} else if u.Review.Resubmitted > 0 && u.Review.State == flows.ReviewWaiting {
 		before = u.Review.Before
 		b.WriteString("\n" + t.T("review.card.resubmitted", map[string]any{"N": u.Review.Resubmitted,
 			"Reason": flows.Esc(ReasonText(t, u.Review.Reason))}))
@@ -593,17 +614,27 @@ func (r *turn) picked(tok flows.Token) (reason string, ok bool, err error) {
 
 // typedReason takes a typed reason.
 func (r *turn) typedReason() error {
+	reason, ok := r.reasonTyped()
+	if !ok {
+		return r.show()
+	}
+	return r.decide(r.st.Rev, verdictState(r.st.Verdict), reason)
+}
+
+// reasonTyped returns the reason typed, or warns that it is too long or
+// too short.
+func (r *turn) reasonTyped() (string, bool) {
 	t := r.t
 	reason := t.Typed()
 	switch {
 	case utf8.RuneCountInString(reason) > MaxReason:
 		t.Warn(t.T("review.reason.long", map[string]any{"Max": MaxReason}))
-		return r.show()
+		return "", false
 	case utf8.RuneCountInString(reason) < 3:
 		t.Warn(t.T("review.reason.short"))
-		return r.show()
+		return "", false
 	}
-	return r.decide(r.st.Rev, verdictState(r.st.Verdict), reason)
+	return reason, true
 }
 
 // accept asks the points of the indicators the reviewer scores, the first
