@@ -389,6 +389,9 @@ type Relocation struct {
 	Waiting    bool
 	Candidates []Area
 	Now        Area // where the subject is now
+	// Villages is true when From is a commune in force that got villages
+	// after the subject enrolled at it: the candidates are its villages.
+	Villages bool
 }
 
 // Season is a province's assessment season of a year: the days it opens

@@ -892,9 +892,34 @@ var scenarios = []scenario{
 		leader.command("start")
 		leader.press("✅ Đồng ý")
 		h.store.GrantRole(h.ctx, 2, role.Leader, "00004", 0)
+		mai := h.other(9292, "vi", "Nhà Mai")
+		mai.command("start")
+		mai.press(h.l("agree"))
+		mai.press(h.l("family"))
+		mai.text("Nhà Mai")
+		mai.press(h.l("province"))
+		mai.press("Phường Ba Đình")
 		leader.command("villages")
 		leader.press("➕ Thêm thôn, tổ dân phố")
 		leader.text("Tổ dân phố 1\nTổ dân phố 2\n  tổ dân phố 1 ")
+		// Each household at the ward is asked which is its own, beside
+		// what it is doing.
+		asked := h.store.TakeAsked()
+		if len(asked) != 2 || asked[0].Person != 1 || asked[1].Person != 3 {
+			h.t.Fatalf("asked %+v", asked)
+		}
+		ask := func(o *harness, a flowstest.Asked) []flows.Output {
+			return o.send(flows.Input{Kind: flows.InputEvent, Ref: &flows.Ref{Name: relocate.EventAsk, ID: a.Relocation, Rev: 1}}, "(event) relocate")
+		}
+		out := ask(mai, asked[1])
+		if len(out) != 1 || !strings.HasPrefix(out[0].Text, "<b>Phường Ba Đình</b> nay đã có danh sách thôn, tổ dân phố; hộ <b>Nhà Mai</b> của bạn ở thôn, tổ dân phố nào?") ||
+			!slices.Equal(shown(out), []string{"Tổ dân phố 1", "Tổ dân phố 2"}) {
+			h.t.Errorf("the question %+v", out)
+		}
+		if out := mai.press("Tổ dân phố 2"); !strings.Contains(last(out), "nay thuộc <b>Tổ dân phố 2</b>") {
+			h.t.Errorf("Nhà Mai picked: %+v", out)
+		}
+		leader.command("villages")
 		leader.press("🏠 Chuyển hộ vào thôn (1 hộ ở cấp xã)")
 		leader.press("Nhà Lý")
 		if out := leader.press("Tổ dân phố 1"); !strings.HasPrefix(last(out), "Đã chuyển hộ vào <b>Tổ dân phố 1</b>") {
@@ -911,6 +936,9 @@ var scenarios = []scenario{
 		}
 		if a := h.open(); a.AreaCode != "00004.01" {
 			h.t.Errorf("the household moved to %s", a.AreaCode)
+		}
+		if out := ask(h, asked[0]); len(out) != 0 {
+			h.t.Errorf("the question of a household moved since: %+v", out)
 		}
 	}},
 

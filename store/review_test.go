@@ -627,6 +627,19 @@ func TestVillagesAddedAndHouseholdsMoved(t *testing.T) {
 	if err != nil || len(at) != 1 || at[0].Name != "Nhà Lý" {
 		t.Fatalf("the households at the ward %+v %v", at, err)
 	}
+	// The household was asked once, though villages were added twice,
+	// and is offered every village of the ward.
+	due, err := b.db.ClaimDue(b.ctx, time.Now().Add(time.Minute), time.Minute, 10)
+	if err != nil || len(due) != 1 || due[0].Person != family || due[0].Name != store.NoticeRelocate {
+		t.Fatalf("the notices %+v %v", due, err)
+	}
+	asked, err := b.db.Relocation(b.ctx, family, due[0].Object)
+	if err != nil || !asked.Villages || !asked.Waiting || len(asked.Candidates) != 3 || asked.Candidates[2].Code != baDinh+".03" {
+		t.Fatalf("the question %+v %v", asked, err)
+	}
+	if _, err := b.db.Relocation(b.ctx, leader, due[0].Object); !errors.Is(err, flows.ErrNotFound) {
+		t.Errorf("the leader reads the household's question: %v", err)
+	}
 	if err := b.db.MoveSubject(b.ctx, outsider, at[0].ID, baDinh+".01"); !errors.Is(err, flows.ErrNotFound) {
 		t.Errorf("an outsider moves it: %v", err)
 	}
@@ -638,6 +651,28 @@ func TestVillagesAddedAndHouseholdsMoved(t *testing.T) {
 	}
 	if got, _ := b.db.Assessment(b.ctx, a.ID); got.AreaCode != baDinh+".01" {
 		t.Errorf("the assessment is in %s", got.AreaCode)
+	}
+	if err := b.db.Relocate(b.ctx, family, asked.ID, baDinh+".02", time.Now()); !errors.Is(err, flows.ErrConflict) {
+		t.Errorf("picked after the leader moved it: %v", err)
+	}
+	// A second household, asked, picks its village itself.
+	other := b.person()
+	if _, err := b.db.Start(b.ctx, flows.NewAssessment{PersonID: other, Kind: scoring.KindFamily, Name: "Nhà Mai", AreaCode: baDinh,
+		Region: scoring.RegionNormal, SetID: "family-2015", SetVersion: 2, Year: 2026, Cursor: "1.1", Key: "v2"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.AddVillages(b.ctx, leader, baDinh, []string{"Tổ dân phố 4"}); err != nil {
+		t.Fatal(err)
+	}
+	due, err = b.db.ClaimDue(b.ctx, time.Now().Add(time.Minute), time.Minute, 10)
+	if err != nil || len(due) != 1 || due[0].Person != other {
+		t.Fatalf("the notices %+v %v", due, err)
+	}
+	if err := b.db.Relocate(b.ctx, other, due[0].Object, area.SampleCommune+".01", time.Now()); !errors.Is(err, flows.ErrNotFound) {
+		t.Errorf("picked another commune's village: %v", err)
+	}
+	if err := b.db.Relocate(b.ctx, other, due[0].Object, baDinh+".04", time.Now()); err != nil {
+		t.Fatal(err)
 	}
 	if found, err := b.db.SearchAreas(b.ctx, baDinh, "village", "to dan pho 3", 5); err != nil || len(found) != 1 {
 		t.Errorf("a village added is not found: %+v %v", found, err)

@@ -328,8 +328,27 @@ func them(n int) string {
 // candidates returns the areas a subject of an area split may be placed
 // in: those in force of its level that start on the day it ended, under
 // its parent — or, where the parent merged too, under the area that took
-// the parent over — by name.
+// the parent over — by name. For a commune in force, whose households
+// enrolled before it had villages, they are its villages.
 func candidates(ctx context.Context, q querier, code string, today time.Time) ([]flows.Area, error) {
+	var inForce bool
+	if err := q.QueryRow(ctx, `SELECT valid_to IS NULL FROM areas WHERE code = $1`, code).Scan(&inForce); err != nil {
+		return nil, fmt.Errorf("read area %s: %w", code, err)
+	}
+	if inForce { // a commune that got villages: they are the places to pick
+		rows, err := q.Query(ctx, `
+			SELECT code, coalesce(parent_code, ''), level, name_vi, name_en, region FROM areas
+			WHERE parent_code = $1 AND level = 'village' AND (valid_to IS NULL OR valid_to > $2)
+			ORDER BY name_key, code`, code, today)
+		if err != nil {
+			return nil, fmt.Errorf("find the villages of %s: %w", code, err)
+		}
+		out, err := pgx.CollectRows(rows, scanArea)
+		if err != nil {
+			return nil, fmt.Errorf("find the villages of %s: %w", code, err)
+		}
+		return out, nil
+	}
 	rows, err := q.Query(ctx, `
 		WITH RECURSIVE s AS (SELECT code, level, parent_code, valid_to FROM areas WHERE code = $1),
 		parents (code, replaced_by, depth) AS (
@@ -373,11 +392,11 @@ func (db *DB) Relocation(ctx context.Context, personID, id int64) (flows.Relocat
 	var kind, from, now string
 	var since *time.Time
 	err := db.pool.QueryRow(ctx, `
-		SELECT r.id, s.kind, s.name, r.from_code, s.area_code, f.valid_to FROM relocations r
+		SELECT r.id, s.kind, s.name, r.from_code, s.area_code, coalesce(f.valid_to, r.asked_at::date), f.valid_to IS NULL FROM relocations r
 		JOIN subjects s ON s.id = r.subject_id
 		JOIN representatives rp ON rp.subject_id = s.id AND rp.person_id = $1
 		JOIN areas f ON f.code = r.from_code
-		WHERE r.id = $2`, personID, id).Scan(&r.ID, &kind, &r.SubjectName, &from, &now, &since)
+		WHERE r.id = $2`, personID, id).Scan(&r.ID, &kind, &r.SubjectName, &from, &now, &since, &r.Villages)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, flows.ErrNotFound
 	}
@@ -450,4 +469,33 @@ func (db *DB) Relocate(ctx context.Context, personID, id int64, to string, at ti
 		return fmt.Errorf("relocate subject: %w", err)
 	}
 	return nil
+}
+
+// askVillagers asks the representatives of the households placed at a
+// commune itself — enrolled before it had villages — which of its
+// villages each belongs to: a relocation and a notice each, once per
+// household and commune. It returns how many were asked.
+func askVillagers(ctx context.Context, tx pgx.Tx, commune string, at time.Time) (int, error) {
+	rows, err := tx.Query(ctx, `
+		INSERT INTO relocations (subject_id, from_code, asked_at)
+		SELECT id, area_code, $2 FROM subjects WHERE area_code = $1 AND kind = 'family'
+		ON CONFLICT (subject_id, from_code) DO NOTHING RETURNING id, subject_id`, commune, at)
+	if err != nil {
+		return 0, fmt.Errorf("ask households of %s: %w", commune, err)
+	}
+	type asked struct{ Relocation, Subject int64 }
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[asked])
+	if err != nil {
+		return 0, fmt.Errorf("ask households of %s: %w", commune, err)
+	}
+	n := 0
+	for _, a := range list {
+		tag, err := tx.Exec(ctx, `INSERT INTO notices (person_id, name, object_id, rev, due_at)
+			SELECT person_id, $2, $3, 1, $4 FROM representatives WHERE subject_id = $1`, a.Subject, NoticeRelocate, a.Relocation, at)
+		if err != nil {
+			return 0, fmt.Errorf("ask households of %s: %w", commune, err)
+		}
+		n += int(tag.RowsAffected())
+	}
+	return n, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -84,6 +85,9 @@ func (db *DB) AddVillages(ctx context.Context, personID int64, commune string, n
 		}
 		if len(added) == 0 {
 			return nil
+		}
+		if _, err := askVillagers(ctx, tx, commune, time.Now()); err != nil {
+			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO audit_log (person_id, action, detail) VALUES ($1, 'area.add', $2)`,
 			personID, map[string]any{"commune": commune, "villages": len(added)})

@@ -9,6 +9,7 @@ import (
 	"hoctap/area"
 	"hoctap/flows"
 	"hoctap/flows/relocate"
+	"hoctap/scoring"
 )
 
 var _ relocate.Store = (*Store)(nil)
@@ -20,6 +21,54 @@ type relocation struct {
 	from        string
 	since       time.Time
 	candidates  []string
+	villages    bool // from is a commune that got villages: they are the candidates
+}
+
+// candidatesOf returns the codes a relocation's subject may be moved to.
+func (s *Store) candidatesOf(r *relocation) []string {
+	if !r.villages {
+		return r.candidates
+	}
+	var codes []string
+	for _, a := range s.areas {
+		if a.Parent == r.from && a.Level == "village" {
+			codes = append(codes, a.Code)
+		}
+	}
+	return codes
+}
+
+// askVillagers asks the representatives of the households placed at a
+// commune itself which of its villages each belongs to, once per
+// household, as the PostgreSQL store does when villages are added.
+func (s *Store) askVillagers(commune string, at time.Time) {
+	for _, sj := range s.subjects {
+		if sj.AreaCode != commune || sj.Kind != scoring.KindFamily || slices.ContainsFunc(s.relocations, func(r *relocation) bool {
+			return r.subject == sj.ID && r.from == commune
+		}) {
+			continue
+		}
+		r := &relocation{id: int64(len(s.relocations) + 1), subject: sj.ID, from: commune, since: at, villages: true}
+		s.relocations = append(s.relocations, r)
+		var people []int64
+		if !sj.assisted {
+			people = append(people, sj.createdBy)
+		}
+		for _, p := range append(people, sj.joined...) {
+			s.asked = append(s.asked, Asked{Person: p, Relocation: r.id})
+			s.effect("relocation %d: subject %d, person %d asked", r.id, sj.ID, p)
+		}
+	}
+}
+
+// TakeAsked returns the notices that asked households to pick their
+// village since the last call, to deliver in order, and forgets them.
+func (s *Store) TakeAsked() []Asked {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.asked
+	s.asked = nil
+	return out
 }
 
 // Asked is a notice a split wrote: a representative asked to pick the new
@@ -92,9 +141,9 @@ func (s *Store) Relocation(_ context.Context, personID, id int64) (flows.Relocat
 		return flows.Relocation{}, flows.ErrNotFound
 	}
 	out := flows.Relocation{ID: r.id, Kind: sj.Kind, SubjectName: sj.Name, From: s.areaByCode(r.from), Since: r.since,
-		Waiting: sj.AreaCode == r.from, Now: s.areaByCode(sj.AreaCode)}
+		Waiting: sj.AreaCode == r.from, Now: s.areaByCode(sj.AreaCode), Villages: r.villages}
 	if out.Waiting {
-		for _, code := range r.candidates {
+		for _, code := range s.candidatesOf(r) {
 			if !s.ended[code] {
 				out.Candidates = append(out.Candidates, s.areaByCode(code))
 			}
@@ -113,7 +162,7 @@ func (s *Store) Relocate(_ context.Context, personID, id int64, to string, _ tim
 		return flows.ErrNotFound
 	case sj.AreaCode != r.from:
 		return flows.ErrConflict
-	case !slices.Contains(r.candidates, to) || s.ended[to]:
+	case !slices.Contains(s.candidatesOf(r), to) || s.ended[to]:
 		return flows.ErrNotFound
 	}
 	sj.AreaCode = to

@@ -531,6 +531,9 @@ func (s *Store) AddVillages(_ context.Context, personID int64, commune string, n
 		added = append(added, a)
 		s.effect("area: %s %q in %s", code, name, commune)
 	}
+	if len(added) > 0 {
+		s.askVillagers(commune, time.Now())
+	}
 	return added, nil
 }
 

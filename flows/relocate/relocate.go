@@ -1,6 +1,8 @@
 // Package relocate asks the representatives of a subject whose area was
 // split which of the areas it was split into the subject belongs to now,
-// and moves the subject when one of them picks. The question comes as a
+// and moves the subject when one of them picks; likewise a household that
+// enrolled at its commune before the commune had villages, once they are
+// added: which of them is its own. The question comes as a
 // notice (an event, EventAsk) beside whatever conversation is going on,
 // and its buttons work there as an aside of the engine, without taking
 // the conversation over: a typed text goes to the conversation, as ever.
@@ -147,7 +149,10 @@ func question(t *flows.Turn, r flows.Relocation, page int) (string, [][]flows.Bu
 		rows = append(rows, nav)
 	}
 	level := r.From.Level
-	if level != "province" && level != "commune" && level != "village" {
+	switch {
+	case r.Villages:
+		level = "villages"
+	case level != "province" && level != "commune" && level != "village":
 		level = "other"
 	}
 	text := t.T("relocate.ask."+level, map[string]any{"From": flows.Esc(r.From.Name.In(lang)), "Date": t.P.Date(r.Since), "Subject": subject(t, r)}) +
