@@ -312,9 +312,9 @@ type Recognising struct {
 }
 
 // Share is what a derived indicator is computed from: how many of a
-// subject's member households were recognised as Learning Families, of
-// how many, in which year (the latest up to the assessment's in which any
-// of them was; 0 when none ever was).
+// subject's member households hold the Learning Family title of the
+// latest round (recognised in Year or the year before), of how many, for
+// an assessment of Year.
 type Share struct {
 	Recognised int
 	Households int
@@ -403,13 +403,18 @@ type Season struct {
 }
 
 // SeasonFits reports whether a season's days suit its year: it opens no
-// later than it closes, lasts at most a year and holds days of the year
-// (a 2027 season may open on 1 December 2026).
+// later than it closes, lasts at most a year and holds days of the year,
+// reaching at most a quarter into the years beside it (a 2027 season may
+// open on 1 October 2026 and close on 31 March 2028, no earlier and no
+// later), so that a year left at its default calendar season keeps most
+// of its days.
 func SeasonFits(s Season) bool {
 	first := time.Date(s.Year, 1, 1, 0, 0, 0, 0, time.UTC)
 	last := time.Date(s.Year, 12, 31, 0, 0, 0, 0, time.UTC)
+	earliest := time.Date(s.Year-1, 10, 1, 0, 0, 0, 0, time.UTC)
+	latest := time.Date(s.Year+1, 3, 31, 0, 0, 0, 0, time.UTC)
 	return !s.Closes.Before(s.Opens) && s.Closes.Before(s.Opens.AddDate(1, 0, 0)) &&
-		!s.Opens.After(last) && !s.Closes.Before(first)
+		!s.Opens.After(last) && !s.Closes.Before(first) && !s.Opens.Before(earliest) && !s.Closes.After(latest)
 }
 
 // Overlaps reports whether two seasons share a day.

@@ -74,7 +74,8 @@ var settingsScenarios = []scenario{
 			{"tháng mười hai", "Cần hai ngày"},
 			{"31/02/2027 - 30/11/2027", "Cần hai ngày"}, // no such day
 			{"30/11/2027 - 01/12/2026", "Ngày đóng không được trước ngày mở"},
-			{"01/01/2026 - 31/12/2026", "Mùa năm 2027 dài nhiều nhất một năm và phải có ngày của năm 2027"},
+			{"01/01/2026 - 31/12/2026", "Mùa năm 2027 dài nhiều nhất một năm, có ngày của năm 2027"},
+			{"02/01/2026 - 01/01/2027", "Mùa năm 2027 dài nhiều nhất một năm, có ngày của năm 2027, mở không sớm hơn 01/10 năm trước"},
 			{"01/12/2026 - 01/12/2027", "Mùa năm 2027 dài nhiều nhất một năm"},
 			{strings.Repeat("01/12/2026 ", 30), "Cần hai ngày"},
 			{"01/12/2026 - 30/11/2027 - 1/1/2028", "Cần hai ngày"},
@@ -225,6 +226,11 @@ var settingsScenarios = []scenario{
 		out = h.press("🔁 Chuyển sang: người thẩm định chấp nhận là công nhận ngay")
 		if r := last(out); !strings.HasPrefix(r, "⚠️ 1 bản đã chấp nhận đang chờ người công nhận") {
 			h.t.Errorf("the switch asks %q", r)
+		}
+		// The switch pressed twice, as a quick double tap does: the second
+		// press is of the screen before, not the confirmation.
+		if out := h.pressOld("🔁 Chuyển sang: người thẩm định chấp nhận là công nhận ngay", 0); notice(out) != "Nút này đã cũ, không còn dùng được." {
+			h.t.Errorf("the switch pressed again: %+v", out)
 		}
 		if ps, _ := h.store.ProvinceSettings(h.ctx, 1, "01"); ps.Chain != flows.ChainConfirm {
 			h.t.Errorf("switched before it was confirmed: %s", ps.Chain)

@@ -51,9 +51,9 @@ type Derivation string
 // The derivations.
 const (
 	// RecognisedFamilies is the share of a village's households — those
-	// placed in its area — recognised as Learning Families in the latest
-	// year, up to the assessment's, in which any of them was. Clans keep
-	// no member list yet, so a clan's share is still typed (a ratio).
+	// placed in its area — recognised as Learning Families in the
+	// assessment's year or the year before. Clans keep no member list
+	// yet, so a clan's share is still typed (a ratio).
 	RecognisedFamilies Derivation = "recognised_families"
 )
 

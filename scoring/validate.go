@@ -303,6 +303,9 @@ func (v *validator) derive(s *Set, path string, ind *Indicator) {
 	if ind.EvidenceRule() != EvidenceNone {
 		v.add(path+".evidence", "a derived indicator is computed from recognitions and takes no photo")
 	}
+	if ind.Relevant != nil {
+		v.add(path+".relevant", "a derived indicator is computed whatever the answers: it has no relevant rule")
+	}
 }
 
 func derivationNames() string {

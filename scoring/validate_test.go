@@ -164,10 +164,12 @@ func TestValidate(t *testing.T) {
 			s.Kind, s.Criteria[1].Indicators[1].Kind = KindClan, AnswerDerived
 			s.Criteria[1].Indicators[1].NotApplicable = true
 			s.Criteria[1].Indicators[1].Bands = nil
+			s.Criteria[1].Indicators[1].Relevant = &Relevant{Code: "1.1", Answers: []string{"yes"}}
 		}, []string{
 			"sample.yaml: criteria[1].indicators[1].bands: a derived indicator maps values to points with bands",
 			"sample.yaml: criteria[1].indicators[1].derive: a derived indicator names what it is computed from: recognised_families",
 			`sample.yaml: criteria[1].indicators[1].not_applicable: a derived indicator is computed, never answered "not applicable"`,
+			"sample.yaml: criteria[1].indicators[1].relevant: a derived indicator is computed whatever the answers: it has no relevant rule",
 		}},
 		{"a rule that names a derived share", func(s *Set) {
 			s.Kind, s.Criteria[1].Indicators[1].Kind, s.Criteria[1].Indicators[1].Derive = KindCommunity, AnswerDerived, RecognisedFamilies

@@ -316,24 +316,23 @@ func (db *DB) Recognised(ctx context.Context, personID, recognitionID int64) (fl
 
 // Derive computes a derived indicator of a subject for an assessment year.
 // RecognisedFamilies counts a village's member households — the
-// households placed in its area — and those of them recognised as Learning
-// Families in the latest year, up to year, in which any of them was.
+// households placed in its area — and those of them that hold the title
+// of the latest round: recognised as Learning Families in that year or the
+// year before, so that the share does not drop when the year's first
+// recognitions come in.
 func (db *DB) Derive(ctx context.Context, d scoring.Derivation, subjectID int64, year int) (flows.Share, error) {
 	if d != scoring.RecognisedFamilies {
 		return flows.Share{}, fmt.Errorf("derive %q: unknown derivation", d)
 	}
-	var s flows.Share
+	s := flows.Share{Year: year}
 	err := db.pool.QueryRow(ctx, `
 		WITH members AS (
 			SELECT h.id FROM subjects v JOIN subjects h ON h.kind = 'family' AND h.area_code = v.area_code
 			WHERE v.id = $1 AND v.kind = 'community'
-		), held AS (
-			SELECT r.subject_id, r.year FROM recognitions r JOIN members m ON m.id = r.subject_id
-			WHERE r.kind = 'family' AND r.year <= $2 AND r.ended_at IS NULL
-		), latest AS (SELECT max(year) AS year FROM held)
+		)
 		SELECT (SELECT count(*) FROM members),
-			(SELECT count(DISTINCT subject_id) FROM held, latest WHERE held.year = latest.year),
-			coalesce((SELECT year FROM latest), 0)`, subjectID, year).Scan(&s.Households, &s.Recognised, &s.Year)
+			(SELECT count(DISTINCT r.subject_id) FROM recognitions r JOIN members m ON m.id = r.subject_id
+			WHERE r.kind = 'family' AND r.year IN ($2 - 1, $2) AND r.ended_at IS NULL)`, subjectID, year).Scan(&s.Households, &s.Recognised)
 	if err != nil {
 		return flows.Share{}, fmt.Errorf("derive %s of subject %d: %w", d, subjectID, err)
 	}

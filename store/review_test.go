@@ -732,9 +732,9 @@ func TestSeasonsAndRegistrations(t *testing.T) {
 }
 
 // TestDerivedShare: a village's share of Learning Families counts the
-// households placed in it, recognised in the latest year up to the
-// assessment's in which any was; an undone recognition and a household of
-// another village do not count.
+// households placed in it recognised in the assessment's year or the year
+// before; an undone recognition, an older one and a household of another
+// village do not count.
 func TestDerivedShare(t *testing.T) {
 	t.Parallel()
 	b := newReviewBundle(t)
@@ -761,7 +761,7 @@ func TestDerivedShare(t *testing.T) {
 		}
 		return s
 	}
-	if got := share(2026); got != (flows.Share{}) {
+	if got := share(2026); got != (flows.Share{Year: 2026}) {
 		t.Errorf("a village with no household: %+v", got)
 	}
 	// recognised submits and accepts a household's assessment of a year,
@@ -794,23 +794,26 @@ func TestDerivedShare(t *testing.T) {
 	}
 	recognised(far, 0, "Nhà Xa", "T.W", 2026)
 
-	if got, want := share(2026), (flows.Share{Recognised: 2, Households: 5, Year: 2026}); got != want {
+	if got, want := share(2026), (flows.Share{Recognised: 4, Households: 5, Year: 2026}); got != want {
 		t.Errorf("2026: %+v, want %+v", got, want)
 	}
 	if got, want := share(2025), (flows.Share{Recognised: 3, Households: 5, Year: 2025}); got != want {
 		t.Errorf("2025: %+v, want %+v", got, want)
 	}
-	if got := share(2026).Percent(); got != 40 {
-		t.Errorf("percent %v, want 40", got)
+	if got := share(2026).Percent(); got != 80 {
+		t.Errorf("percent %v, want 80", got)
 	}
 	if err := b.db.Undo(b.ctx, reviewer, c.ID, b.rev(reviewer, c.ID), b.at.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := share(2026), (flows.Share{Recognised: 1, Households: 5, Year: 2026}); got != want {
+	if got, want := share(2026), (flows.Share{Recognised: 3, Households: 5, Year: 2026}); got != want {
 		t.Errorf("after an undone recognition: %+v, want %+v", got, want)
 	}
-	if got, want := share(2027), (flows.Share{Recognised: 1, Households: 5, Year: 2026}); got != want {
-		t.Errorf("a year with no recognition yet counts the latest: %+v, want %+v", got, want)
+	if got, want := share(2027), (flows.Share{Recognised: 1, Households: 5, Year: 2027}); got != want {
+		t.Errorf("a year with no recognition yet counts the year before: %+v, want %+v", got, want)
+	}
+	if got, want := share(2028), (flows.Share{Households: 5, Year: 2028}); got != want {
+		t.Errorf("titles two years old: %+v, want %+v", got, want)
 	}
 }
 

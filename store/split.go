@@ -27,9 +27,10 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// dayOf is the day of a time, as the area tree's dates count it.
+// dayOf is the day of a time in Vietnam, as the area tree's dates count
+// it (a date held as midnight UTC).
 func dayOf(t time.Time) time.Time {
-	y, m, d := t.UTC().Date()
+	y, m, d := t.In(Vietnam).Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
@@ -189,7 +190,7 @@ func split(ctx context.Context, tx pgx.Tx, rows []area.Row, moves []area.Move, i
 				from = *parent
 			}
 		case area.MoveSubject:
-			err := tx.QueryRow(ctx, `SELECT area_code FROM subjects WHERE id = $1`, m.Subject).Scan(&from)
+			err := tx.QueryRow(ctx, `SELECT area_code FROM subjects WHERE id = $1 FOR UPDATE`, m.Subject).Scan(&from) // a pick made meanwhile waits, then loses
 			switch {
 			case errors.Is(err, pgx.ErrNoRows):
 				problem("map line %d, id: there is no subject %d", m.Line, m.Subject)

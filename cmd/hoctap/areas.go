@@ -34,7 +34,8 @@ func areasImport(e *env, args []string) error {
 	if fs.NArg() != 1 {
 		return usageErrorf("import takes one CSV file")
 	}
-	moved := time.Now().UTC().Truncate(24 * time.Hour)
+	y, m, d := time.Now().In(store.Vietnam).Date() // today in Vietnam, as the tree's dates count days
+	moved := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	if *from != "" {
 		t, err := time.Parse(time.DateOnly, *from)
 		if err != nil {

@@ -238,8 +238,9 @@ func runChain(e *env, args []string) error {
 	return withReady(e, func(ctx context.Context, db *store.DB) error {
 		n, err := db.SetChain(ctx, province, chain, 0, time.Now())
 		if err == nil && n > 0 {
-			// See store.SetChain: what waited for a recogniser is recognised.
-			e.log.Info("accepted submissions that waited for a recogniser are recognised", "count", n)
+			// See store.SetChain: what waited for a recogniser is recognised;
+			// that is a result, so it goes to stdout.
+			_, err = fmt.Fprintf(e.stdout, "%d accepted submissions that waited for a recogniser were recognised\n", n)
 		}
 		return err
 	})

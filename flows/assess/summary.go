@@ -95,6 +95,14 @@ func missing(set *scoring.Set, a flows.Assessment) (unanswered, photos []string)
 // photo step.
 func (w *turn) showSummary(a flows.Assessment, set *scoring.Set) error {
 	t := w.t
+	// The shares shown are kept as the answers, so that what is submitted
+	// from this screen is what it showed.
+	switch saved, err := w.saveDerived(a, set); {
+	case err == nil:
+		a = saved
+	case !errors.Is(err, flows.ErrDone) && !errors.Is(err, flows.ErrConflict):
+		return err
+	}
 	unanswered, photos := missing(set, a)
 	text, edits, err := w.review(a, set, "summary.title", photos)
 	if err != nil {
@@ -247,14 +255,14 @@ func (w *turn) derivedText(a flows.Assessment, code string, shares map[string]fl
 		return line + " <i>" + t.T("summary.derived.submitted") + "</i>"
 	case sh.Households == 0:
 		return line + "\n   <i>" + t.T("summary.derived.empty") + "</i>"
-	case sh.Year == 0:
-		return line + "\n   <i>" + t.T("summary.derived.none", map[string]any{"Households": sh.Households}) + "</i>"
+	case sh.Recognised == 0:
+		return line + "\n   <i>" + t.T("summary.derived.none", map[string]any{"Households": sh.Households, "Last": sh.Year - 1, "Year": sh.Year}) + "</i>"
 	}
-	return line + "\n   <i>" + t.T("summary.derived.counted", map[string]any{"N": sh.Recognised, "Households": sh.Households, "Year": sh.Year}) + "</i>"
+	return line + "\n   <i>" + t.T("summary.derived.counted", map[string]any{"N": sh.Recognised, "Households": sh.Households, "Last": sh.Year - 1, "Year": sh.Year}) + "</i>"
 }
 
-// saveDerived stores the derived answers an assessment is about to be
-// submitted with, and returns it at its new revision.
+// saveDerived stores the derived answers as the store computes them now,
+// where they changed, and returns the assessment at its new revision.
 func (w *turn) saveDerived(a flows.Assessment, set *scoring.Set) (flows.Assessment, error) {
 	t := w.t
 	now, _, err := w.derive(a, set)
@@ -274,6 +282,7 @@ func (w *turn) saveDerived(a flows.Assessment, set *scoring.Set) (flows.Assessme
 		a.Rev = rev
 		a.Answers = copyAnswers(a.Answers)
 		a.Answers[ind.Code] = ans
+		remember(w.st, a)
 	}
 	return a, nil
 }
@@ -327,17 +336,7 @@ func (w *turn) submit(a flows.Assessment, set *scoring.Set) error {
 	if unanswered, photos := missing(set, a); len(unanswered) > 0 || len(photos) > 0 {
 		return t.Stale()
 	}
-	a, err := w.saveDerived(a, set)
-	if errors.Is(err, flows.ErrDone) || errors.Is(err, flows.ErrConflict) {
-		if _, _, err := w.reload(); err != nil {
-			return err
-		}
-		return t.Stale()
-	}
-	if err != nil {
-		return err
-	}
-	res, err := scoring.Score(set, a.Answers, a.Region)
+	res, err := scoring.Score(set, a.Answers, a.Region) // with the shares the summary kept
 	if err != nil {
 		return fmt.Errorf("score assessment %d: %w", a.ID, err)
 	}
@@ -353,6 +352,8 @@ func (w *turn) submit(a flows.Assessment, set *scoring.Set) error {
 	}
 	// The confirmation becomes the review as submitted, with no buttons;
 	// the result follows as a message of its own.
+	now := t.Now()
+	a.Submitted = &now
 	review, _, err := w.review(a, set, "summary.title.submitted", nil) // nothing is missing once submitted
 	if err != nil {
 		return err

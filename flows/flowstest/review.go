@@ -674,14 +674,14 @@ func (s *Store) Invitations(_ context.Context, under string) ([]flows.Invitation
 
 // Derive computes a derived indicator as the PostgreSQL store does: the
 // households placed in a village's area, and those of them recognised as
-// Learning Families in the latest year, up to year, in which any was.
+// Learning Families in year or the year before.
 func (s *Store) Derive(_ context.Context, d scoring.Derivation, subjectID int64, year int) (flows.Share, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if d != scoring.RecognisedFamilies {
 		return flows.Share{}, fmt.Errorf("derive %q: unknown derivation", d)
 	}
-	var out flows.Share
+	out := flows.Share{Year: year}
 	if subjectID < 1 || int(subjectID) > len(s.subjects) || s.subjects[subjectID-1].Kind != scoring.KindCommunity {
 		return out, nil
 	}
@@ -693,19 +693,14 @@ func (s *Store) Derive(_ context.Context, d scoring.Derivation, subjectID int64,
 		}
 	}
 	out.Households = len(members)
-	byYear := map[int]map[int64]bool{}
+	held := map[int64]bool{}
 	for _, g := range s.recognitions {
 		a := s.assessments[g.assessment-1].a
-		if g.ended || !members[a.SubjectID] || a.Kind != scoring.KindFamily || a.Year > year {
-			continue
+		if !g.ended && members[a.SubjectID] && a.Kind == scoring.KindFamily && (a.Year == year || a.Year == year-1) {
+			held[a.SubjectID] = true
 		}
-		if byYear[a.Year] == nil {
-			byYear[a.Year] = map[int64]bool{}
-		}
-		byYear[a.Year][a.SubjectID] = true
-		out.Year = max(out.Year, a.Year)
 	}
-	out.Recognised = len(byYear[out.Year])
+	out.Recognised = len(held)
 	return out, nil
 }
 

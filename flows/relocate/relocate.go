@@ -111,6 +111,9 @@ func (m *Module) Press(t *flows.Turn) error {
 			to = r.Candidates[i].Code
 		}
 		i := slices.IndexFunc(r.Candidates, func(a flows.Area) bool { return a.Code == to })
+		if i < 0 {
+			return again(t, r)
+		}
 		err := m.store.Relocate(t.Ctx, t.Env.Person, r.ID, to, t.Now())
 		switch {
 		case errors.Is(err, flows.ErrConflict):
@@ -118,7 +121,7 @@ func (m *Module) Press(t *flows.Turn) error {
 				return fmt.Errorf("load relocation: %w", err)
 			}
 			return settled(t, r)
-		case errors.Is(err, flows.ErrNotFound), err == nil && i < 0:
+		case errors.Is(err, flows.ErrNotFound):
 			return again(t, r)
 		case err != nil:
 			return fmt.Errorf("relocate: %w", err)

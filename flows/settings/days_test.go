@@ -41,8 +41,8 @@ func TestParseDays(t *testing.T) {
 	}
 }
 
-// TestSeasonFits: a season lasts at most a year and holds days of its
-// year.
+// TestSeasonFits: a season lasts at most a year, holds days of its year
+// and reaches at most a quarter into the years beside it.
 func TestSeasonFits(t *testing.T) {
 	d := func(y int, m time.Month, day int) time.Time { return time.Date(y, m, day, 0, 0, 0, 0, time.UTC) }
 	for _, c := range []struct {
@@ -56,6 +56,9 @@ func TestSeasonFits(t *testing.T) {
 		{flows.Season{Year: 2027, Opens: d(2026, 1, 1), Closes: d(2026, 12, 31)}, false}, // no day of 2027
 		{flows.Season{Year: 2027, Opens: d(2028, 1, 1), Closes: d(2028, 2, 1)}, false},
 		{flows.Season{Year: 2027, Opens: d(2027, 5, 1), Closes: d(2027, 4, 1)}, false},
+		{flows.Season{Year: 2027, Opens: d(2026, 10, 1), Closes: d(2027, 9, 30)}, true},
+		{flows.Season{Year: 2027, Opens: d(2026, 1, 2), Closes: d(2027, 1, 1)}, false}, // most of 2026 would count as 2027
+		{flows.Season{Year: 2027, Opens: d(2027, 6, 1), Closes: d(2028, 4, 1)}, false}, // too far into 2028
 	} {
 		if got := flows.SeasonFits(c.s); got != c.want {
 			t.Errorf("%d from %s to %s fits: %v", c.s.Year, c.s.Opens.Format(time.DateOnly), c.s.Closes.Format(time.DateOnly), got)

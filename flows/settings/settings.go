@@ -93,6 +93,7 @@ const (
 	verbList     = "ls" // back to the provinces
 	verbChain    = "ch"
 	verbSwitch   = "sw" // Value: the chain to switch to
+	verbConfirm  = "cs" // ID: how many waiting submissions the switch recognises, as asked
 	verbSeason   = "se"
 	verbDates    = "dt" // Value: the year whose days to type
 	verbClear    = "cl" // Value: the year to make the calendar year again
@@ -221,13 +222,19 @@ func (m *Module) button(t *flows.Turn, st *state, tok flows.Token) error {
 		st.Step = stepChain
 	case (tok.Verb == verbSeason || tok.Verb == verbReasons) && st.Step == stepMain && ps.MaySettings:
 		st.Step = map[string]string{verbSeason: stepSeason, verbReasons: stepReasons}[tok.Verb]
-	case tok.Verb == verbSwitch && (st.Step == stepChain || st.Step == stepSwitch) && ps.MayChain &&
+	case tok.Verb == verbSwitch && st.Step == stepChain && ps.MayChain &&
 		(tok.Value == flows.ChainAccept || tok.Value == flows.ChainConfirm) && tok.Value != ps.Chain:
-		if st.Step == stepChain && tok.Value == flows.ChainAccept && ps.Waiting > 0 {
+		if tok.Value == flows.ChainAccept && ps.Waiting > 0 {
 			st.Step = stepSwitch // asks first: it recognises what waits
 			break
 		}
 		return m.switchChain(t, st, tok.Value)
+	case tok.Verb == verbConfirm && st.Step == stepSwitch && ps.MayChain && ps.Chain == flows.ChainConfirm:
+		if tok.ID != int64(ps.Waiting) { // more or fewer wait than the question said: ask again
+			t.Notice(t.T("stale"))
+			break
+		}
+		return m.switchChain(t, st, flows.ChainAccept)
 	case (tok.Verb == verbDates || tok.Verb == verbClear) && st.Step == stepSeason && ps.MaySettings:
 		year, err := strconv.Atoi(tok.Value)
 		this, yerr := m.year(t, st.Province)
@@ -325,7 +332,7 @@ func (m *Module) showOr(t *flows.Turn, st *state, stale bool) error {
 		t.Screen(text, []flows.Button{btn(t.T("button.settings.switch", map[string]any{"Chain": t.T("settings.chain." + other)}), verbSwitch, code, 0, other)}, back)
 	case stepSwitch:
 		t.Screen(t.T("settings.switch.ask", map[string]any{"N": ps.Waiting, "Chain": t.T("settings.chain." + flows.ChainAccept)}),
-			[]flows.Button{btn(t.T("button.settings.switch.confirm", map[string]any{"N": ps.Waiting}), verbSwitch, code, 0, flows.ChainAccept)}, back)
+			[]flows.Button{btn(t.T("button.settings.switch.confirm", map[string]any{"N": ps.Waiting}), verbConfirm, code, int64(ps.Waiting), "")}, back)
 	case stepSeason:
 		lines := []string{t.T("settings.season", map[string]any{"Province": name})}
 		var set, clear []flows.Button
