@@ -255,6 +255,17 @@ func (db *DB) ImportAreasMapped(ctx context.Context, rows []area.Row, moved time
 				if !known {
 					return fmt.Errorf("line %d, parent_code: %q is neither in the file nor imported before", r.Line, r.Parent)
 				}
+				// An area in force cannot sit under one that ended: a file
+				// that lists a village under its merged commune would leave
+				// it out of the tree.
+				var parentEnded *time.Time
+				if err := tx.QueryRow(ctx, `SELECT valid_to FROM areas WHERE code = $1`, r.Parent).Scan(&parentEnded); err != nil {
+					return err
+				}
+				if r.ValidTo == nil && parentEnded != nil && !parentEnded.After(today) {
+					return fmt.Errorf("line %d, parent_code: %q ended on %s; an area in force belongs under the one that took it over",
+						r.Line, r.Parent, parentEnded.Format(time.DateOnly))
+				}
 			}
 			tag, err := tx.Exec(ctx, `
 				INSERT INTO areas (code, parent_code, level, name_vi, name_en, name_fold, name_key, valid_from, valid_to)

@@ -512,6 +512,15 @@ func TestMergeKeepsLastYearsFigures(t *testing.T) {
 	if n.Moved != 1 || n.SubjectsMoved != 1 {
 		t.Errorf("the merge: %+v", n)
 	}
+	// A file that still lists the village under the merged commune is
+	// refused, not left to hide it under an area that ended.
+	stale, err := area.ReadCSV(strings.NewReader("code,name,level,parent_code,valid_from,valid_to,replaced_by\nT.A.1,Thôn Một,village,T.A,2025-07-01,,\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.ImportAreas(b.ctx, stale, time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)); err == nil || !strings.Contains(err.Error(), `line 2, parent_code: "T.A" ended on 2026-07-01`) {
+		t.Errorf("a village under the merged commune: %v", err)
+	}
 	recognised("Nhà Ba", "T.A.1", 2026, time.Date(2026, 9, 1, 9, 0, 0, 0, time.UTC))
 	if a, err := b.db.Assessment(b.ctx, atCommune.ID); err != nil || a.AreaCode != "T.B" {
 		t.Errorf("the household at the merged commune is in %q %v", a.AreaCode, err)
