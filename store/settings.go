@@ -63,7 +63,7 @@ func (db *DB) SettingsProvinces(ctx context.Context, personID int64) ([]flows.Ar
 			SELECT a.code, a.level FROM areas a JOIN scope ON a.parent_code = scope.code WHERE scope.level <> 'province'
 		)
 		SELECT a.code, coalesce(a.parent_code, ''), a.level, a.name_vi, a.name_en, a.region
-		FROM areas a WHERE a.level = 'province' AND a.code IN (SELECT code FROM scope)`,
+		FROM areas a WHERE a.level = 'province' AND a.valid_to IS NULL AND a.code IN (SELECT code FROM scope)`,
 		personID, role.Holders(role.Settings))
 	if err != nil {
 		return nil, fmt.Errorf("query the provinces of settings: %w", err)

@@ -45,7 +45,7 @@ func (s *Store) SettingsProvinces(_ context.Context, personID int64) ([]flows.Ar
 	defer s.mu.Unlock()
 	var out []flows.Area
 	for _, a := range s.areas {
-		if a.Level == "province" && s.may(personID, role.Settings, a.Code) {
+		if a.Level == "province" && !s.ended[a.Code] && s.may(personID, role.Settings, a.Code) {
 			out = append(out, a)
 		}
 	}
