@@ -29,6 +29,9 @@ var (
 	ErrInviteEnded = errors.New("the invitation is no longer valid")
 	// ErrInviteUsedUp: the invitation was used as often as it allows.
 	ErrInviteUsedUp = errors.New("the invitation is used up")
+	// ErrNoHousehold: a Member invitation was opened by a person who
+	// represents no household yet; it is not used.
+	ErrNoHousehold = errors.New("no household to join with")
 	// ErrOverlap: a season's days overlap another year's season of the
 	// same province.
 	ErrOverlap = errors.New("overlaps another season")
@@ -44,6 +47,11 @@ const Household = "household"
 // beside who represents it already.
 const Representative = "representative"
 
+// Member is the role of an invitation for a household to join a clan as
+// one of its member households: the households the person opening it
+// represents join the clan the invitation names.
+const Member = "member"
+
 // NewInvitation is an invitation to make: to a role of package role, or
 // (Household) into a village, for Uses people (0 for no limit) until
 // Expires. By is who makes it, 0 from the command line; a person may
@@ -54,8 +62,8 @@ type NewInvitation struct {
 	Uses    int
 	Expires time.Time
 	By      int64
-	// Subject is the subject a Representative's invitation is to; its
-	// area is the subject's.
+	// Subject is the subject a Representative's invitation is to, or the
+	// clan of a Member's; its area is the subject's.
 	Subject int64
 }
 
@@ -66,8 +74,10 @@ type Invitation struct {
 	Role string
 	Area Area
 	// SubjectName names the subject a Representative's invitation made
-	// the person represent.
+	// the person represent, or the clan a Member's made their households
+	// join; Joined names those households.
 	SubjectName string
+	Joined      []string
 }
 
 // Person is someone who gave consent; before consent hoctap keeps nothing

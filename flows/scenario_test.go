@@ -331,11 +331,10 @@ var scenarios = []scenario{
 		}
 	}},
 
-	// A clan: a ratio typed, a choice, evidence, a condition not met and an
-	// indicator the reviewer scores.
+	// A clan: a choice, evidence, a condition not met and an indicator the
+	// reviewer scores; its 1.1 is computed over its member households.
 	{"clan_conditions", "en", func(h *harness) {
 		h.enrol("clan", "Nguyễn Đình clan")
-		h.text("85")             // 1.1 ratio
 		h.press(h.l("yes"))      // 1.2
 		h.press(h.l("yes"))      // 1.3: optional evidence
 		h.press(h.l("no_photo")) //
@@ -355,6 +354,41 @@ var scenarios = []scenario{
 		out = h.press(h.l("confirm"))
 		if !strings.HasPrefix(last(out), "✅ Submitted") || !strings.Contains(last(out), "Not final yet: the reviewer still scores 3.3") {
 			h.t.Errorf("result: %q", last(out))
+		}
+	}},
+
+	// A clan's member households join by the clan's link: a person with no
+	// household yet is told to start one first, and the link, opened
+	// again, then puts the household on the clan's list; the clan's 1.1
+	// is computed over them.
+	{"clan_members", "vi", func(h *harness) {
+		h.enrol("clan", "Họ Nguyễn Đình")
+		h.press(h.l("yes")) // 1.2
+		out := h.press(h.l("summary"))
+		if r := last(out); !strings.Contains(r, "<b>0 %</b> · 0 điểm\n   <i>tính từ công nhận: dòng họ chưa có hộ thành viên nào trong hoctap") {
+			h.t.Errorf("a clan with no member: %q", r)
+		}
+		out = h.press("🏘 Mời các hộ trong dòng họ")
+		link := regexp.MustCompile(`/start (\S+)`).FindStringSubmatch(out[0].Text)
+		if link == nil {
+			h.t.Fatalf("the link %+v", out)
+		}
+		cousin := h.other(7373, "vi", "cousin")
+		cousin.command("start")
+		cousin.press(h.l("agree"))
+		out = cousin.send(flows.Input{Kind: flows.InputCommand, Command: "start", Text: link[1]}, "/start "+link[1])
+		if r := last(out); !strings.HasPrefix(r, "Đường liên kết này để hộ của bạn vào danh sách hộ của một dòng họ.") {
+			h.t.Errorf("no household yet: %q", r)
+		}
+		cousin.enrol("family", "Nhà Nguyễn Văn")
+		out = cousin.send(flows.Input{Kind: flows.InputCommand, Command: "start", Text: link[1]}, "/start "+link[1])
+		if r := last(out); !strings.HasPrefix(r, "✅ <b>Nhà Nguyễn Văn</b> đã vào danh sách hộ thành viên của dòng họ <b>Họ Nguyễn Đình</b>.") {
+			h.t.Errorf("joined: %q", r)
+		}
+		h.press(fmt.Sprintf(h.l("edit"), "1.2"))
+		out = h.press(h.l("summary"))
+		if r := last(out); !strings.Contains(r, "tính từ công nhận: chưa hộ nào trong 1 hộ của dòng họ có trong hoctap được công nhận") {
+			h.t.Errorf("one member, not recognised: %q", r)
 		}
 	}},
 

@@ -51,14 +51,14 @@ type Derivation string
 // The derivations.
 const (
 	// RecognisedFamilies is the share of a village's households — those
-	// placed in its area — recognised as Learning Families in the
-	// assessment's year or the year before. Clans keep no member list
-	// yet, so a clan's share is still typed (a ratio).
+	// placed in its area — or of a clan's member households — those that
+	// joined it — recognised as Learning Families in the assessment's year
+	// or the year before.
 	RecognisedFamilies Derivation = "recognised_families"
 )
 
 // Derivations lists every derivation and the title kinds whose sets may use it.
-var Derivations = map[Derivation][]Kind{RecognisedFamilies: {KindCommunity}}
+var Derivations = map[Derivation][]Kind{RecognisedFamilies: {KindCommunity, KindClan}}
 
 // Certainty says whether a criterion or an indicator was confirmed against
 // the official text.

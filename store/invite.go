@@ -45,15 +45,16 @@ type Invitation = flows.InvitationMade
 // CreateInvitation makes an invitation and returns its link's payload. A
 // household invitation is to a village.
 func (db *DB) CreateInvitation(ctx context.Context, n flows.NewInvitation) (string, error) {
-	if !role.Valid(n.Role) && n.Role != flows.Household && n.Role != flows.Representative {
+	if !role.Valid(n.Role) && n.Role != flows.Household && n.Role != flows.Representative && n.Role != flows.Member {
 		return "", fmt.Errorf("%q is not a role", n.Role)
 	}
 	var payload string
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if n.Role == flows.Representative {
-			// Only one who represents the subject invites to it.
+		if n.Role == flows.Representative || n.Role == flows.Member {
+			// Only one who represents the subject invites to it; members
+			// join clans only.
 			err := tx.QueryRow(ctx, `SELECT s.area_code FROM subjects s JOIN representatives r ON r.subject_id = s.id AND r.person_id = $2
-				WHERE s.id = $1`, n.Subject, n.By).Scan(&n.Area)
+				WHERE s.id = $1 AND ($3 = 'representative' OR s.kind = 'clan')`, n.Subject, n.By, n.Role).Scan(&n.Area)
 			if errors.Is(err, pgx.ErrNoRows) {
 				return flows.ErrNotFound
 			}
@@ -72,7 +73,7 @@ func (db *DB) CreateInvitation(ctx context.Context, n flows.NewInvitation) (stri
 		if n.Role == flows.Household && level != "village" {
 			return fmt.Errorf("a household invitation is to a village; %s is a %s", n.Area, level)
 		}
-		if n.By != 0 && n.Role != flows.Representative {
+		if n.By != 0 && n.Role != flows.Representative && n.Role != flows.Member {
 			ok, err := mayManage(ctx, tx, n.By, n.Role, n.Area)
 			if err != nil {
 				return err
@@ -221,6 +222,32 @@ func (db *DB) Redeem(ctx context.Context, payload string, personID int64, at tim
 		case uses != nil && used >= *uses:
 			return flows.ErrInviteUsedUp
 		}
+		var households []int64
+		if inv.Role == flows.Member && subject != nil {
+			// The households the person represents join the clan.
+			rows, err := tx.Query(ctx, `
+				SELECT s.id, s.name FROM subjects s JOIN representatives r ON r.subject_id = s.id AND r.person_id = $1
+				WHERE s.kind = 'family' ORDER BY s.id`, personID)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var id int64
+				var name string
+				if err := rows.Scan(&id, &name); err != nil {
+					rows.Close()
+					return err
+				}
+				households, inv.Joined = append(households, id), append(inv.Joined, name)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			if len(households) == 0 {
+				return flows.ErrNoHousehold
+			}
+		}
 		if _, err := tx.Exec(ctx, `INSERT INTO invitation_uses (invitation_id, person_id, used_at) VALUES ($1, $2, $3)`, id, personID, at); err != nil {
 			return err
 		}
@@ -239,6 +266,16 @@ func (db *DB) Redeem(ctx context.Context, payload string, personID int64, at tim
 				*subject, personID, at)
 			return err
 		}
+		if inv.Role == flows.Member && subject != nil {
+			if _, err := tx.Exec(ctx, `
+				INSERT INTO clan_members (clan_id, household_id, added_by, added_at) SELECT $1, h, $2, $3 FROM unnest($4::bigint[]) h
+				ON CONFLICT DO NOTHING`, *subject, personID, at, households); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO audit_log (person_id, action, detail) VALUES ($1, 'clan.join', $2)`,
+				personID, map[string]any{"clan": *subject, "households": households})
+			return err
+		}
 		_, err = tx.Exec(ctx, `
 			WITH ins AS (
 				INSERT INTO roles (person_id, role, area_code) VALUES ($1, $2, $3)
@@ -250,13 +287,14 @@ func (db *DB) Redeem(ctx context.Context, payload string, personID int64, at tim
 		return err
 	})
 	if err != nil {
-		if errors.Is(err, flows.ErrInviteInvalid) || errors.Is(err, flows.ErrInviteEnded) || errors.Is(err, flows.ErrInviteUsedUp) {
+		if errors.Is(err, flows.ErrInviteInvalid) || errors.Is(err, flows.ErrInviteEnded) || errors.Is(err, flows.ErrInviteUsedUp) ||
+			errors.Is(err, flows.ErrNoHousehold) {
 			return inv, err
 		}
 		return inv, fmt.Errorf("use invitation: %w", err)
 	}
 	inv.Area, err = db.Area(ctx, inv.Area.Code)
-	if err == nil && inv.Role == flows.Representative {
+	if err == nil && (inv.Role == flows.Representative || inv.Role == flows.Member) {
 		err = db.pool.QueryRow(ctx, `SELECT s.name FROM invitations i JOIN subjects s ON s.id = i.subject_id WHERE i.id = $1`, inv.ID).Scan(&inv.SubjectName)
 	}
 	return inv, err

@@ -316,7 +316,8 @@ func (db *DB) Recognised(ctx context.Context, personID, recognitionID int64) (fl
 
 // Derive computes a derived indicator of a subject for an assessment year.
 // RecognisedFamilies counts a village's member households — the
-// households placed in its area — and those of them that hold the title
+// households placed in its area — or a clan's (those that joined it), and
+// those of them that hold the title
 // of the latest round: recognised as Learning Families in that year or the
 // year before, so that the share does not drop when the year's first
 // recognitions come in.
@@ -329,6 +330,8 @@ func (db *DB) Derive(ctx context.Context, d scoring.Derivation, subjectID int64,
 		WITH members AS (
 			SELECT h.id FROM subjects v JOIN subjects h ON h.kind = 'family' AND h.area_code = v.area_code
 			WHERE v.id = $1 AND v.kind = 'community'
+			UNION
+			SELECT m.household_id FROM clan_members m JOIN subjects c ON c.id = m.clan_id AND c.kind = 'clan' WHERE m.clan_id = $1
 		)
 		SELECT (SELECT count(*) FROM members),
 			(SELECT count(DISTINCT r.subject_id) FROM recognitions r JOIN members m ON m.id = r.subject_id

@@ -918,3 +918,58 @@ func TestTitleSentBack(t *testing.T) {
 		t.Errorf("recognised again: %d %v", got, err)
 	}
 }
+
+// TestClanMembers: a household joins a clan by the link of one who
+// represents the clan — a person with no household is told so and the
+// link is not used — and the clan's share of Learning Families counts its
+// member households, wherever they live.
+func TestClanMembers(t *testing.T) {
+	t.Parallel()
+	b := newReviewBundle(t)
+	head, cousin, stranger := b.person(), b.person(), b.person()
+	clan, err := b.db.Start(b.ctx, flows.NewAssessment{PersonID: head, Kind: scoring.KindClan, Name: "Họ Nguyễn Đình", AreaCode: area.SampleCommune,
+		Region: scoring.RegionNormal, SetID: "clan-2021", SetVersion: 2, Year: 2026, Key: "clan"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.CreateInvitation(b.ctx, flows.NewInvitation{Role: flows.Member, Subject: clan.SubjectID, Expires: b.at.Add(time.Hour), By: stranger}); !errors.Is(err, flows.ErrNotFound) {
+		t.Errorf("a stranger invites to the clan: %v", err)
+	}
+	payload, err := b.db.CreateInvitation(b.ctx, flows.NewInvitation{Role: flows.Member, Subject: clan.SubjectID, Expires: b.at.Add(time.Hour), By: head})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.Redeem(b.ctx, payload, cousin, b.at); !errors.Is(err, flows.ErrNoHousehold) {
+		t.Errorf("opened with no household: %v", err)
+	}
+	home := b.submitted(cousin, "Nhà Nguyễn Văn", area.SampleCommune+".01")
+	far := b.submitted(b.person(), "Nhà Xa", area.SampleHardshipCommune+".01")
+	inv, err := b.db.Redeem(b.ctx, payload, cousin, b.at)
+	if err != nil || inv.SubjectName != "Họ Nguyễn Đình" || len(inv.Joined) != 1 || inv.Joined[0] != "Nhà Nguyễn Văn" {
+		t.Fatalf("joined %+v %v", inv, err)
+	}
+	share := func() flows.Share {
+		t.Helper()
+		s, err := b.db.Derive(b.ctx, scoring.RecognisedFamilies, clan.SubjectID, 2026)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if got := share(); got != (flows.Share{Households: 1, Year: 2026}) {
+		t.Errorf("one member, not recognised: %+v", got)
+	}
+	reviewer := b.person("reviewer@VN")
+	for _, a := range []flows.Assessment{home, far} {
+		if _, err := b.db.Decide(b.ctx, flows.Decision{AssessmentID: a.ID, Rev: 1, Reviewer: reviewer, State: flows.ReviewAccepted, At: b.at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := share(); got != (flows.Share{Recognised: 1, Households: 1, Year: 2026}) {
+		t.Errorf("the member recognised (and one that is no member): %+v", got)
+	}
+	var used int
+	if err := b.db.Pool().QueryRow(b.ctx, `SELECT used FROM invitations`).Scan(&used); err != nil || used != 1 {
+		t.Errorf("the link used %d times %v, want 1 (not the try with no household)", used, err)
+	}
+}

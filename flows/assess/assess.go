@@ -104,6 +104,7 @@ const (
 	verbStay     = "st" // keep answering on the withdrawn set
 	verbMenu     = "mn" // to the menu, leaving the assessment as it is
 	verbInvite   = "iv" // a link for another person to represent the subject too
+	verbMembers  = "im" // a clan's link for its member households to join it
 )
 
 // editPhotos is the Value of an edit button that opens a question's photo
@@ -266,6 +267,10 @@ type turn struct {
 // InviteValid is how long a link to represent a subject is valid.
 const InviteValid = 7 * 24 * time.Hour
 
+// MembersValid is how long a clan's link for its member households is
+// valid.
+const MembersValid = 30 * 24 * time.Hour
+
 // invite makes a link for another person (a spouse, a son) to represent the
 // subject of the assessment too, and shows it above the summary.
 func (w *turn) invite(tok flows.Token) error {
@@ -274,12 +279,15 @@ func (w *turn) invite(tok flows.Token) error {
 	if err != nil {
 		return err
 	}
-	if tok.ID != a.ID || a.Assisted {
+	if tok.ID != a.ID || a.Assisted || (tok.Verb == verbMembers && a.Kind != scoring.KindClan) {
 		return t.Stale()
 	}
-	expires := t.Now().Add(InviteValid)
-	payload, err := w.m.cfg.Store.CreateInvitation(t.Ctx, flows.NewInvitation{Role: flows.Representative, Subject: a.SubjectID,
-		Uses: 1, Expires: expires, By: t.Env.Person})
+	n := flows.NewInvitation{Role: flows.Representative, Subject: a.SubjectID, Uses: 1, Expires: t.Now().Add(InviteValid), By: t.Env.Person}
+	if tok.Verb == verbMembers { // for all the clan's households: no limit of uses, a month
+		n.Role, n.Uses, n.Expires = flows.Member, 0, t.Now().Add(MembersValid)
+	}
+	expires := n.Expires
+	payload, err := w.m.cfg.Store.CreateInvitation(t.Ctx, n)
 	if errors.Is(err, flows.ErrNotFound) {
 		return t.Stale()
 	}
@@ -290,7 +298,11 @@ func (w *turn) invite(tok flows.Token) error {
 	if w.m.cfg.BotUsername != "" {
 		link = "https://t.me/" + w.m.cfg.BotUsername + "?start=" + payload
 	}
-	t.Say(t.T("assess.invite", map[string]any{"Name": flows.Esc(a.SubjectName), "Link": flows.Esc(link), "Until": t.P.Date(expires)}))
+	say := "assess.invite"
+	if n.Role == flows.Member {
+		say = "assess.members"
+	}
+	t.Say(t.T(say, map[string]any{"Name": flows.Esc(a.SubjectName), "Link": flows.Esc(link), "Until": t.P.Date(expires)}))
 	return w.showSummary(a, set)
 }
 
@@ -388,7 +400,7 @@ func (w *turn) button(tok flows.Token) error {
 			break
 		}
 		return w.moveButton(tok)
-	case verbInvite:
+	case verbInvite, verbMembers:
 		if w.st.Step != stepWalk {
 			break
 		}

@@ -131,6 +131,9 @@ func (w *turn) showSummary(a flows.Assessment, set *scoring.Set) error {
 	}
 	if !a.Assisted {
 		rows = append(rows, []flows.Button{flows.NewButton(t.T("button.invite"), token(verbInvite, a, "", ""))})
+		if a.Kind == scoring.KindClan {
+			rows = append(rows, []flows.Button{flows.NewButton(t.T("button.members"), token(verbMembers, a, "", ""))})
+		}
 	}
 	t.Screen(b.String(), rows...)
 	return nil
@@ -254,11 +257,11 @@ func (w *turn) derivedText(a flows.Assessment, code string, shares map[string]fl
 	case !computed:
 		return line + " <i>" + t.T("summary.derived.submitted") + "</i>"
 	case sh.Households == 0:
-		return line + "\n   <i>" + t.T("summary.derived.empty") + "</i>"
+		return line + "\n   <i>" + t.T("summary.derived.empty."+string(a.Kind)) + "</i>"
 	case sh.Recognised == 0:
-		return line + "\n   <i>" + t.T("summary.derived.none", map[string]any{"Households": sh.Households, "Last": sh.Year - 1, "Year": sh.Year}) + "</i>"
+		return line + "\n   <i>" + t.T("summary.derived.none", map[string]any{"Households": sh.Households, "Last": sh.Year - 1, "Year": sh.Year, "Whose": t.T("summary.derived.whose." + string(a.Kind))}) + "</i>"
 	}
-	return line + "\n   <i>" + t.T("summary.derived.counted", map[string]any{"N": sh.Recognised, "Households": sh.Households, "Last": sh.Year - 1, "Year": sh.Year}) + "</i>"
+	return line + "\n   <i>" + t.T("summary.derived.counted", map[string]any{"N": sh.Recognised, "Households": sh.Households, "Last": sh.Year - 1, "Year": sh.Year, "Whose": t.T("summary.derived.whose." + string(a.Kind))}) + "</i>"
 }
 
 // saveDerived stores the derived answers as the store computes them now,

@@ -211,10 +211,14 @@ func (m *Module) redeem(t *flows.Turn, payload string) error {
 		t.Warn(t.T("invite.ended"))
 	case errors.Is(err, flows.ErrInviteUsedUp):
 		t.Warn(t.T("invite.used_up"))
+	case errors.Is(err, flows.ErrNoHousehold):
+		t.Warn(t.T("invite.member.no_household"))
 	case err != nil:
 		return fmt.Errorf("use invitation: %w", err)
 	case inv.Role == flows.Representative:
 		t.Warn(t.T("invite.representative", map[string]any{"Name": flows.Esc(inv.SubjectName)}))
+	case inv.Role == flows.Member:
+		t.Warn(t.T("invite.member", map[string]any{"Clan": flows.Esc(inv.SubjectName), "Households": flows.Esc(strings.Join(inv.Joined, ", "))}))
 	case inv.Role == flows.Household:
 		t.Warn(t.T("invite.household", map[string]any{"Area": flows.Esc(inv.Area.Name.In(t.P.Lang()))}))
 		if err := t.Switch(Name, intoVillage(inv.Area.Code)); err != nil {

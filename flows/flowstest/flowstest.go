@@ -47,7 +47,8 @@ type Store struct {
 	areas         []flows.Area
 	ended         map[string]bool // areas no longer in force: split
 	relocations   []*relocation
-	asked         []Asked // notices asking households to pick their village, not taken yet
+	members       map[int64][]int64 // a clan's member households
+	asked         []Asked           // notices asking households to pick their village, not taken yet
 	subjects      []subject
 	assessments   []*record
 	clock         int             // counts changes, for "the most recently changed first"

@@ -276,6 +276,18 @@ func (s *Store) Redeem(_ context.Context, payload string, personID int64, at tim
 	case inv.uses > 0 && inv.used >= inv.uses:
 		return flows.Invitation{}, flows.ErrInviteUsedUp
 	}
+	var households []int64
+	var joined []string
+	if inv.Role == flows.Member {
+		for _, sj := range s.subjects {
+			if sj.Kind == scoring.KindFamily && sj.represents(personID) {
+				households, joined = append(households, sj.ID), append(joined, sj.Name)
+			}
+		}
+		if len(households) == 0 {
+			return flows.Invitation{}, flows.ErrNoHousehold
+		}
+	}
 	inv.used++
 	inv.by[personID] = true
 	s.effect("invitation %d used by person %d", inv.ID, personID)
@@ -284,6 +296,20 @@ func (s *Store) Redeem(_ context.Context, payload string, personID int64, at tim
 		sj.joined = append(sj.joined, personID)
 		s.effect("representative: person %d of subject %d", personID, inv.subject)
 		return inv.Invitation, nil
+	}
+	if inv.Role == flows.Member {
+		if s.members == nil {
+			s.members = map[int64][]int64{}
+		}
+		for _, h := range households {
+			if !slices.Contains(s.members[inv.subject], h) {
+				s.members[inv.subject] = append(s.members[inv.subject], h)
+				s.effect("clan member: household %d joins clan %d", h, inv.subject)
+			}
+		}
+		out := inv.Invitation
+		out.Joined = joined
+		return out, nil
 	}
 	if inv.Role != flows.Household {
 		s.grant(personID, role.Role(inv.Role), inv.Area.Code)
@@ -466,8 +492,9 @@ func (s *Store) AreasFor(_ context.Context, personID int64, a role.Action) ([]fl
 // may invite to the place (an admin's role only by an admin).
 func (s *Store) CreateInvitation(_ context.Context, n flows.NewInvitation) (string, error) {
 	s.mu.Lock()
-	if n.Role == flows.Representative {
-		if n.Subject < 1 || int(n.Subject) > len(s.subjects) || !s.subjects[n.Subject-1].represents(n.By) {
+	if n.Role == flows.Representative || n.Role == flows.Member {
+		if n.Subject < 1 || int(n.Subject) > len(s.subjects) || !s.subjects[n.Subject-1].represents(n.By) ||
+			(n.Role == flows.Member && s.subjects[n.Subject-1].Kind != scoring.KindClan) {
 			s.mu.Unlock()
 			return "", flows.ErrNotFound
 		}
@@ -477,7 +504,7 @@ func (s *Store) CreateInvitation(_ context.Context, n flows.NewInvitation) (stri
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.invitations[payload].subject, s.invitations[payload].SubjectName = n.Subject, sj.Name
-		s.effect("invitation %s: representative of subject %d by person %d", payload, n.Subject, n.By)
+		s.effect("invitation %s: %s of subject %d by person %d", payload, n.Role, n.Subject, n.By)
 		return payload, nil
 	}
 	action := role.Invite
@@ -673,8 +700,9 @@ func (s *Store) Invitations(_ context.Context, under string) ([]flows.Invitation
 }
 
 // Derive computes a derived indicator as the PostgreSQL store does: the
-// households placed in a village's area, and those of them recognised as
-// Learning Families in year or the year before.
+// households placed in a village's area, or a clan's member households,
+// and those of them recognised as Learning Families in year or the year
+// before.
 func (s *Store) Derive(_ context.Context, d scoring.Derivation, subjectID int64, year int) (flows.Share, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -682,14 +710,20 @@ func (s *Store) Derive(_ context.Context, d scoring.Derivation, subjectID int64,
 		return flows.Share{}, fmt.Errorf("derive %q: unknown derivation", d)
 	}
 	out := flows.Share{Year: year}
-	if subjectID < 1 || int(subjectID) > len(s.subjects) || s.subjects[subjectID-1].Kind != scoring.KindCommunity {
+	if subjectID < 1 || int(subjectID) > len(s.subjects) {
 		return out, nil
 	}
-	village := s.subjects[subjectID-1].AreaCode
 	members := map[int64]bool{}
-	for _, sj := range s.subjects {
-		if sj.Kind == scoring.KindFamily && sj.AreaCode == village {
-			members[sj.ID] = true
+	switch v := s.subjects[subjectID-1]; v.Kind {
+	case scoring.KindCommunity:
+		for _, sj := range s.subjects {
+			if sj.Kind == scoring.KindFamily && sj.AreaCode == v.AreaCode {
+				members[sj.ID] = true
+			}
+		}
+	case scoring.KindClan:
+		for _, h := range s.members[subjectID] {
+			members[h] = true
 		}
 	}
 	out.Households = len(members)
