@@ -198,7 +198,7 @@ type Imported struct {
 	// moved: under the area that took it over, or as the map placed them.
 	ChildrenMoved  int
 	SubjectsMapped int // subjects of an area split, moved as the map placed them
-	Asked          int // representatives asked to pick the new area of a subject of an area split
+	Asked          int // representatives asked to pick the new area of a subject of an area split, or the village of a household at a commune that got villages
 }
 
 // ImportAreas loads rows (parents first, see area.ParentsFirst) in one
@@ -234,7 +234,8 @@ func (db *DB) ImportAreasMapped(ctx context.Context, rows []area.Row, moved time
 		if _, err := tx.Exec(ctx, `LOCK TABLE areas IN EXCLUSIVE MODE`); err != nil {
 			return err
 		}
-		inFile := map[string]int{} // the areas the rows give a parent of their own, by line
+		inFile := map[string]int{}       // the areas the rows give a parent of their own, by line
+		gotVillages := map[string]bool{} // the areas new villages were added to
 		// The replacements may point forward in the file: set them last.
 		for _, r := range rows {
 			inFile[r.Code] = r.Line
@@ -297,6 +298,9 @@ func (db *DB) ImportAreasMapped(ctx context.Context, rows []area.Row, moved time
 					r.Code, r.Parent, r.ValidFrom); err != nil {
 					return err
 				}
+				if r.Level == "village" && r.ValidTo == nil {
+					gotVillages[r.Parent] = true
+				}
 				continue
 			case !existed, before == r.Parent:
 				continue
@@ -334,6 +338,15 @@ func (db *DB) ImportAreasMapped(ctx context.Context, rows []area.Row, moved time
 			if err := merge(ctx, tx, r, inFile, today, &n); err != nil {
 				return fmt.Errorf("line %d: %w", r.Line, err)
 			}
+		}
+		// The households placed at a commune that got villages are asked
+		// which is theirs, as when its leader adds them in the bot.
+		for commune := range gotVillages {
+			asked, err := askVillagers(ctx, tx, commune, time.Now())
+			if err != nil {
+				return err
+			}
+			n.Asked += asked
 		}
 		return split(ctx, tx, rows, moves, inFile, today, &n)
 	})

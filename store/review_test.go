@@ -973,3 +973,32 @@ func TestClanMembers(t *testing.T) {
 		t.Errorf("the link used %d times %v, want 1 (not the try with no household)", used, err)
 	}
 }
+
+// TestVillagesImportedAskHouseholds: villages an area file adds to a
+// commune ask its households which is theirs, once.
+func TestVillagesImportedAskHouseholds(t *testing.T) {
+	t.Parallel()
+	b := newReviewBundle(t)
+	family := b.person()
+	if _, err := b.db.Start(b.ctx, flows.NewAssessment{PersonID: family, Kind: scoring.KindFamily, Name: "Nhà Lý", AreaCode: "00004",
+		Region: scoring.RegionNormal, SetID: "family-2015", SetVersion: 2, Year: 2026, Key: "k"}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := area.ReadCSV(strings.NewReader("code,name,level,parent_code,valid_from,valid_to\n00004.50,Tổ dân phố 50,village,00004,2026-01-01,\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []int{1, 0} {
+		n, err := b.db.ImportAreas(b.ctx, rows, time.Now())
+		if err != nil || n.Asked != want {
+			t.Errorf("import %d: asked %d %v, want %d", i+1, n.Asked, err, want)
+		}
+	}
+	due, err := b.db.ClaimDue(b.ctx, time.Now().Add(time.Minute), time.Minute, 10)
+	if err != nil || len(due) != 1 || due[0].Person != family || due[0].Name != store.NoticeRelocate {
+		t.Fatalf("the notices %+v %v", due, err)
+	}
+	if r, err := b.db.Relocation(b.ctx, family, due[0].Object); err != nil || !r.Villages || len(r.Candidates) != 1 || r.Candidates[0].Code != "00004.50" {
+		t.Errorf("the question %+v %v", r, err)
+	}
+}
