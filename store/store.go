@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,6 +18,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 )
 
 //go:embed migrations/*.sql
@@ -93,6 +96,17 @@ func (db *DB) Ready(ctx context.Context) error {
 	case applied < len(names):
 		return ErrNotReady
 	}
+	migrator, err := db.riverMigrator()
+	if err != nil {
+		return err
+	}
+	res, err := migrator.Validate(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("check river's migrations: %w", err)
+	}
+	if !res.OK {
+		return ErrNotReady
+	}
 	return nil
 }
 
@@ -106,7 +120,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 		return err
 	}
 	sort.Strings(names)
-	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7210432)`); err != nil {
 			return fmt.Errorf("lock migrations: %w", err)
 		}
@@ -146,4 +160,42 @@ func (db *DB) Migrate(ctx context.Context) error {
 		}
 		return seedShippedAreas(ctx, tx)
 	})
+	if err != nil {
+		return err
+	}
+	return db.migrateRiver(ctx)
+}
+
+// migrateRiver brings River's tables, for the durable jobs, up to date in
+// the same database. River's migrations cannot share one transaction (one
+// adds an enum value and uses it), so they run on their own, one replica
+// at a time under a session lock.
+func (db *DB) migrateRiver(ctx context.Context) error {
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate river: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(7210433)`); err != nil {
+		return fmt.Errorf("lock river migrations: %w", err)
+	}
+	defer func() { _, _ = conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7210433)`) }() // else released with the session
+	migrator, err := db.riverMigrator()
+	if err != nil {
+		return err
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("migrate river: %w", err)
+	}
+	return nil
+}
+
+// riverMigrator returns River's migrator on the database, logging only its
+// warnings to nowhere: its results are the migration's.
+func (db *DB) riverMigrator() (*rivermigrate.Migrator[pgx.Tx], error) {
+	m, err := rivermigrate.New(riverpgxv5.New(db.pool), &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return nil, fmt.Errorf("river migrator: %w", err)
+	}
+	return m, nil
 }

@@ -117,6 +117,21 @@ func TestMigrateTwiceAndSampleAreasOnce(t *testing.T) {
 	if seeded, err := db.SeedSample(ctx); seeded || err != nil {
 		t.Errorf("seeded again: %v %v", seeded, err)
 	}
+	// River's tables, for the durable jobs, are part of the migration, in
+	// the installation's own schema, and Ready checks them.
+	var jobs int
+	if err := db.Pool().QueryRow(ctx, `SELECT count(*) FROM river_job`).Scan(&jobs); err != nil || jobs != 0 {
+		t.Errorf("river_job: %d %v", jobs, err)
+	}
+	if err := db.Ready(ctx); err != nil {
+		t.Errorf("ready after migrate: %v", err)
+	}
+	if _, err := db.Pool().Exec(ctx, `DELETE FROM river_migration WHERE version = (SELECT max(version) FROM river_migration)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Ready(ctx); !errors.Is(err, store.ErrNotReady) {
+		t.Errorf("ready with a River migration missing: %v", err)
+	}
 	// Enrolment starts below the nation, at the 34 provinces.
 	top, err := db.Areas(ctx, "")
 	if err != nil || len(top) != 1 || top[0].Code != "VN" || top[0].Level != "nation" {
