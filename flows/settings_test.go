@@ -116,6 +116,10 @@ var settingsScenarios = []scenario{
 		if out := h.text("thiếu xác nhận  của TRƯỞNG THÔN"); !strings.HasPrefix(last(out), "Danh sách đã có lý do này.") {
 			h.t.Errorf("a reason twice: %q", last(out))
 		}
+		h.press("➕ Thêm lý do")
+		if out := h.text("Thiếu minh chứng"); !strings.HasPrefix(last(out), "Danh sách đã có lý do này.") {
+			h.t.Errorf("a default reason typed out, kept from the default list: %q", last(out))
+		}
 		for i := 5; i <= 10; i++ {
 			h.press("➕ Thêm lý do")
 			out = h.text(fmt.Sprintf("Lý do số %d", i))

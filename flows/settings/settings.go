@@ -24,6 +24,7 @@ import (
 	"hoctap/area"
 	"hoctap/flows"
 	"hoctap/flows/review"
+	"hoctap/locales"
 )
 
 // Name is the module's name in envelopes and tokens.
@@ -625,6 +626,16 @@ func (m *Module) add(t *flows.Turn, st *state) error {
 		!strings.ContainsFunc(text, unicode.IsLetter) {
 		t.Warn(t.T("settings.reason.length", map[string]any{"Min": flows.MinProvinceReason, "Max": flows.MaxProvinceReason}))
 		return m.Show(t)
+	}
+	// A default reason typed out, in either language, is that default
+	// reason: each person then reads it in their own language, and the
+	// list does not hold it twice.
+	for _, id := range review.Reasons {
+		for _, lang := range []string{"vi", "en"} {
+			if strings.EqualFold(strings.Join(strings.Fields(text), " "), locales.For(lang).T(id)) {
+				text = id
+			}
+		}
 	}
 	return m.addReasons(t, st, []string{text})
 }
