@@ -229,7 +229,7 @@ func (db *DB) ImportAreas(ctx context.Context, rows []area.Row, moved time.Time)
 // rows and map again changes nothing and asks nobody again.
 func (db *DB) ImportAreasMapped(ctx context.Context, rows []area.Row, moved time.Time, moves []area.Move) (Imported, error) {
 	var n Imported
-	today := dayOf(time.Now())
+	today := DayOf(time.Now())
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `LOCK TABLE areas IN EXCLUSIVE MODE`); err != nil {
 			return err

@@ -27,9 +27,9 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// dayOf is the day of a time in Vietnam, as the area tree's dates count
+// DayOf is the day of a time in Vietnam, as the area tree's dates count
 // it (a date held as midnight UTC).
-func dayOf(t time.Time) time.Time {
+func DayOf(t time.Time) time.Time {
 	y, m, d := t.In(Vietnam).Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
@@ -286,22 +286,14 @@ func split(ctx context.Context, tx pgx.Tx, rows []area.Row, moves []area.Move, i
 		}
 		asked, askedAbout := 0, 0
 		for _, id := range asks[sp] {
-			var relocation int64
-			err := tx.QueryRow(ctx, `INSERT INTO relocations (subject_id, from_code, asked_at) VALUES ($1, $2, $3)
-				ON CONFLICT (subject_id, from_code) DO NOTHING RETURNING id`, id, r.Code, now).Scan(&relocation)
-			if errors.Is(err, pgx.ErrNoRows) {
-				continue // asked by an import before
-			}
+			people, err := ask(ctx, tx, id, r.Code, now)
 			if err != nil {
-				return fmt.Errorf("line %d: ask representatives: %w", r.Line, err)
+				return fmt.Errorf("line %d: %w", r.Line, err)
 			}
-			tag, err := tx.Exec(ctx, `INSERT INTO notices (person_id, name, object_id, rev, due_at)
-				SELECT person_id, $2, $3, 1, $4 FROM representatives WHERE subject_id = $1`, id, NoticeRelocate, relocation, now)
-			if err != nil {
-				return fmt.Errorf("line %d: ask representatives: %w", r.Line, err)
+			if people > 0 {
+				asked += people
+				askedAbout++
 			}
-			asked += int(tag.RowsAffected())
-			askedAbout++
 		}
 		n.ChildrenMoved += len(areas)
 		n.SubjectsMapped += len(subjects)
@@ -415,7 +407,7 @@ func (db *DB) Relocation(ctx context.Context, personID, id int64) (flows.Relocat
 		return r, err
 	}
 	if r.Waiting {
-		if r.Candidates, err = candidates(ctx, db.pool, from, dayOf(time.Now())); err != nil {
+		if r.Candidates, err = candidates(ctx, db.pool, from, DayOf(time.Now())); err != nil {
 			return r, err
 		}
 	}
@@ -446,7 +438,7 @@ func (db *DB) Relocate(ctx context.Context, personID, id int64, to string, at ti
 		if now != from {
 			return flows.ErrConflict
 		}
-		cands, err := candidates(ctx, tx, from, dayOf(at))
+		cands, err := candidates(ctx, tx, from, DayOf(at))
 		if err != nil {
 			return err
 		}
@@ -472,31 +464,47 @@ func (db *DB) Relocate(ctx context.Context, personID, id int64, to string, at ti
 	return nil
 }
 
+// ask asks the representatives of a subject to pick the area it belongs
+// to now, instead of from: a relocation and a notice each, once per
+// subject and area (0 people when asked before). It returns how many
+// people were asked.
+func ask(ctx context.Context, tx pgx.Tx, subject int64, from string, at time.Time) (int, error) {
+	var relocation int64
+	err := tx.QueryRow(ctx, `INSERT INTO relocations (subject_id, from_code, asked_at) VALUES ($1, $2, $3)
+		ON CONFLICT (subject_id, from_code) DO NOTHING RETURNING id`, subject, from, at).Scan(&relocation)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil // asked before
+	}
+	if err != nil {
+		return 0, fmt.Errorf("ask representatives: %w", err)
+	}
+	tag, err := tx.Exec(ctx, `INSERT INTO notices (person_id, name, object_id, rev, due_at)
+		SELECT person_id, $2, $3, 1, $4 FROM representatives WHERE subject_id = $1`, subject, NoticeRelocate, relocation, at)
+	if err != nil {
+		return 0, fmt.Errorf("ask representatives: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // askVillagers asks the representatives of the households placed at a
 // commune itself — enrolled before it had villages — which of its
-// villages each belongs to: a relocation and a notice each, once per
-// household and commune. It returns how many were asked.
+// villages each belongs to. It returns how many were asked.
 func askVillagers(ctx context.Context, tx pgx.Tx, commune string, at time.Time) (int, error) {
-	rows, err := tx.Query(ctx, `
-		INSERT INTO relocations (subject_id, from_code, asked_at)
-		SELECT id, area_code, $2 FROM subjects WHERE area_code = $1 AND kind = 'family'
-		ON CONFLICT (subject_id, from_code) DO NOTHING RETURNING id, subject_id`, commune, at)
+	rows, err := tx.Query(ctx, `SELECT id FROM subjects WHERE area_code = $1 AND kind = 'family' ORDER BY id`, commune)
 	if err != nil {
 		return 0, fmt.Errorf("ask households of %s: %w", commune, err)
 	}
-	type asked struct{ Relocation, Subject int64 }
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[asked])
+	households, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	if err != nil {
 		return 0, fmt.Errorf("ask households of %s: %w", commune, err)
 	}
 	n := 0
-	for _, a := range list {
-		tag, err := tx.Exec(ctx, `INSERT INTO notices (person_id, name, object_id, rev, due_at)
-			SELECT person_id, $2, $3, 1, $4 FROM representatives WHERE subject_id = $1`, a.Subject, NoticeRelocate, a.Relocation, at)
+	for _, h := range households {
+		people, err := ask(ctx, tx, h, commune, at)
 		if err != nil {
 			return 0, fmt.Errorf("ask households of %s: %w", commune, err)
 		}
-		n += int(tag.RowsAffected())
+		n += people
 	}
 	return n, nil
 }

@@ -34,8 +34,7 @@ func areasImport(e *env, args []string) error {
 	if fs.NArg() != 1 {
 		return usageErrorf("import takes one CSV file")
 	}
-	y, m, d := time.Now().In(store.Vietnam).Date() // today in Vietnam, as the tree's dates count days
-	moved := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	moved := store.DayOf(time.Now())
 	if *from != "" {
 		t, err := time.Parse(time.DateOnly, *from)
 		if err != nil {

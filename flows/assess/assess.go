@@ -262,6 +262,8 @@ type turn struct {
 	// before are the answers as they were when a reviewer sent the
 	// assessment back, for a reviewer's description; nil otherwise.
 	before scoring.Answers
+	// shares are the derived indicators' shares computed in this turn.
+	shares map[string]flows.Share
 }
 
 // InviteValid is how long a link to represent a subject is valid.

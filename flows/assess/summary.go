@@ -226,9 +226,16 @@ func (w *turn) derive(a flows.Assessment, set *scoring.Set) (flows.Assessment, m
 		if ind.Kind != scoring.AnswerDerived {
 			continue
 		}
-		sh, err := w.m.cfg.Store.Derive(w.t.Ctx, ind.Derive, a.SubjectID, a.Year)
-		if err != nil {
-			return a, nil, err
+		sh, known := w.shares[ind.Code] // computed once a turn: the summary saves it, then shows it
+		if !known {
+			var err error
+			if sh, err = w.m.cfg.Store.Derive(w.t.Ctx, ind.Derive, a.SubjectID, a.Year); err != nil {
+				return a, nil, err
+			}
+			if w.shares == nil {
+				w.shares = map[string]flows.Share{}
+			}
+			w.shares[ind.Code] = sh
 		}
 		if shares == nil {
 			shares = map[string]flows.Share{}
@@ -258,10 +265,14 @@ func (w *turn) derivedText(a flows.Assessment, code string, shares map[string]fl
 		return line + " <i>" + t.T("summary.derived.submitted") + "</i>"
 	case sh.Households == 0:
 		return line + "\n   <i>" + t.T("summary.derived.empty."+string(a.Kind)) + "</i>"
-	case sh.Recognised == 0:
-		return line + "\n   <i>" + t.T("summary.derived.none", map[string]any{"Households": sh.Households, "Last": sh.Year - 1, "Year": sh.Year, "Whose": t.T("summary.derived.whose." + string(a.Kind))}) + "</i>"
 	}
-	return line + "\n   <i>" + t.T("summary.derived.counted", map[string]any{"N": sh.Recognised, "Households": sh.Households, "Last": sh.Year - 1, "Year": sh.Year, "Whose": t.T("summary.derived.whose." + string(a.Kind))}) + "</i>"
+	data := map[string]any{"N": sh.Recognised, "Households": sh.Households, "Last": sh.Year - 1, "Year": sh.Year,
+		"Whose": t.T("summary.derived.whose." + string(a.Kind))}
+	id := "summary.derived.counted"
+	if sh.Recognised == 0 {
+		id = "summary.derived.none"
+	}
+	return line + "\n   <i>" + t.T(id, data) + "</i>"
 }
 
 // saveDerived stores the derived answers as the store computes them now,

@@ -48,17 +48,24 @@ func (s *Store) askVillagers(commune string, at time.Time) {
 		}) {
 			continue
 		}
-		r := &relocation{id: int64(len(s.relocations) + 1), subject: sj.ID, from: commune, since: at, villages: true}
-		s.relocations = append(s.relocations, r)
-		var people []int64
-		if !sj.assisted {
-			people = append(people, sj.createdBy)
-		}
-		for _, p := range append(people, sj.joined...) {
-			s.asked = append(s.asked, Asked{Person: p, Relocation: r.id})
-			s.effect("relocation %d: subject %d, person %d asked", r.id, sj.ID, p)
-		}
+		s.asked = append(s.asked, s.ask(sj, &relocation{subject: sj.ID, from: commune, since: at, villages: true})...)
 	}
+}
+
+// ask keeps a relocation and asks each representative of its subject.
+func (s *Store) ask(sj subject, r *relocation) []Asked {
+	r.id = int64(len(s.relocations) + 1)
+	s.relocations = append(s.relocations, r)
+	var people []int64
+	if !sj.assisted {
+		people = append(people, sj.createdBy)
+	}
+	var asked []Asked
+	for _, p := range append(people, sj.joined...) {
+		asked = append(asked, Asked{Person: p, Relocation: r.id})
+		s.effect("relocation %d: subject %d, person %d asked", r.id, sj.ID, p)
+	}
+	return asked
 }
 
 // TakeAsked returns the notices that asked households to pick their
@@ -97,16 +104,7 @@ func (s *Store) Split(from string, since time.Time, into ...flows.Area) []Asked 
 		if sj.AreaCode != from {
 			continue
 		}
-		r := &relocation{id: int64(len(s.relocations) + 1), subject: sj.ID, from: from, since: since, candidates: codes}
-		s.relocations = append(s.relocations, r)
-		var people []int64
-		if !sj.assisted {
-			people = append(people, sj.createdBy)
-		}
-		for _, p := range append(people, sj.joined...) {
-			asked = append(asked, Asked{Person: p, Relocation: r.id})
-			s.effect("relocation %d: subject %d, person %d asked", r.id, sj.ID, p)
-		}
+		asked = append(asked, s.ask(sj, &relocation{subject: sj.ID, from: from, since: since, candidates: codes})...)
 	}
 	return asked
 }

@@ -332,8 +332,8 @@ func (r *turn) button(tok flows.Token) error {
 		}
 		r.st.Page = page
 		return r.show()
-	case tok.ID == 0 && (r.st.Step == stepPending || r.st.Step == stepDate || r.st.Step == stepConfirm),
-		r.st.Step == stepPending || r.st.Step == stepTitles || r.st.Step == stepTitle || r.st.Step == stepReturn:
+	case r.st.Step == stepPending || r.st.Step == stepTitles || r.st.Step == stepTitle || r.st.Step == stepReturn,
+		tok.ID == 0 && (r.st.Step == stepDate || r.st.Step == stepConfirm):
 		if ok, err := r.recogniseButton(tok); ok || err != nil {
 			return err
 		}
