@@ -15,9 +15,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
 	"hoctap/blob"
 	"hoctap/bot"
 	"hoctap/bot/telegramtest"
+	"hoctap/deliver"
 	"hoctap/flows/app"
 	"hoctap/flows/assess"
 	"hoctap/metric"
@@ -56,6 +60,7 @@ type setup struct {
 	turn    time.Duration   // the runner's turn timeout; 30 s when 0
 	stop    time.Duration   // the stop timeout; 10 s when 0
 	apiURL  string          // where the bot finds the Bot API; the fake's URL when empty
+	jobs    bool            // run the delivery jobs (package deliver) beside each replica, as serve does
 }
 
 // system is the bot wired to real PostgreSQL and Redis and to the fake API.
@@ -75,6 +80,7 @@ type system struct {
 
 	bot  *bot.Bot
 	run  *runner.Runner // the last replica's
+	jobs []*river.Client[pgx.Tx]
 	stop context.CancelFunc
 	done chan struct{}
 }
@@ -133,6 +139,16 @@ func (s *system) replica() *bot.Bot {
 			s.db.SetInactiveByChannel(ctx, channel, user, true)
 		}})
 	s.run = run
+	if s.cfg.jobs {
+		jobs, err := deliver.New(deliver.Config{DB: s.db, Runner: run, Poll: 50 * time.Millisecond, Log: log})
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		if err := jobs.Start(context.Background()); err != nil {
+			s.t.Fatal(err)
+		}
+		s.jobs = append(s.jobs, jobs)
+	}
 	b := bot.New(bot.Config{WebhookURL: s.cfg.webhook, WebhookSecret: "s3cret", Connections: 64, PollTimeout: time.Second,
 		StopTimeout: s.cfg.stop, Log: log}, client, run)
 	if err := b.Setup(context.Background()); err != nil {
@@ -163,6 +179,44 @@ func (s *system) stopBot() {
 		s.stop()
 		<-s.done
 		s.stop = nil
+	}
+	for _, jobs := range s.jobs {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := jobs.Stop(ctx); err != nil {
+			s.t.Errorf("stop the jobs: %v", err)
+		}
+		cancel()
+	}
+	s.jobs = nil
+}
+
+// delivered waits until every notice due by at has been delivered by the
+// jobs, making the jobs due by then due now, and returns how many were; it
+// fails the test after 10 s.
+func (s *system) delivered(at time.Time) int {
+	s.t.Helper()
+	ctx := context.Background()
+	var before int
+	if err := s.db.Pool().QueryRow(ctx, `SELECT count(*) FROM notices WHERE sent_at IS NOT NULL`).Scan(&before); err != nil {
+		s.t.Fatal(err)
+	}
+	if _, err := s.db.Pool().Exec(ctx, `UPDATE river_job SET scheduled_at = now() WHERE state = 'scheduled' AND scheduled_at <= $1`, at); err != nil {
+		s.t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var waiting, sent int
+		if err := s.db.Pool().QueryRow(ctx, `SELECT count(*) FILTER (WHERE sent_at IS NULL AND due_at <= $1), count(*) FILTER (WHERE sent_at IS NOT NULL)
+			FROM notices`, at).Scan(&waiting, &sent); err != nil {
+			s.t.Fatal(err)
+		}
+		if waiting == 0 {
+			return sent - before
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("%d notices due are not delivered after 10 s", waiting)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

@@ -44,7 +44,8 @@ var (
 const Household = "household"
 
 // Representative is the role of an invitation to represent one subject
-// beside who represents it already.
+// beside who represents it already; as a broadcast's audience, the people
+// who represent a household, clan, village or unit of the area.
 const Representative = "representative"
 
 // Member is the role of an invitation for a household to join a clan as
@@ -462,4 +463,44 @@ type ProvinceSettings struct {
 	// reasons (role.Settings).
 	MayChain    bool
 	MaySettings bool
+}
+
+// Audience is who a broadcast goes to: every person who agreed to use the
+// bot and has not blocked it, or, of those, the holders of Role over Area
+// or an area below it.
+type Audience struct {
+	Everyone bool
+	Role     string // a role of package role, or Representative
+	Area     string
+}
+
+// Broadcast states, as stored; a broadcast sending with nobody pending is
+// done.
+const (
+	BroadcastSending   = "sending"
+	BroadcastPaused    = "paused"
+	BroadcastCancelled = "cancelled"
+	BroadcastDone      = "done" // shown, never stored
+)
+
+// NewBroadcast is an announcement to queue.
+type NewBroadcast struct {
+	Audience
+	By     int64  // the sender; 0 for the command line
+	TextVI string // the text, Vietnamese and English (the same when one was given)
+	TextEN string
+	At     time.Time // when it goes out
+}
+
+// BroadcastStatus is how a broadcast goes.
+type BroadcastStatus struct {
+	ID         int64
+	By         int64
+	Audience   Audience
+	State      string // one of the states above, done included
+	At         time.Time
+	Recipients int
+	Sent       int
+	Pending    int
+	Failed     int
 }

@@ -1180,7 +1180,7 @@ type scenario struct {
 
 func TestScenarios(t *testing.T) {
 	t.Parallel()
-	for _, sc := range append(scenarios, settingsScenarios...) {
+	for _, sc := range slices.Concat(scenarios, settingsScenarios, broadcastScenarios) {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t, sc.lang)

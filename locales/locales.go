@@ -116,6 +116,15 @@ func (p *Printer) Date(t time.Time) string {
 	return t.In(vietnam).Format("2 Jan 2006")
 }
 
+// Time writes a moment in Vietnam, to the minute: 14:05 04/12/2026 in
+// Vietnamese, 4 Dec 2026 14:05 in English.
+func (p *Printer) Time(t time.Time) string {
+	if p.lang == "vi" {
+		return t.In(vietnam).Format("15:04 02/01/2006")
+	}
+	return t.In(vietnam).Format("2 Jan 2006 15:04")
+}
+
 // Points writes "10 điểm" or "10 points".
 func (p *Printer) Points(v float64) string {
 	return p.T("points", map[string]any{"Count": scoring.FormatNumber(v), "N": p.Number(v)})

@@ -34,12 +34,13 @@ const (
 	Administer   Action = "administer"    // give the admin role, set how titles are recognised
 	Places       Action = "places"        // add a commune's villages, move its households to them
 	Settings     Action = "settings"      // set a province's seasons and its list of reasons for sending back or rejecting
+	Broadcast    Action = "broadcast"     // send an announcement to the people of an area
 )
 
 // allows is the permission table.
 var allows = map[Role][]Action{
-	Admin:      {ReviewList, ReviewDecide, Recognise, Progress, Invite, Administer, Places, Settings},
-	Leader:     {Progress, Invite, Places, Settings},
+	Admin:      {ReviewList, ReviewDecide, Recognise, Progress, Invite, Administer, Places, Settings, Broadcast},
+	Leader:     {Progress, Invite, Places, Settings, Broadcast},
 	Reviewer:   {ReviewList, ReviewDecide},
 	Recogniser: {ReviewList, Recognise},
 }

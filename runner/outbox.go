@@ -143,6 +143,7 @@ type queued struct {
 	paced     bool // takes the conversation's slot and a token of the global rate
 	attempt   int
 	notBefore time.Time // backing off after a passing failure, or waiting for the slot
+	track     *tracker  // told once it leaves the outbox; nil for replies
 }
 
 func newOutbox(cfg Config) *outbox {
@@ -164,26 +165,31 @@ func newOutbox(cfg Config) *outbox {
 // any replica got) or has replies waiting, which they then queue behind;
 // from the ReplyBurst-th message on, and for the other lanes, they are
 // paced.
-func (o *outbox) send(ctx context.Context, lane Lane, taken time.Time, paused time.Duration, msgs []Message) {
+//
+// Messages of the other lanes may carry a tracker, told how each of them
+// left the outbox: shown, refused, the person blocked the bot, taken back
+// after a 429 (to be delivered again later), or the outbox stopped first.
+func (o *outbox) send(ctx context.Context, lane Lane, taken time.Time, paused time.Duration, msgs []Message, track *tracker) {
 	if len(msgs) == 0 {
 		return
 	}
 	if lane != LaneReply {
-		o.enqueue(msgs, lane, true, 0, nil)
+		track.add(len(msgs))
+		o.enqueue(msgs, lane, true, 0, nil, track)
 		return
 	}
 	o.mu.Lock()
 	_, waiting := o.chats[msgs[0].Conv]
 	o.mu.Unlock()
 	if waiting || paused > 0 {
-		o.enqueue(msgs, lane, false, paused, nil)
+		o.enqueue(msgs, lane, false, paused, nil, nil)
 		return
 	}
 	texts := 0
 	for i, m := range msgs {
 		if !m.Ack {
 			if texts == ReplyBurst {
-				o.enqueue(msgs[i:], lane, true, 0, nil)
+				o.enqueue(msgs[i:], lane, true, 0, nil, nil)
 				return
 			}
 			texts++
@@ -197,7 +203,7 @@ func (o *outbox) send(ctx context.Context, lane Lane, taken time.Time, paused ti
 			return
 		case o.permanent(err):
 		default: // a 429 or a passing failure: the rest waits its turn in the queue
-			o.enqueue(msgs[i:], lane, false, 0, err)
+			o.enqueue(msgs[i:], lane, false, 0, err, nil)
 			return
 		}
 	}
@@ -241,7 +247,7 @@ func (o *outbox) permanent(err error) bool {
 // the notices and broadcasts that wait there, else behind what waits — and
 // makes sure a drain is on it. A queue it starts waits first for wait, and
 // as setBack says for failed, why the first message could not go just now.
-func (o *outbox) enqueue(msgs []Message, lane Lane, paced bool, wait time.Duration, failed error) {
+func (o *outbox) enqueue(msgs []Message, lane Lane, paced bool, wait time.Duration, failed error, track *tracker) {
 	if len(msgs) == 0 {
 		return
 	}
@@ -249,6 +255,9 @@ func (o *outbox) enqueue(msgs []Message, lane Lane, paced bool, wait time.Durati
 	o.mu.Lock()
 	if o.ctx.Err() != nil {
 		o.mu.Unlock()
+		for range msgs {
+			track.settle(ErrStopped)
+		}
 		return
 	}
 	q, ok := o.chats[conv]
@@ -270,7 +279,7 @@ func (o *outbox) enqueue(msgs []Message, lane Lane, paced bool, wait time.Durati
 	add := make([]queued, len(msgs))
 	for i, m := range msgs {
 		o.seq++
-		add[i] = queued{id: o.seq, m: m, lane: lane, paced: paced || lane != LaneReply}
+		add[i] = queued{id: o.seq, m: m, lane: lane, paced: paced || lane != LaneReply, track: track}
 	}
 	q.msgs = slices.Insert(q.msgs, at, add...)
 	if at == 0 && ok {
@@ -327,6 +336,7 @@ func (o *outbox) setBack(conv flows.Conv, q *chatQueue, err error) {
 	head.attempt++
 	if head.attempt >= maxAttempts {
 		o.log.Warn("a message could not be sent and is dropped", "conv", conv.String(), "error", err)
+		defer head.track.settle(err)
 		q.msgs = q.msgs[1:]
 		return
 	}
@@ -336,9 +346,41 @@ func (o *outbox) setBack(conv flows.Conv, q *chatQueue, err error) {
 // drop forgets what waits in a conversation (the person blocked the bot).
 func (o *outbox) drop(conv flows.Conv) {
 	o.mu.Lock()
-	defer o.mu.Unlock()
+	var dropped []queued
 	if q := o.chats[conv]; q != nil {
-		q.msgs = nil
+		dropped, q.msgs = q.msgs, nil
+	}
+	o.mu.Unlock()
+	for _, m := range dropped {
+		m.track.settle(ErrBlocked)
+	}
+}
+
+// pop takes a conversation's head off its queue, if it is still the
+// message id, and tells its tracker err.
+func (o *outbox) pop(q *chatQueue, id uint64, err error) {
+	o.mu.Lock()
+	var head queued
+	popped := len(q.msgs) > 0 && q.msgs[0].id == id
+	if popped {
+		head, q.msgs = q.msgs[0], q.msgs[1:]
+	}
+	o.mu.Unlock()
+	if popped {
+		head.track.settle(err)
+	}
+}
+
+// takeBack takes the messages of a tracker off a queue after a 429, and
+// tells the tracker: its deliverer tries again after the pause.
+func (o *outbox) takeBack(q *chatQueue, track *tracker, err error) {
+	o.mu.Lock()
+	n := len(q.msgs)
+	q.msgs = slices.DeleteFunc(q.msgs, func(m queued) bool { return m.track == track })
+	n -= len(q.msgs)
+	o.mu.Unlock()
+	for range n {
+		track.settle(err)
 	}
 }
 
@@ -348,12 +390,16 @@ func (o *outbox) drain(conv flows.Conv, q *chatQueue) {
 	for {
 		o.mu.Lock()
 		if len(q.msgs) == 0 || o.ctx.Err() != nil {
+			left := q.msgs
 			delete(o.chats, conv)
 			if len(o.chats) == 0 {
 				close(o.empty)
 				o.empty = make(chan struct{})
 			}
 			o.mu.Unlock()
+			for _, m := range left {
+				m.track.settle(ErrStopped)
+			}
 			return
 		}
 		head := q.msgs[0]
@@ -364,6 +410,10 @@ func (o *outbox) drain(conv flows.Conv, q *chatQueue) {
 			continue
 		}
 		if head.paced && !o.pace(conv, q, head) {
+			continue
+		}
+		if err := head.track.withdrawn(); err != nil {
+			o.pop(q, head.id, err)
 			continue
 		}
 		o.mu.Lock()
@@ -377,14 +427,17 @@ func (o *outbox) drain(conv flows.Conv, q *chatQueue) {
 		o.mu.Lock()
 		q.sending = false
 		o.mu.Unlock()
+		var throttled *Throttled
 		switch {
-		case err == nil, errors.Is(err, ErrBlocked), o.permanent(err):
-			o.mu.Lock()
-			if len(q.msgs) > 0 {
-				q.msgs = q.msgs[1:]
-			}
-			o.mu.Unlock()
+		case err == nil:
+			o.pop(q, head.id, nil)
+		case errors.Is(err, ErrBlocked): // drop told its tracker
+		case o.permanent(err):
+			o.pop(q, head.id, err)
 		case o.ctx.Err() != nil:
+		case errors.As(err, &throttled) && head.track != nil:
+			o.takeBack(q, head.track, err)
+			o.setBack(conv, q, err)
 		default:
 			o.setBack(conv, q, err)
 		}

@@ -127,7 +127,7 @@ func TestReplyAtOnceAndItsOverflowPaced(t *testing.T) {
 	t.Parallel()
 	s := newScript(nil)
 	o, _, _ := testOutbox(t, s, 25)
-	o.send(context.Background(), LaneReply, time.Time{}, 0, reply(conv(1), "1", "2", "3", "4", "5"))
+	o.send(context.Background(), LaneReply, time.Time{}, 0, reply(conv(1), "1", "2", "3", "4", "5"), nil)
 	// The answer and ReplyBurst texts went out before send returned; the
 	// first paced one may follow at once, the conversation's slot being free.
 	if got := s.all(); len(got) < 1+ReplyBurst || len(got) > 2+ReplyBurst {
@@ -156,13 +156,13 @@ func TestThrottlePausesOnlyItsConversation(t *testing.T) {
 	})
 	o, _, _ := testOutbox(t, s, 25)
 	start := time.Now()
-	o.send(context.Background(), LaneReply, time.Time{}, 0, reply(conv(1), "a", "b"))
-	o.send(context.Background(), LaneReply, time.Time{}, 0, reply(conv(2), "c"))
+	o.send(context.Background(), LaneReply, time.Time{}, 0, reply(conv(1), "a", "b"), nil)
+	o.send(context.Background(), LaneReply, time.Time{}, 0, reply(conv(2), "c"), nil)
 	if got := s.all(); len(got) != 3 || got[2].Out.Text != "c" {
 		t.Fatalf("another conversation's reply waited: %+v", got)
 	}
 	// A reply to the paused conversation waits behind what it holds.
-	o.send(context.Background(), LaneReply, time.Time{}, 0, reply(conv(1), "d"))
+	o.send(context.Background(), LaneReply, time.Time{}, 0, reply(conv(1), "d"), nil)
 	got := s.waitFor(t, 7)
 	var one []string
 	for _, m := range got {
@@ -191,7 +191,7 @@ func TestSeveral429sSlowTheGlobalRate(t *testing.T) {
 	})
 	o, pacer, _ := testOutbox(t, s, 25)
 	for i := range throttleBurst {
-		o.send(context.Background(), LaneReply, time.Time{}, 0, reply(conv(int64(i)), "x"))
+		o.send(context.Background(), LaneReply, time.Time{}, 0, reply(conv(int64(i)), "x"), nil)
 	}
 	s.waitFor(t, 2*throttleBurst)
 	pacer.mu.Lock()
@@ -210,7 +210,7 @@ func TestBlockedMarksThePerson(t *testing.T) {
 		return nil
 	})
 	o, _, blocked := testOutbox(t, s, 25)
-	o.send(context.Background(), LaneReply, time.Time{}, 0, reply(conv(1), "a", "b"))
+	o.send(context.Background(), LaneReply, time.Time{}, 0, reply(conv(1), "a", "b"), nil)
 	if got := s.all(); len(got) != 1 {
 		t.Errorf("%d messages went out to a person who blocked the bot, want the answer to the press", len(got))
 	}
@@ -228,7 +228,7 @@ func TestPassingFailuresAreRetriedInOrder(t *testing.T) {
 		return nil
 	})
 	o, _, _ := testOutbox(t, s, 25)
-	o.send(context.Background(), LaneReply, time.Time{}, 0, reply(conv(1), "a", "b"))
+	o.send(context.Background(), LaneReply, time.Time{}, 0, reply(conv(1), "a", "b"), nil)
 	got := s.waitFor(t, 3)
 	if got[1].Out.Text != "a" || got[2].Out.Text != "b" {
 		t.Errorf("sent %+v", got)
@@ -246,7 +246,7 @@ func TestGoneMessageIsSentAnew(t *testing.T) {
 	o, _, _ := testOutbox(t, s, 25)
 	msgs := reply(conv(1), "screen")
 	msgs[1].Out.Replace = true
-	o.send(context.Background(), LaneReply, time.Time{}, 0, msgs)
+	o.send(context.Background(), LaneReply, time.Time{}, 0, msgs, nil)
 	if got := s.all(); len(got) != 2 || got[1].Out.Text != "screen" || got[1].Out.Replace {
 		t.Errorf("sent %+v, want the screen as a new message", got)
 	}
@@ -258,11 +258,11 @@ func TestNoticesKeepTheRateAndGoBeforeBulk(t *testing.T) {
 	const rate = 20
 	o, _, _ := testOutbox(t, s, rate)
 	for i := range 10 {
-		o.send(context.Background(), LaneBulk, time.Time{}, 0, []Message{{Conv: conv(int64(100 + i)), Out: flows.Output{Text: "bulk"}}})
+		o.send(context.Background(), LaneBulk, time.Time{}, 0, []Message{{Conv: conv(int64(100 + i)), Out: flows.Output{Text: "bulk"}}}, nil)
 	}
 	time.Sleep(30 * time.Millisecond)
 	for i := range 5 {
-		o.send(context.Background(), LaneNotice, time.Time{}, 0, []Message{{Conv: conv(int64(200 + i)), Out: flows.Output{Text: "notice"}}})
+		o.send(context.Background(), LaneNotice, time.Time{}, 0, []Message{{Conv: conv(int64(200 + i)), Out: flows.Output{Text: "notice"}}}, nil)
 	}
 	got := s.waitFor(t, 15)
 	if elapsed := got[14].at.Sub(got[0].at); elapsed < 14*time.Second/rate-50*time.Millisecond {
@@ -289,7 +289,7 @@ func TestUnsolicitedAtMostOneASecondInAConversation(t *testing.T) {
 	s := newScript(nil)
 	o, _, _ := testOutbox(t, s, 25)
 	for range 3 {
-		o.send(context.Background(), LaneNotice, time.Time{}, 0, []Message{{Conv: conv(1), Out: flows.Output{Text: "n"}}})
+		o.send(context.Background(), LaneNotice, time.Time{}, 0, []Message{{Conv: conv(1), Out: flows.Output{Text: "n"}}}, nil)
 	}
 	got := s.waitFor(t, 3)
 	for i := 1; i < 3; i++ {
@@ -303,7 +303,7 @@ func TestStopDropsWhatWaitsAndSendsNothingMore(t *testing.T) {
 	t.Parallel()
 	s := newScript(func(Message, int) error { return errors.New("connection refused") })
 	o, _, _ := testOutbox(t, s, 25)
-	o.send(context.Background(), LaneReply, time.Time{}, 0, reply(conv(1), "a"))
+	o.send(context.Background(), LaneReply, time.Time{}, 0, reply(conv(1), "a"), nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	begun := time.Now()
@@ -331,7 +331,7 @@ func TestReplyWaitsOutAPause(t *testing.T) {
 	o, _, _ := testOutbox(t, s, 25)
 	const pause = 300 * time.Millisecond
 	begun := time.Now()
-	o.send(context.Background(), LaneReply, time.Time{}, pause, reply(conv(1), "a"))
+	o.send(context.Background(), LaneReply, time.Time{}, pause, reply(conv(1), "a"), nil)
 	got := s.waitFor(t, 2)
 	if waited := got[0].at.Sub(begun); waited < pause {
 		t.Errorf("the reply went out %v after it was handed over, within the %v pause", waited, pause)
@@ -345,10 +345,10 @@ func TestReplyGoesAheadOfWaitingNotices(t *testing.T) {
 	s := newScript(nil)
 	o, _, _ := testOutbox(t, s, 25)
 	for _, text := range []string{"n1", "n2", "n3"} {
-		o.send(context.Background(), LaneNotice, time.Time{}, 0, []Message{{Conv: conv(1), Out: flows.Output{Text: text}}})
+		o.send(context.Background(), LaneNotice, time.Time{}, 0, []Message{{Conv: conv(1), Out: flows.Output{Text: text}}}, nil)
 	}
 	s.waitFor(t, 1) // n1; n2 and n3 wait for the conversation's slot
-	o.send(context.Background(), LaneReply, time.Time{}, 0, reply(conv(1), "answer"))
+	o.send(context.Background(), LaneReply, time.Time{}, 0, reply(conv(1), "answer"), nil)
 	var order []string
 	for _, m := range s.waitFor(t, 5) {
 		if !m.Ack {
@@ -357,5 +357,138 @@ func TestReplyGoesAheadOfWaitingNotices(t *testing.T) {
 	}
 	if want := []string{"n1", "answer", "n2", "n3"}; !slices.Equal(order, want) {
 		t.Errorf("sent in the order %q, want %q", order, want)
+	}
+}
+
+// tracked sends notices with a tracker and returns what it was told.
+func tracked(o *outbox, lane Lane, msgs []Message) <-chan error {
+	told := make(chan error, 1)
+	track := newTracker(context.Background(), func(err error) { told <- err })
+	o.send(context.Background(), lane, time.Time{}, 0, msgs, track)
+	track.settle(nil) // the turn that made them is over
+	return told
+}
+
+func waitTold(t *testing.T, told <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-told:
+		return err
+	case <-time.After(10 * time.Second):
+		t.Fatal("the deliverer was not told in 10 s")
+		return nil
+	}
+}
+
+func TestDeliveredMessagesAreTold(t *testing.T) {
+	t.Parallel()
+	s := newScript(func(m Message, attempt int) error {
+		switch m.Conv.ID {
+		case 2:
+			return ErrBlocked
+		case 3:
+			return &Throttled{After: 2 * time.Second}
+		case 4:
+			return &Refused{Reason: "Bad Request: chat not found"}
+		}
+		return nil
+	})
+	o, _, blocked := testOutbox(t, s, 100)
+	notice := func(c flows.Conv, texts ...string) []Message {
+		var msgs []Message
+		for _, text := range texts {
+			msgs = append(msgs, Message{Conv: c, User: c.ID + 1000, Out: flows.Output{Text: text}})
+		}
+		return msgs
+	}
+	shown := tracked(o, LaneNotice, notice(conv(1), "a", "b"))
+	gone := tracked(o, LaneBulk, notice(conv(2), "c"))
+	paused := tracked(o, LaneNotice, notice(conv(3), "d", "e"))
+	refused := tracked(o, LaneBulk, notice(conv(4), "f"))
+	if err := waitTold(t, shown); err != nil {
+		t.Errorf("two notices shown: told %v, want nil", err)
+	}
+	if len(s.all()) < 2 {
+		t.Errorf("told before the notices were sent: %+v", s.all())
+	}
+	if err := waitTold(t, gone); !errors.Is(err, ErrBlocked) {
+		t.Errorf("a blocked person's notice: told %v, want ErrBlocked", err)
+	}
+	if len(*blocked) != 1 {
+		t.Errorf("blocked calls %+v", *blocked)
+	}
+	var throttled *Throttled
+	if err := waitTold(t, paused); !errors.As(err, &throttled) || throttled.After != 2*time.Second {
+		t.Errorf("a throttled notice: told %v, want the 429's pause", err)
+	}
+	var refusal *Refused
+	if err := waitTold(t, refused); !errors.As(err, &refusal) {
+		t.Errorf("a refused notice: told %v, want *Refused", err)
+	}
+	// What a 429 took back is the deliverer's to send again: the outbox
+	// does not send it after the pause.
+	time.Sleep(2500 * time.Millisecond)
+	for _, m := range s.all() {
+		if m.Conv.ID == 3 {
+			t.Errorf("a message taken back was sent: %+v", m)
+		}
+	}
+}
+
+func TestDeliveredAndStoppedIsTold(t *testing.T) {
+	t.Parallel()
+	s := newScript(nil)
+	o, _, _ := testOutbox(t, s, 0.5) // one message every 2 s
+	var told []<-chan error
+	for i := range 3 {
+		told = append(told, tracked(o, LaneBulk, []Message{{Conv: conv(int64(i + 1)), Out: flows.Output{Text: "x"}}}))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	o.stop(ctx)
+	stopped := 0
+	for _, ch := range told {
+		if err := waitTold(t, ch); errors.Is(err, ErrStopped) {
+			stopped++
+		} else if err != nil {
+			t.Errorf("told %v", err)
+		}
+	}
+	if sent := len(s.all()); sent+stopped != 3 || stopped == 0 {
+		t.Errorf("%d sent and %d told stopped, want 3 in all, some stopped", sent, stopped)
+	}
+}
+
+// TestWithdrawnWhenTheDelivererGivesUp: a tracked message whose
+// deliverer stopped waiting before its turn to go is not sent, and the
+// deliverer is told why.
+func TestWithdrawnWhenTheDelivererGivesUp(t *testing.T) {
+	t.Parallel()
+	s := newScript(nil)
+	o, _, _ := testOutbox(t, s, 1) // one a second: the third waits two
+	var told []<-chan error
+	var cancels []context.CancelFunc
+	for i := range 3 {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancels = append(cancels, cancel)
+		ch := make(chan error, 1)
+		track := newTracker(ctx, func(err error) { ch <- err })
+		o.send(context.Background(), LaneBulk, time.Time{}, 0, []Message{{Conv: conv(int64(i + 1)), Out: flows.Output{Text: fmt.Sprint(i)}}}, track)
+		track.settle(nil)
+		told = append(told, ch)
+	}
+	cancels[2]()
+	for i, ch := range told[:2] {
+		if err := waitTold(t, ch); err != nil {
+			t.Errorf("message %d: told %v", i, err)
+		}
+	}
+	if err := waitTold(t, told[2]); !errors.Is(err, context.Canceled) {
+		t.Errorf("the withdrawn message: told %v, want context.Canceled", err)
+	}
+	for _, m := range s.all() {
+		if m.Out.Text == "2" {
+			t.Errorf("the withdrawn message was sent")
+		}
 	}
 }

@@ -37,6 +37,8 @@ type Input struct {
 	flows.Input
 	Origin Origin    // nil for timers and events
 	Taken  time.Time // when the channel took it, for the reply latency
+	lane   Lane      // a delivered input's lane (Deliver)
+	track  *tracker
 }
 
 // Sessions is the runner's hot state (Redis): per-conversation locks,
@@ -133,10 +135,26 @@ func New(cfg Config) *Runner {
 // (ErrStopped); done is called after the replies were handed to the
 // outbox. It returns false, without calling done, once the runner stops.
 func (r *Runner) Submit(in Input, done func(error)) bool {
-	return r.submit(in, done, false)
+	return r.submit(in, done, false, nil)
 }
 
-func (r *Runner) submit(in Input, done func(error), internal bool) bool {
+// Deliver runs an input nobody sent just now — a notice, a reminder, a
+// broadcast, as an event — in its conversation's order like Submit, its
+// messages on lane, and calls done once every message its turn showed has
+// left the outbox: nil when they were shown (or the turn showed nothing),
+// ErrBlocked when the person blocked the bot, a *Throttled when Telegram
+// asked to wait (what was not shown is taken back: deliver the input again
+// after the pause, as a new input), a *Refused when the channel refused
+// one, ErrStopped when the runner stopped first, ctx's error when ctx
+// ended before they went (what had not gone is withdrawn), or the turn's
+// error. It returns false, without calling done, once the runner stops.
+func (r *Runner) Deliver(ctx context.Context, in Input, lane Lane, done func(error)) bool {
+	track := newTracker(ctx, done)
+	in.lane, in.track = lane, track
+	return r.submit(in, track.settle, false, track)
+}
+
+func (r *Runner) submit(in Input, done func(error), internal bool, track *tracker) bool {
 	r.cfg.Metrics.Queue.Inc()
 	ok := r.pool.submit(job{conv: in.Conv, done: func(err error) {
 		r.cfg.Metrics.Queue.Dec()
@@ -144,7 +162,7 @@ func (r *Runner) submit(in Input, done func(error), internal bool) bool {
 			r.cfg.Metrics.Handling.Observe(time.Since(in.Taken).Seconds())
 		}
 		done(err)
-	}, run: func(ctx context.Context) error { return r.Run(ctx, in) }}, internal)
+	}, run: func(ctx context.Context) error { return r.run(ctx, in, track) }}, internal)
 	if !ok {
 		r.cfg.Metrics.Queue.Dec()
 	}
@@ -156,7 +174,10 @@ func (r *Runner) submit(in Input, done func(error), internal bool) bool {
 // are stored (nil) or it failed, in which case nothing of the turn is shown
 // but a "please try again" and the input is taken again when delivered
 // again.
-func (r *Runner) Run(ctx context.Context, in Input) error {
+func (r *Runner) Run(ctx context.Context, in Input) error { return r.run(ctx, in, nil) }
+
+// run runs one input; what it shows is told to track, when one follows it.
+func (r *Runner) run(ctx context.Context, in Input, track *tracker) error {
 	if isSettle(in) {
 		return r.settled(ctx, in)
 	}
@@ -188,7 +209,7 @@ func (r *Runner) Run(ctx context.Context, in Input) error {
 	}
 	r.cfg.Metrics.Updates.WithLabelValues("ok").Inc()
 	r.cfg.Metrics.Steps.Inc()
-	r.reply(ctx, in, env.Rev, b.Paused, outs)
+	r.reply(ctx, in, env.Rev, b.Paused, outs, track)
 	return nil
 }
 
@@ -214,13 +235,14 @@ func (r *Runner) failed(ctx context.Context, kind string, in Input, lang string,
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	r.reply(ctx, in, 0, 0, []flows.Output{sorry})
+	r.reply(ctx, in, 0, 0, []flows.Output{sorry}, nil)
 }
 
 // reply hands a turn's outputs to the outbox as the reply to its input,
 // to wait while the conversation is paused; those that settle are held for
-// the quiet time, under the state revision the turn saved.
-func (r *Runner) reply(ctx context.Context, in Input, rev int, paused time.Duration, outs []flows.Output) {
+// the quiet time, under the state revision the turn saved. A delivered
+// input's outputs go on its lane, told to its tracker, and never settle.
+func (r *Runner) reply(ctx context.Context, in Input, rev int, paused time.Duration, outs []flows.Output, track *tracker) {
 	msgs := make([]Message, 0, len(outs)+1)
 	if in.Kind == flows.InputButton {
 		ack := Message{Conv: in.Conv, User: in.User, Origin: in.Origin, Ack: true}
@@ -238,17 +260,20 @@ func (r *Runner) reply(ctx context.Context, in Input, rev int, paused time.Durat
 			continue
 		}
 		m := Message{Conv: in.Conv, User: in.User, Origin: in.Origin, Out: o}
-		if o.Settle && r.cfg.Quiet > 0 && rev > 0 {
+		if o.Settle && r.cfg.Quiet > 0 && rev > 0 && track == nil {
 			settle = append(settle, m)
 			continue
 		}
 		msgs = append(msgs, m)
 	}
 	lane := LaneReply
-	if !in.Kind.FromPerson() {
+	switch {
+	case track != nil:
+		lane = in.lane
+	case !in.Kind.FromPerson():
 		lane = LaneNotice
 	}
-	r.out.send(ctx, lane, in.Taken, paused, msgs)
+	r.out.send(ctx, lane, in.Taken, paused, msgs, track)
 	if len(settle) > 0 {
 		r.hold(in, rev, settle)
 	}
@@ -303,7 +328,7 @@ func (r *Runner) hold(in Input, rev int, msgs []Message) {
 
 // fire submits a settle timer to its conversation's order; false when the
 // runner takes it no more (what it held is then not sent).
-func (r *Runner) fire(h *held) bool { return r.submit(h.timer, func(error) {}, true) }
+func (r *Runner) fire(h *held) bool { return r.submit(h.timer, func(error) {}, true, nil) }
 
 func (r *Runner) take(k heldKey) *held {
 	r.mu.Lock()
@@ -333,7 +358,7 @@ func (r *Runner) settled(ctx context.Context, in Input) error {
 	if !b.Found || b.State.Rev != in.Ref.Rev {
 		return nil // a newer screen was shown meanwhile
 	}
-	r.out.send(ctx, LaneReply, h.taken, b.Paused, h.msgs)
+	r.out.send(ctx, LaneReply, h.taken, b.Paused, h.msgs, nil)
 	return nil
 }
 

@@ -339,10 +339,7 @@ func (s pgSplit) split(t *testing.T) map[int64]int64 {
 	if _, err := s.ImportAreas(ctx, rows, time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)); err != nil {
 		t.Fatal(err)
 	}
-	due, err := s.ClaimDue(ctx, time.Now().Add(time.Minute), time.Hour, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
+	due := storetest.TakeDue(t, s.DB, time.Now().Add(time.Minute))
 	out := map[int64]int64{}
 	for _, n := range due {
 		out[n.Person] = n.Object

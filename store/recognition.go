@@ -190,9 +190,10 @@ func recognise(ctx context.Context, tx pgx.Tx, assessmentID, by int64, decisionN
 	if err != nil {
 		return fmt.Errorf("record recognition: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `
+	if _, err := notify(ctx, tx, `
 		INSERT INTO notices (person_id, name, object_id, rev, due_at)
-		SELECT rp.person_id, $2, $3, 1, $4 FROM representatives rp JOIN assessments a ON a.subject_id = rp.subject_id WHERE a.id = $1`,
+		SELECT rp.person_id, $2, $3, 1, $4 FROM representatives rp JOIN assessments a ON a.subject_id = rp.subject_id WHERE a.id = $1
+		RETURNING id, person_id, due_at`,
 		assessmentID, NoticeRecognised, id, due); err != nil {
 		return fmt.Errorf("notify representatives: %w", err)
 	}
@@ -429,9 +430,10 @@ func (db *DB) Return(ctx context.Context, r flows.Returning) error {
 			WHERE assessment_id = $1`, assessmentID, r.At, r.Reason); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `
+		if _, err := notify(ctx, tx, `
 			INSERT INTO notices (person_id, name, object_id, rev, due_at)
-			SELECT person_id, $2, $3, 1, $4 FROM representatives WHERE subject_id = $1`,
+			SELECT person_id, $2, $3, 1, $4 FROM representatives WHERE subject_id = $1
+			RETURNING id, person_id, due_at`,
 			subject, NoticeReturned, r.RecognitionID, r.At); err != nil {
 			return fmt.Errorf("notify representatives: %w", err)
 		}

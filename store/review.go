@@ -261,15 +261,11 @@ func (db *DB) Decide(ctx context.Context, d flows.Decision) ([]int64, error) {
 		}
 		// Each representative is told once the undo window has passed, if
 		// the decision still stands then.
-		rows, err := tx.Query(ctx, `
+		if tell, err = notify(ctx, tx, `
 			INSERT INTO notices (person_id, name, object_id, rev, due_at)
 			SELECT person_id, $2, $3, $4, $5 FROM representatives WHERE subject_id = $1
-			RETURNING person_id`, subject, NoticeDecided, d.AssessmentID, r.Rev+1, d.At.Add(UndoWithin))
-		if err != nil {
+			RETURNING id, person_id, due_at`, subject, NoticeDecided, d.AssessmentID, r.Rev+1, d.At.Add(UndoWithin)); err != nil {
 			return fmt.Errorf("notify representatives: %w", err)
-		}
-		if tell, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
-			return err
 		}
 		if d.State == flows.ReviewAccepted {
 			// Where the province has no recogniser step, the acceptance

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"hoctap/area"
 	"hoctap/flows"
 	"hoctap/role"
@@ -296,10 +298,10 @@ func BenchmarkQueuePage(b *testing.B) {
 	}
 }
 
-// TestNoticesDueClaimedOnce: a decision's notice falls due when the undo
-// window has passed; a replica's claim keeps it from another for the
-// lease, after which it is taken again unless marked sent.
-func TestNoticesDueClaimedOnce(t *testing.T) {
+// TestNoticesWrittenWithTheirJobs: a decision's notices are written with
+// the River jobs that bring them, due when the undo window has passed;
+// the sweep never doubles a job, and a delivered notice reads as sent.
+func TestNoticesWrittenWithTheirJobs(t *testing.T) {
 	t.Parallel()
 	b := newReviewBundle(t)
 	family := b.person()
@@ -308,38 +310,61 @@ func TestNoticesDueClaimedOnce(t *testing.T) {
 	if _, err := b.db.Decide(b.ctx, flows.Decision{AssessmentID: a.ID, Rev: 1, Reviewer: reviewer, State: flows.ReviewAccepted, At: b.at}); err != nil {
 		t.Fatal(err)
 	}
-	claim := func(at time.Time) []store.Notice {
+	// The decision, then (the province recognising on acceptance) the
+	// certificate of its recognition, each with the job that brings it,
+	// due once the undo window has passed.
+	due := b.at.Add(store.UndoWithin)
+	type job struct {
+		Notice int64
+		At     time.Time
+		Queue  string
+	}
+	jobs := func() []job {
 		t.Helper()
-		n, err := b.db.ClaimDue(b.ctx, at, time.Minute, 10)
+		rows, err := b.db.Pool().Query(b.ctx, `SELECT (args->>'notice')::bigint, scheduled_at, queue FROM river_job WHERE kind = 'notice' ORDER BY id`)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return n
+		out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[job])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
 	}
-	if n := claim(b.at.Add(store.UndoWithin - time.Second)); len(n) != 0 {
-		t.Errorf("claimed within the undo window: %+v", n)
+	written := jobs()
+	if len(written) != 2 || !written[0].At.Equal(due) || written[0].Queue != store.QueueNotice {
+		t.Fatalf("the jobs %+v, want two due at %v", written, due)
 	}
-	due := b.at.Add(store.UndoWithin)
-	// The decision, then (the province recognising on acceptance) the
-	// certificate of its recognition.
-	first := claim(due)
-	if len(first) != 2 || first[0].Person != family || first[0].Name != store.NoticeDecided || first[0].Object != a.ID || first[0].Rev != 2 ||
+	var first []store.Notice
+	for _, j := range written {
+		n, found, err := b.db.NoticeOf(b.ctx, j.Notice)
+		if err != nil || !found || n.Sent {
+			t.Fatalf("notice %d: %+v %v %v", j.Notice, n, found, err)
+		}
+		first = append(first, n)
+	}
+	if first[0].Person != family || first[0].Name != store.NoticeDecided || first[0].Object != a.ID || first[0].Rev != 2 ||
 		first[0].Channel != "telegram" || first[0].User == 0 || first[1].Name != store.NoticeRecognised {
 		t.Fatalf("the notices %+v", first)
 	}
-	if n := claim(due.Add(30 * time.Second)); len(n) != 0 {
-		t.Errorf("claimed again within the lease: %+v", n)
+	// The sweep gives no second job to a notice that has one; it gives one
+	// to a notice whose job is gone, once.
+	if n, err := b.db.EnqueueNotices(b.ctx); err != nil || n != 0 {
+		t.Errorf("the sweep enqueued %d %v, want 0", n, err)
 	}
-	if n := claim(due.Add(time.Minute)); len(n) != 2 {
-		t.Errorf("not claimed again after the lease: %+v", n)
+	if _, err := b.db.Pool().Exec(b.ctx, `DELETE FROM river_job WHERE (args->>'notice')::bigint = $1`, first[1].ID); err != nil {
+		t.Fatal(err)
 	}
-	for _, n := range first {
-		if err := b.db.Sent(b.ctx, n.ID, due); err != nil {
-			t.Fatal(err)
+	for i, want := range []int{1, 0} {
+		if n, err := b.db.EnqueueNotices(b.ctx); err != nil || n != want {
+			t.Errorf("sweep %d enqueued %d %v, want %d", i+1, n, err, want)
 		}
 	}
-	if n := claim(due.Add(time.Hour)); len(n) != 0 {
-		t.Errorf("claimed after it was sent: %+v", n)
+	if err := b.db.Sent(b.ctx, first[0].ID, due); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, err := b.db.NoticeOf(b.ctx, first[0].ID); err != nil || !n.Sent {
+		t.Errorf("delivered, and read as %+v %v", n, err)
 	}
 	told, err := b.db.Told(b.ctx, family, a.ID)
 	if err != nil || told.State != flows.ReviewAccepted || told.Rev != 2 || told.SubjectName != "Nhà Lê" {
@@ -638,9 +663,9 @@ func TestVillagesAddedAndHouseholdsMoved(t *testing.T) {
 	}
 	// The household was asked once, though villages were added twice,
 	// and is offered every village of the ward.
-	due, err := b.db.ClaimDue(b.ctx, time.Now().Add(time.Minute), time.Minute, 10)
-	if err != nil || len(due) != 1 || due[0].Person != family || due[0].Name != store.NoticeRelocate {
-		t.Fatalf("the notices %+v %v", due, err)
+	due := storetest.TakeDue(t, b.db, time.Now().Add(time.Minute))
+	if len(due) != 1 || due[0].Person != family || due[0].Name != store.NoticeRelocate {
+		t.Fatalf("the notices %+v", due)
 	}
 	asked, err := b.db.Relocation(b.ctx, family, due[0].Object)
 	if err != nil || !asked.Villages || !asked.Waiting || len(asked.Candidates) != 3 || asked.Candidates[2].Code != baDinh+".03" {
@@ -673,9 +698,9 @@ func TestVillagesAddedAndHouseholdsMoved(t *testing.T) {
 	if _, err := b.db.AddVillages(b.ctx, leader, baDinh, []string{"Tổ dân phố 4"}); err != nil {
 		t.Fatal(err)
 	}
-	due, err = b.db.ClaimDue(b.ctx, time.Now().Add(time.Minute), time.Minute, 10)
-	if err != nil || len(due) != 1 || due[0].Person != other {
-		t.Fatalf("the notices %+v %v", due, err)
+	due = storetest.TakeDue(t, b.db, time.Now().Add(time.Minute))
+	if len(due) != 1 || due[0].Person != other {
+		t.Fatalf("the notices %+v", due)
 	}
 	if err := b.db.Relocate(b.ctx, other, due[0].Object, area.SampleCommune+".01", time.Now()); !errors.Is(err, flows.ErrNotFound) {
 		t.Errorf("picked another commune's village: %v", err)
@@ -894,10 +919,7 @@ func TestTitleSentBack(t *testing.T) {
 	if err != nil || !g.Ended || g.EndReason != reason {
 		t.Errorf("the family reads %+v %v", g, err)
 	}
-	due, err := b.db.ClaimDue(b.ctx, b.at.Add(2*time.Hour), time.Minute, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
+	due := storetest.TakeDue(t, b.db, b.at.Add(2*time.Hour))
 	if !slices.ContainsFunc(due, func(n store.Notice) bool {
 		return n.Person == family && n.Name == store.NoticeReturned && n.Object == id
 	}) {
@@ -994,9 +1016,9 @@ func TestVillagesImportedAskHouseholds(t *testing.T) {
 			t.Errorf("import %d: asked %d %v, want %d", i+1, n.Asked, err, want)
 		}
 	}
-	due, err := b.db.ClaimDue(b.ctx, time.Now().Add(time.Minute), time.Minute, 10)
-	if err != nil || len(due) != 1 || due[0].Person != family || due[0].Name != store.NoticeRelocate {
-		t.Fatalf("the notices %+v %v", due, err)
+	due := storetest.TakeDue(t, b.db, time.Now().Add(time.Minute))
+	if len(due) != 1 || due[0].Person != family || due[0].Name != store.NoticeRelocate {
+		t.Fatalf("the notices %+v", due)
 	}
 	if r, err := b.db.Relocation(b.ctx, family, due[0].Object); err != nil || !r.Villages || len(r.Candidates) != 1 || r.Candidates[0].Code != "00004.50" {
 		t.Errorf("the question %+v %v", r, err)

@@ -478,12 +478,13 @@ func ask(ctx context.Context, tx pgx.Tx, subject int64, from string, at time.Tim
 	if err != nil {
 		return 0, fmt.Errorf("ask representatives: %w", err)
 	}
-	tag, err := tx.Exec(ctx, `INSERT INTO notices (person_id, name, object_id, rev, due_at)
-		SELECT person_id, $2, $3, 1, $4 FROM representatives WHERE subject_id = $1`, subject, NoticeRelocate, relocation, at)
+	asked, err := notify(ctx, tx, `INSERT INTO notices (person_id, name, object_id, rev, due_at)
+		SELECT person_id, $2, $3, 1, $4 FROM representatives WHERE subject_id = $1
+		RETURNING id, person_id, due_at`, subject, NoticeRelocate, relocation, at)
 	if err != nil {
 		return 0, fmt.Errorf("ask representatives: %w", err)
 	}
-	return int(tag.RowsAffected()), nil
+	return len(asked), nil
 }
 
 // askVillagers asks the representatives of the households placed at a

@@ -13,6 +13,7 @@ import (
 	"hoctap/flows"
 	"hoctap/scoring"
 	"hoctap/store"
+	"hoctap/store/storetest"
 )
 
 // importing loads an area file, and a map when one is given, into the
@@ -125,10 +126,7 @@ func (b *reviewBundle) represent(person, subject int64) {
 // asked returns the relocation notices due, by person, once each.
 func (b *reviewBundle) asked() map[int64][]int64 {
 	b.t.Helper()
-	due, err := b.db.ClaimDue(b.ctx, time.Now().Add(time.Minute), time.Hour, 100)
-	if err != nil {
-		b.t.Fatal(err)
-	}
+	due := storetest.TakeDue(b.t, b.db, time.Now().Add(time.Minute))
 	out := map[int64][]int64{}
 	for _, n := range due {
 		if n.Name == store.NoticeRelocate {

@@ -83,6 +83,7 @@ type config struct {
 	noHistory    bool
 	noThumbnails bool
 	limits       bool
+	globalRate   int // unsolicited messages a second in all, under limits
 }
 
 // What WithoutHistory keeps: the last historyLimit calls and webhook
@@ -181,6 +182,7 @@ func New(token string, opts ...Option) *Server {
 	cfg := config{
 		now:          time.Now,
 		callbackAge:  15 * time.Second,
+		globalRate:   GlobalRate,
 		webhookRetry: 50 * time.Millisecond,
 		firstName:    "Hoctap Test",
 		username:     "hoctap_test_bot",

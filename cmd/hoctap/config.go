@@ -42,6 +42,7 @@ type config struct {
 	metricsAddr   string
 	stopTimeout   time.Duration
 	sendRate      float64
+	jobRescue     time.Duration
 }
 
 var secretPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
@@ -85,6 +86,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	var err error
 	if c.stopTimeout, err = time.ParseDuration(or("STOP_TIMEOUT", "10s")); err != nil || c.stopTimeout <= 0 {
 		errs = append(errs, errors.New("STOP_TIMEOUT is a duration above zero, such as 10s"))
+	}
+	if c.jobRescue, err = time.ParseDuration(or("JOB_RESCUE_AFTER", "2m")); err != nil || c.jobRescue < 2*time.Second {
+		errs = append(errs, errors.New("JOB_RESCUE_AFTER is a duration of at least 2s, such as 2m"))
 	}
 	if c.sendRate, err = strconv.ParseFloat(or("SEND_RATE", "25"), 64); err != nil || c.sendRate <= 0 || c.sendRate > 1000 {
 		errs = append(errs, errors.New("SEND_RATE is messages per second, above 0 and at most 1000"))

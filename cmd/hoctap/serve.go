@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"hoctap/bot"
-	"hoctap/notice"
+	"hoctap/deliver"
 )
 
 // contextOf returns a context that ends on SIGTERM or SIGINT.
@@ -73,16 +73,25 @@ func runServe(e *env, args []string) error {
 		b.Stop()
 		return err
 	}
-	// Notices (a review decision for a household) go out as events on
-	// the same runner; the loop ends before the database closes, after
-	// the runner stopped, which finishes or drops what it took.
-	noticeCtx, stopNotices := context.WithCancel(ctx)
-	noticesDone := make(chan struct{})
-	go func() {
-		defer close(noticesDone)
-		notice.Run(noticeCtx, notice.Config{Store: p.db, Runner: run, Log: e.log})
+	// Notices and broadcasts go out as events on the same runner, by
+	// River's jobs; they stop before the database closes, and a job cut
+	// short by the runner's stop is snoozed for the next replica.
+	jobs, err := deliver.New(deliver.Config{DB: p.db, Runner: run, Rate: c.sendRate, Rescue: c.jobRescue, JobTimeout: c.jobRescue / 2, Log: e.log})
+	if err != nil {
+		b.Stop()
+		return err
+	}
+	if err := jobs.Start(context.WithoutCancel(ctx)); err != nil { // stopped below, softly
+		b.Stop()
+		return fmt.Errorf("start the jobs: %w", err)
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), c.stopTimeout)
+		defer cancel()
+		if err := jobs.Stop(stopCtx); err != nil {
+			e.log.Warn("the jobs did not stop in time", "error", err)
+		}
 	}()
-	defer func() { stopNotices(); <-noticesDone }()
 
 	if c.webhookURL == "" {
 		if c.metricsAddr != "" {

@@ -11,6 +11,7 @@ import (
 
 	"hoctap/flows"
 	"hoctap/flows/assess"
+	"hoctap/flows/broadcast"
 	"hoctap/flows/enrol"
 	"hoctap/flows/invitations"
 	"hoctap/flows/places"
@@ -30,6 +31,7 @@ type Store interface {
 	places.Store
 	relocate.Store
 	settings.Store
+	broadcast.Store
 }
 
 // Config is what the engine runs on.
@@ -52,15 +54,17 @@ func New(c Config) *flows.Engine {
 	villages := places.New(c.Store)
 	relocating := relocate.New(c.Store)
 	setting := settings.New(c.Store)
+	announcing := broadcast.New(c.Store)
 	e, err := flows.New(flows.Config{
 		People:  c.Store,
 		Home:    home,
 		Payload: home.Invited,
-		Modules: []flows.Module{walk, rv, inviting, villages, setting},
+		Modules: []flows.Module{walk, rv, inviting, villages, setting, announcing},
 		Commands: map[string]func(*flows.Turn) error{"status": walk.Status, "review": rv.Open, "recognise": rv.OpenRecognise,
-			"invite": inviting.Open, "roles": inviting.OpenRoles, "villages": villages.Open, "settings": setting.Open},
+			"invite": inviting.Open, "roles": inviting.OpenRoles, "villages": villages.Open, "settings": setting.Open,
+			"broadcast": announcing.Open},
 		Events: map[string]func(*flows.Turn) error{review.EventDecided: rv.Tell, review.EventRecognised: rv.Certify,
-			review.EventReturned: rv.Returned, relocate.EventAsk: relocating.Ask},
+			review.EventReturned: rv.Returned, relocate.EventAsk: relocating.Ask, broadcast.Event: broadcast.Show(c.Store)},
 		Asides:      map[string]func(*flows.Turn) error{relocate.Name: relocating.Press},
 		Now:         c.Now,
 		DefaultLang: c.DefaultLang,

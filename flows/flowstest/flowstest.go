@@ -49,6 +49,7 @@ type Store struct {
 	relocations   []*relocation
 	members       map[int64][]int64 // a clan's member households
 	asked         []Asked           // notices asking households to pick their village, not taken yet
+	broadcasts    []*broadcast      // by id - 1
 	subjects      []subject
 	assessments   []*record
 	clock         int             // counts changes, for "the most recently changed first"

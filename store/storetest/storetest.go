@@ -5,11 +5,14 @@
 package storetest
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"os"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -83,4 +86,37 @@ func Migrated(t testing.TB) *store.DB {
 		t.Fatal(err)
 	}
 	return db
+}
+
+// TakeDue returns the notices due at at and not delivered yet, in the
+// order they fell due, and marks them delivered, as package deliver's jobs
+// would: a test reads what the people are told without running the jobs.
+func TakeDue(t testing.TB, db *store.DB, at time.Time) []store.Notice {
+	t.Helper()
+	ctx := context.Background()
+	rows, err := db.Pool().Query(ctx, `
+		UPDATE notices n SET sent_at = $1 FROM people p
+		WHERE p.id = n.person_id AND n.sent_at IS NULL AND n.due_at <= $1
+		RETURNING n.id, n.person_id, p.channel, p.channel_user, n.name, n.object_id, n.rev, false, n.due_at`, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type due struct {
+		store.Notice
+		at time.Time
+	}
+	var out []due
+	var d due
+	if _, err := pgx.ForEachRow(rows, []any{&d.ID, &d.Person, &d.Channel, &d.User, &d.Name, &d.Object, &d.Rev, &d.Sent, &d.at}, func() error {
+		out = append(out, d)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(out, func(a, b due) int { return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.ID, b.ID)) })
+	notices := make([]store.Notice, len(out))
+	for i, d := range out {
+		notices[i] = d.Notice
+	}
+	return notices
 }

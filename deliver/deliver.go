@@ -1,0 +1,246 @@
+// Package deliver brings what nobody asked for just now — notices of
+// decisions, broadcasts — into people's conversations, as River's durable
+// jobs on the same PostgreSQL. The store writes a notice's job in the
+// transaction of the change it tells of, and a broadcast's jobs, one per
+// recipient, with the broadcast. A job runs on one replica at a time,
+// survives restarts and retries with backoff.
+//
+// A job hands an event to the runner, which runs it in the conversation's
+// order and shows what the turn says on the outbox's notice or bulk lane;
+// the job waits there until the message has left the outbox. Pacing —
+// SEND_RATE shared by every replica, one unsolicited message a second in
+// a chat — is the outbox's, in this waiting worker, so that the rate stays
+// steady; only a pause of seconds (a 429's retry_after) snoozes the job,
+// and the 429 concerns only its chat. A person who blocked the bot is
+// marked inactive by the outbox, and their job is done.
+//
+// A job's event carries a key of its own attempt: a replica killed while a
+// message was in flight leaves the job to be run again, which shows that
+// message a second time at most — Telegram has no idempotency key.
+package deliver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+
+	"hoctap/flows"
+	"hoctap/flows/broadcast"
+	"hoctap/runner"
+	"hoctap/store"
+)
+
+// Runner runs the events the jobs deliver.
+type Runner interface {
+	Deliver(ctx context.Context, in runner.Input, lane runner.Lane, done func(error)) bool
+}
+
+// Config is what delivery is made of.
+type Config struct {
+	DB     *store.DB
+	Runner Runner
+	// Workers of each queue on this replica: a job waiting for a send slot
+	// holds one, so the bulk workers bound what of a broadcast is in
+	// flight — what still goes once it is paused or cancelled, and how
+	// long a job waits: a second of Rate for each replica. 20 notices when
+	// 0, and for broadcasts a second of Rate (between 5 and 100).
+	NoticeWorkers int
+	BulkWorkers   int
+	Rate          float64 // the unsolicited messages a second of every replica together; 25 when 0
+	// JobTimeout is the longest a job waits for its message to go; 1 min
+	// when 0. Rescue is how long a job may run before River takes it for
+	// lost (its replica died) and runs it again; 2 min when 0.
+	JobTimeout time.Duration
+	Rescue     time.Duration
+	// Sweep is how often the notices without a job get one; 5 min when 0.
+	Sweep time.Duration
+	// Poll is how often a replica looks for jobs when PostgreSQL's
+	// notifications do not tell it; River's default when 0.
+	Poll time.Duration
+	Now  func() time.Time
+	Log  *slog.Logger
+}
+
+// New makes the River client that works the delivery jobs; Start it once
+// the runner runs, and Stop it before the runner stops.
+func New(c Config) (*river.Client[pgx.Tx], error) {
+	if c.NoticeWorkers == 0 {
+		c.NoticeWorkers = 20
+	}
+	if c.Rate <= 0 {
+		c.Rate = 25
+	}
+	if c.BulkWorkers == 0 {
+		c.BulkWorkers = min(max(int(c.Rate), 5), 100)
+	}
+	if c.JobTimeout == 0 {
+		c.JobTimeout = time.Minute
+	}
+	if c.Rescue == 0 {
+		c.Rescue = 2 * time.Minute
+	}
+	if c.Sweep == 0 {
+		c.Sweep = 5 * time.Minute
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	d := &deliverer{db: c.DB, runner: c.Runner, now: c.Now}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &noticeWorker{deliverer: d})
+	river.AddWorker(workers, &broadcastWorker{deliverer: d})
+	river.AddWorker(workers, &sweepWorker{db: c.DB})
+	cfg := &river.Config{
+		Queues: map[string]river.QueueConfig{
+			store.QueueNotice: {MaxWorkers: c.NoticeWorkers},
+			store.QueueBulk:   {MaxWorkers: c.BulkWorkers},
+		},
+		Workers:              workers,
+		JobTimeout:           c.JobTimeout,
+		RescueStuckJobsAfter: c.Rescue,
+		FetchPollInterval:    c.Poll,
+		Logger:               c.Log,
+		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(c.Sweep),
+			func() (river.JobArgs, *river.InsertOpts) { return sweepJob{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})},
+	}
+	if c.Poll != 0 {
+		cfg.FetchCooldown = min(c.Poll, 100*time.Millisecond)
+	}
+	client, err := river.NewClient(riverpgxv5.New(c.DB.Pool()), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("make the job client: %w", err)
+	}
+	return client, nil
+}
+
+// deliverer hands events to the runner for the workers.
+type deliverer struct {
+	db     *store.DB
+	runner Runner
+	now    func() time.Time
+}
+
+// deliver runs an event on the runner and waits until what it showed has
+// left the outbox; it says how that went as runner.Deliver does.
+func (d *deliverer) deliver(ctx context.Context, in runner.Input, lane runner.Lane) error {
+	told := make(chan error, 1)
+	if !d.runner.Deliver(ctx, in, lane, func(err error) { told <- err }) {
+		return runner.ErrStopped
+	}
+	return <-told // when ctx ends, the outbox withdraws what has not gone and says so
+}
+
+// event is the input a job delivers to a person, keyed by the job's
+// attempt: a job run again after a lost replica runs its turn again.
+func event(kind string, job *rivertype.JobRow, channel string, user int64, ref flows.Ref, at time.Time) runner.Input {
+	return runner.Input{Input: flows.Input{
+		Kind: flows.InputEvent, Conv: flows.Conv{Channel: channel, ID: user}, User: user, Ref: &ref,
+		Key: fmt.Sprintf("%s:%d:%d", kind, job.ID, attemptOf(job)), At: at,
+	}}
+}
+
+// attemptOf tells one run of a job from another: River sets AttemptedAt
+// anew each time it hands the job out, snoozes included.
+func attemptOf(job *rivertype.JobRow) int64 {
+	if job.AttemptedAt == nil {
+		return 0
+	}
+	return job.AttemptedAt.UnixNano()
+}
+
+// outcome reads how a delivery went: shown, or given up (the person
+// blocked the bot, or Telegram refused the message) — the job is done —
+// or what River is to do with the job: snooze it for a 429's pause or a
+// stopping runner, or retry it after a failure.
+func outcome(err error) (shown bool, jobErr error) {
+	var throttled *runner.Throttled
+	var refused *runner.Refused
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, runner.ErrBlocked), errors.As(err, &refused):
+		return false, nil
+	case errors.As(err, &throttled):
+		return false, river.JobSnooze(throttled.After)
+	case errors.Is(err, runner.ErrStopped):
+		return false, river.JobSnooze(time.Second) // another replica, or this one once it runs again
+	}
+	return false, err
+}
+
+type noticeWorker struct {
+	river.WorkerDefaults[store.NoticeJob]
+	*deliverer
+}
+
+// Work brings one notice, unless it was delivered already; one that an
+// earlier notice to the same person has yet to go before waits its turn.
+func (w *noticeWorker) Work(ctx context.Context, job *river.Job[store.NoticeJob]) error {
+	n, found, err := w.db.NoticeOf(ctx, job.Args.Notice)
+	if err != nil || !found || n.Sent {
+		return err
+	}
+	if n.Behind {
+		return river.JobSnooze(time.Second)
+	}
+	in := event("nt", job.JobRow, n.Channel, n.User, flows.Ref{Name: n.Name, ID: n.Object, Rev: n.Rev}, w.now())
+	if _, err := outcome(w.deliver(ctx, in, runner.LaneNotice)); err != nil {
+		return err
+	}
+	return w.db.Sent(ctx, n.ID, w.now())
+}
+
+type broadcastWorker struct {
+	river.WorkerDefaults[store.BroadcastJob]
+	*deliverer
+}
+
+// Work brings a broadcast to one recipient, unless the broadcast was
+// paused or cancelled, the job is of a generation before a resume, or the
+// recipient has it already; a recipient who blocked the bot since counts
+// as failed.
+func (w *broadcastWorker) Work(ctx context.Context, job *river.Job[store.BroadcastJob]) error {
+	d, err := w.db.BroadcastFor(ctx, job.Args)
+	if err != nil || !d.Send {
+		return err
+	}
+	shown := false
+	if !d.Inactive {
+		in := event("bc", job.JobRow, d.Channel, d.User, flows.Ref{Name: broadcast.Event, ID: job.Args.Broadcast}, w.now())
+		if shown, err = outcome(w.deliver(ctx, in, runner.LaneBulk)); err != nil {
+			return err
+		}
+	}
+	return w.db.BroadcastSent(ctx, job.Args, shown, w.now())
+}
+
+// sweepJob gives a job to the notices that have none (package store's
+// EnqueueNotices): River's periodic jobs live in each replica's memory,
+// so the work they do is idempotent.
+type sweepJob struct{}
+
+func (sweepJob) Kind() string { return "notice.sweep" }
+
+func (sweepJob) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: store.QueueNotice, UniqueOpts: river.UniqueOpts{ByPeriod: time.Minute}}
+}
+
+type sweepWorker struct {
+	river.WorkerDefaults[sweepJob]
+	db *store.DB
+}
+
+func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[sweepJob]) error {
+	_, err := w.db.EnqueueNotices(ctx)
+	return err
+}

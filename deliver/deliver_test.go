@@ -1,0 +1,344 @@
+package deliver_test
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"hoctap/bot"
+	"hoctap/bot/telegramtest"
+	"hoctap/deliver"
+	"hoctap/flows"
+	"hoctap/flows/app"
+	"hoctap/metric"
+	"hoctap/runner"
+	"hoctap/scoring"
+	"hoctap/session"
+	"hoctap/session/sessiontest"
+	"hoctap/store"
+	"hoctap/store/storetest"
+)
+
+const token = "424242:DELIVER-token-never-in-logs"
+
+// bundle is one installation: PostgreSQL, Redis and the fake Bot API,
+// with as many replicas as a test starts.
+type bundle struct {
+	t      *testing.T
+	ctx    context.Context
+	db     *store.DB
+	states *session.Store
+	api    *telegramtest.Server
+	sets   *scoring.Catalog
+	logs   *strings.Builder
+	logMu  sync.Mutex
+}
+
+func newBundle(t *testing.T, opts ...telegramtest.Option) *bundle {
+	t.Helper()
+	sets, err := scoring.Shipped()
+	if err != nil {
+		t.Fatal(err)
+	}
+	states, _, _ := sessiontest.New(t)
+	b := &bundle{t: t, ctx: context.Background(), db: storetest.New(t), states: states, api: telegramtest.New(token, opts...),
+		sets: sets, logs: &strings.Builder{}}
+	t.Cleanup(b.api.Close)
+	t.Cleanup(func() {
+		b.logMu.Lock()
+		defer b.logMu.Unlock()
+		if strings.Contains(b.logs.String(), token) {
+			t.Errorf("the logs show the token:\n%s", b.logs.String())
+		}
+	})
+	return b
+}
+
+func (b *bundle) Write(p []byte) (int, error) {
+	b.logMu.Lock()
+	defer b.logMu.Unlock()
+	return b.logs.Write(p)
+}
+
+// replica is one hoctap serve: a runner on the fake API and the River
+// client working the delivery jobs.
+type replica struct {
+	run  *runner.Runner
+	stop func()
+}
+
+// replica starts a replica sending rate unsolicited messages a second,
+// stopped when the test ends unless the test stops it first.
+func (b *bundle) replica(rate float64) *replica {
+	b.t.Helper()
+	log := slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	m := metric.New()
+	client, err := bot.NewClient(token, b.api.URL(), 64, m)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	engine := app.New(app.Config{Store: b.db, Sets: b.sets, Files: client})
+	run := runner.New(runner.Config{Engine: engine, Sessions: b.states, Sender: bot.NewSender(client), Pacer: b.states, Rate: rate,
+		Metrics: m, Log: log, Blocked: func(ctx context.Context, channel string, user int64) {
+			if err := b.db.SetInactiveByChannel(ctx, channel, user, true); err != nil {
+				b.t.Errorf("mark inactive: %v", err)
+			}
+		}})
+	jobs, err := deliver.New(deliver.Config{DB: b.db, Runner: run, Rate: rate, Poll: 50 * time.Millisecond, Log: log})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if err := jobs.Start(b.ctx); err != nil {
+		b.t.Fatal(err)
+	}
+	var once sync.Once
+	r := &replica{run: run, stop: func() {
+		once.Do(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := jobs.Stop(ctx); err != nil {
+				b.t.Errorf("stop the jobs: %v", err)
+			}
+			run.Stop(ctx)
+		})
+	}}
+	b.t.Cleanup(r.stop)
+	return r
+}
+
+// people makes n people who agreed to use the bot and wrote to it, and
+// returns them.
+func (b *bundle) people(n int) []telegramtest.User {
+	b.t.Helper()
+	users := make([]telegramtest.User, n)
+	for i := range users {
+		users[i] = telegramtest.User{ID: int64(500000 + i), FirstName: "Lê Thị Hoa", LanguageCode: "vi"}
+		b.api.SendCommand(users[i], "/start") // the chat exists once they wrote
+	}
+	if _, err := b.db.Pool().Exec(b.ctx, `INSERT INTO people (channel, channel_user, lang, consent_at)
+		SELECT 'telegram', 500000 + g, CASE WHEN g % 2 = 0 THEN 'vi' ELSE 'en' END, now() FROM generate_series(0, $1 - 1) g`, n); err != nil {
+		b.t.Fatal(err)
+	}
+	return users
+}
+
+// broadcast queues a broadcast to everyone and returns its id.
+func (b *bundle) broadcast(vi, en string) int64 {
+	b.t.Helper()
+	id, _, err := b.db.QueueBroadcast(b.ctx, flows.NewBroadcast{Audience: flows.Audience{Everyone: true}, TextVI: vi, TextEN: en}, time.Now())
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return id
+}
+
+// finished waits until nobody waits for a broadcast any more; it fails the
+// test after within.
+func (b *bundle) finished(id int64, within time.Duration) flows.BroadcastStatus {
+	b.t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		s, err := b.db.BroadcastStatusOf(b.ctx, id, 0)
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		if s.Pending == 0 {
+			return s
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("after %v the broadcast is %+v", within, s)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// settled waits while what was in flight when a broadcast was paused or
+// cancelled goes (at most a second of the rate), then checks that nothing
+// more goes for two seconds, and returns the status then.
+func (b *bundle) settled(id int64, how string) flows.BroadcastStatus {
+	b.t.Helper()
+	time.Sleep(3 * time.Second)
+	then, _ := b.db.BroadcastStatusOf(b.ctx, id, 0)
+	time.Sleep(2 * time.Second)
+	if again, _ := b.db.BroadcastStatusOf(b.ctx, id, 0); again.Sent != then.Sent || again.Pending == 0 {
+		b.t.Fatalf("sent when %s: %+v then %+v", how, then, again)
+	}
+	return then
+}
+
+// shown counts, per chat, the bot's messages that show text.
+func (b *bundle) shown(users []telegramtest.User, text string) map[int64]int {
+	out := map[int64]int{}
+	for _, u := range users {
+		for _, m := range b.api.Messages(u.ID) {
+			if strings.Contains(m.Text, text) {
+				out[u.ID]++
+			}
+		}
+	}
+	return out
+}
+
+// TestBroadcastByTwoReplicasOnceEach: 2,000 people, two replicas working
+// the same broadcast at once under Telegram's limits (raised to stay
+// short, the replicas' shared rate under the fake's): each person gets it
+// once, in their language, and Telegram never answers 429.
+func TestBroadcastByTwoReplicasOnceEach(t *testing.T) {
+	t.Parallel()
+	b := newBundle(t, telegramtest.WithGlobalRate(400))
+	users := b.people(2000)
+	b.replica(300)
+	b.replica(300)
+	id := b.broadcast("Mùa đánh giá năm 2026 đã mở.", "The 2026 assessment season is open.")
+	s := b.finished(id, 60*time.Second)
+	if s.Recipients != 2000 || s.Sent != 2000 || s.Failed != 0 || s.State != flows.BroadcastDone {
+		t.Errorf("the broadcast ended %+v", s)
+	}
+	vi, en := b.shown(users, "Mùa đánh giá năm 2026 đã mở."), b.shown(users, "The 2026 assessment season is open.")
+	for i, u := range users {
+		got, other := vi[u.ID], en[u.ID]
+		if i%2 == 1 {
+			got, other = other, got
+		}
+		if got != 1 || other != 0 {
+			t.Errorf("person %d was shown it %d times in their language, %d in the other", i, got, other)
+		}
+	}
+	if n := b.api.Throttled(); n != 0 {
+		t.Errorf("Telegram answered 429 %d times", n)
+	}
+}
+
+// TestBlockedMarkedInactive: people who blocked the bot count as failed
+// for the broadcast and are marked inactive; the next broadcast leaves
+// them out.
+func TestBlockedMarkedInactive(t *testing.T) {
+	t.Parallel()
+	b := newBundle(t, telegramtest.WithLimits())
+	users := b.people(5)
+	b.api.Block(users[1])
+	b.api.Block(users[3])
+	b.replica(25)
+	s := b.finished(b.broadcast("Xin chào", "Hello"), 20*time.Second)
+	if s.Sent != 3 || s.Failed != 2 {
+		t.Errorf("the broadcast ended %+v, want 3 sent and 2 failed", s)
+	}
+	var inactive []int64
+	rows, err := b.db.Pool().Query(b.ctx, `SELECT channel_user FROM people WHERE inactive ORDER BY channel_user`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var u int64
+		if err := rows.Scan(&u); err != nil {
+			t.Fatal(err)
+		}
+		inactive = append(inactive, u)
+	}
+	if len(inactive) != 2 || inactive[0] != users[1].ID || inactive[1] != users[3].ID {
+		t.Errorf("inactive %v, want the two who blocked the bot", inactive)
+	}
+	if n, err := b.db.Recipients(b.ctx, flows.Audience{Everyone: true}); err != nil || n != 3 {
+		t.Errorf("the next broadcast reaches %d %v, want 3", n, err)
+	}
+}
+
+// TestReplyAheadOfBroadcast: while a broadcast to 40 people goes out at 5
+// a second, a person of it presses /help: the answer goes out before the
+// broadcast messages queued before it, theirs included.
+func TestReplyAheadOfBroadcast(t *testing.T) {
+	t.Parallel()
+	b := newBundle(t, telegramtest.WithLimits())
+	users := b.people(40)
+	r := b.replica(5)
+	id := b.broadcast("Thông báo dài", "A long announcement")
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	if err := b.api.Wait(ctx, func(s *telegramtest.Server) bool { return len(b.shown(users, "A long announcement")) > 0 }); err != nil {
+		t.Fatal("no broadcast message went in 10 s")
+	}
+	asker := users[39] // the broadcast goes in no set order: pick one by who has it not yet
+	for _, u := range users {
+		if len(b.shown([]telegramtest.User{u}, "announcement")) == 0 && len(b.shown([]telegramtest.User{u}, "Thông báo dài")) == 0 {
+			asker = u
+			break
+		}
+	}
+	b.api.SendCommand(asker, "/help") // as the bot would take it
+	done := make(chan error, 1)
+	r.run.Submit(runner.Input{Input: flows.Input{Kind: flows.InputCommand, Conv: flows.Conv{Channel: "telegram", ID: asker.ID},
+		User: asker.ID, Command: "help", Key: "help-1", Lang: "vi"}, Taken: time.Now()}, func(err error) { done <- err })
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.api.WaitMessage(ctx, asker.ID, func(telegramtest.Message) bool { return true }); err != nil {
+		t.Fatal("no answer to /help in 10 s")
+	}
+	before := len(b.shown(users, "Thông báo dài")) + len(b.shown(users, "A long announcement"))
+	msgs := b.api.Messages(asker.ID)
+	if strings.Contains(msgs[0].Text, "announcement") || strings.Contains(msgs[0].Text, "Thông báo dài") {
+		t.Fatalf("the person was shown the broadcast before the answer to /help: %+v", msgs)
+	}
+	if before > 20 {
+		t.Errorf("%d of the 40 broadcast messages queued before the reply went before it", before)
+	}
+	s := b.finished(id, 30*time.Second)
+	if s.Sent != 40 {
+		t.Errorf("the broadcast ended %+v", s)
+	}
+	if msgs := b.api.Messages(asker.ID); len(msgs) != 2 {
+		t.Errorf("the person was shown %d messages, want the answer and the broadcast", len(msgs))
+	}
+	t.Logf("%d of 40 broadcast messages went before the reply", before)
+}
+
+// TestBroadcastPausedResumedCancelled: a paused broadcast sends nothing
+// more; resumed, it sends to those still pending, once; cancelled, it
+// stops for good.
+func TestBroadcastPausedResumedCancelled(t *testing.T) {
+	t.Parallel()
+	b := newBundle(t, telegramtest.WithLimits())
+	users := b.people(30)
+	b.replica(4)
+	id := b.broadcast("Tạm dừng", "Paused")
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	if err := b.api.Wait(ctx, func(*telegramtest.Server) bool {
+		return len(b.shown(users, "Paused"))+len(b.shown(users, "Tạm dừng")) >= 3
+	}); err != nil {
+		t.Fatal("the broadcast did not start in 10 s")
+	}
+	s, err := b.db.SetBroadcast(b.ctx, id, 0, flows.BroadcastPaused, time.Now())
+	if err != nil || s.State != flows.BroadcastPaused {
+		t.Fatalf("paused: %+v %v", s, err)
+	}
+	paused := b.settled(id, "paused")
+	if s, err = b.db.SetBroadcast(b.ctx, id, 0, flows.BroadcastSending, time.Now()); err != nil || s.State != flows.BroadcastSending {
+		t.Fatalf("resumed: %+v %v", s, err)
+	}
+	ctx, cancel = context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	if err := b.api.Wait(ctx, func(*telegramtest.Server) bool {
+		s, _ := b.db.BroadcastStatusOf(b.ctx, id, 0)
+		return s.Sent > paused.Sent+2
+	}); err != nil {
+		t.Fatal("nothing went after the resume")
+	}
+	if s, err = b.db.SetBroadcast(b.ctx, id, 0, flows.BroadcastCancelled, time.Now()); err != nil || s.State != flows.BroadcastCancelled {
+		t.Fatalf("cancelled: %+v %v", s, err)
+	}
+	if s, err = b.db.SetBroadcast(b.ctx, id, 0, flows.BroadcastSending, time.Now()); err != nil || s.State != flows.BroadcastCancelled {
+		t.Errorf("resumed after the cancel: %+v %v", s, err)
+	}
+	b.settled(id, "cancelled")
+	for _, text := range []string{"Paused", "Tạm dừng"} {
+		for u, n := range b.shown(users, text) {
+			if n > 1 {
+				t.Errorf("person %d was shown it %d times", u, n)
+			}
+		}
+	}
+}
