@@ -1,9 +1,11 @@
 // Package deliver brings what nobody asked for just now — notices of
-// decisions, broadcasts — into people's conversations, as River's durable
-// jobs on the same PostgreSQL. The store writes a notice's job in the
-// transaction of the change it tells of, and a broadcast's jobs, one per
+// decisions, reminders, broadcasts — into people's conversations, as
+// River's durable jobs on the same PostgreSQL. The store writes a notice's
+// job in the transaction of the change it tells of, a reminder's with its
+// key when a periodic tick plans it, and a broadcast's jobs, one per
 // recipient, with the broadcast. A job runs on one replica at a time,
-// survives restarts and retries with backoff.
+// survives restarts and retries with backoff; a reminder falling in quiet
+// hours snoozes until they end.
 //
 // A job hands an event to the runner, which runs it in the conversation's
 // order and shows what the turn says on the outbox's notice or bulk lane;
@@ -59,8 +61,14 @@ type Config struct {
 	// lost (its replica died) and runs it again; 2 min when 0.
 	JobTimeout time.Duration
 	Rescue     time.Duration
-	// Sweep is how often the notices without a job get one; 5 min when 0.
-	Sweep time.Duration
+	// Tick is how often the reminders due are planned and the notices
+	// without a job get one; 5 min when 0. RemindAfter are the days after
+	// which an unfinished questionnaire is reminded; 1, 3 and 7 when nil.
+	Tick        time.Duration
+	RemindAfter []int
+	// Quiet holds reminders until its window ends (broadcasts and notices
+	// of decisions go at any hour).
+	Quiet Quiet
 	// Poll is how often a replica looks for jobs when PostgreSQL's
 	// notifications do not tell it; River's default when 0.
 	Poll time.Duration
@@ -86,8 +94,11 @@ func New(c Config) (*river.Client[pgx.Tx], error) {
 	if c.Rescue == 0 {
 		c.Rescue = 2 * time.Minute
 	}
-	if c.Sweep == 0 {
-		c.Sweep = 5 * time.Minute
+	if c.Tick == 0 {
+		c.Tick = 5 * time.Minute
+	}
+	if c.RemindAfter == nil {
+		c.RemindAfter = []int{1, 3, 7}
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -99,7 +110,8 @@ func New(c Config) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &noticeWorker{deliverer: d})
 	river.AddWorker(workers, &broadcastWorker{deliverer: d})
-	river.AddWorker(workers, &sweepWorker{db: c.DB})
+	river.AddWorker(workers, &reminderWorker{deliverer: d, quiet: c.Quiet})
+	river.AddWorker(workers, &tickWorker{db: c.DB, days: c.RemindAfter, now: c.Now})
 	cfg := &river.Config{
 		Queues: map[string]river.QueueConfig{
 			store.QueueNotice: {MaxWorkers: c.NoticeWorkers},
@@ -110,8 +122,8 @@ func New(c Config) (*river.Client[pgx.Tx], error) {
 		RescueStuckJobsAfter: c.Rescue,
 		FetchPollInterval:    c.Poll,
 		Logger:               c.Log,
-		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(c.Sweep),
-			func() (river.JobArgs, *river.InsertOpts) { return sweepJob{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})},
+		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(c.Tick),
+			func() (river.JobArgs, *river.InsertOpts) { return tickJob{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})},
 	}
 	if c.Poll != 0 {
 		cfg.FetchCooldown = min(c.Poll, 100*time.Millisecond)
@@ -224,23 +236,58 @@ func (w *broadcastWorker) Work(ctx context.Context, job *river.Job[store.Broadca
 	return w.db.BroadcastSent(ctx, job.Args, shown, w.now())
 }
 
-// sweepJob gives a job to the notices that have none (package store's
-// EnqueueNotices): River's periodic jobs live in each replica's memory,
-// so the work they do is idempotent.
-type sweepJob struct{}
+// tickJob keeps what is periodic: it gives a job to the notices that have
+// none (package store's EnqueueNotices) and plans the reminders due
+// (PlanReminders). River's periodic jobs live in each replica's memory, so
+// both are idempotent: notice jobs are unique by notice, reminders by key.
+type tickJob struct{}
 
-func (sweepJob) Kind() string { return "notice.sweep" }
+func (tickJob) Kind() string { return "deliver.tick" }
 
-func (sweepJob) InsertOpts() river.InsertOpts {
+func (tickJob) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: store.QueueNotice, UniqueOpts: river.UniqueOpts{ByPeriod: time.Minute}}
 }
 
-type sweepWorker struct {
-	river.WorkerDefaults[sweepJob]
-	db *store.DB
+type tickWorker struct {
+	river.WorkerDefaults[tickJob]
+	db   *store.DB
+	days []int
+	now  func() time.Time
 }
 
-func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[sweepJob]) error {
-	_, err := w.db.EnqueueNotices(ctx)
+func (w *tickWorker) Work(ctx context.Context, _ *river.Job[tickJob]) error {
+	if _, err := w.db.EnqueueNotices(ctx); err != nil {
+		return err
+	}
+	_, err := w.db.PlanReminders(ctx, w.now(), w.days)
 	return err
+}
+
+type reminderWorker struct {
+	river.WorkerDefaults[store.ReminderJob]
+	*deliverer
+	quiet Quiet
+}
+
+// Work brings one reminder, unless it went already; one for a person who
+// switched reminders off or blocked the bot since is skipped, and one that
+// falls in quiet hours waits for their end. The event's module drops a
+// reminder whose object moved on (package assess's Remind).
+func (w *reminderWorker) Work(ctx context.Context, job *river.Job[store.ReminderJob]) error {
+	r, found, err := w.db.ReminderOf(ctx, job.Args)
+	if err != nil || !found || r.Done {
+		return err
+	}
+	if r.Off {
+		return w.db.Reminded(ctx, job.Args, false, w.now())
+	}
+	if wait := w.quiet.Wait(w.now()); wait > 0 {
+		return river.JobSnooze(wait)
+	}
+	in := event("rm", job.JobRow, r.Channel, r.User, flows.Ref{Name: flows.RemindEvent + r.About, ID: r.Object, Rev: r.Rev}, w.now())
+	shown, err := outcome(w.deliver(ctx, in, runner.LaneNotice))
+	if err != nil {
+		return err
+	}
+	return w.db.Reminded(ctx, job.Args, shown, w.now())
 }

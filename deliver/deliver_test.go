@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"hoctap/area"
 	"hoctap/bot"
 	"hoctap/bot/telegramtest"
 	"hoctap/deliver"
@@ -71,8 +72,9 @@ type replica struct {
 }
 
 // replica starts a replica sending rate unsolicited messages a second,
-// stopped when the test ends unless the test stops it first.
-func (b *bundle) replica(rate float64) *replica {
+// its delivery configured further by set, stopped when the test ends
+// unless the test stops it first.
+func (b *bundle) replica(rate float64, set ...func(*deliver.Config)) *replica {
 	b.t.Helper()
 	log := slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	m := metric.New()
@@ -87,7 +89,11 @@ func (b *bundle) replica(rate float64) *replica {
 				b.t.Errorf("mark inactive: %v", err)
 			}
 		}})
-	jobs, err := deliver.New(deliver.Config{DB: b.db, Runner: run, Rate: rate, Poll: 50 * time.Millisecond, Log: log})
+	cfg := deliver.Config{DB: b.db, Runner: run, Rate: rate, Poll: 50 * time.Millisecond, Log: log}
+	for _, f := range set {
+		f(&cfg)
+	}
+	jobs, err := deliver.New(cfg)
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -340,5 +346,115 @@ func TestBroadcastPausedResumedCancelled(t *testing.T) {
 				t.Errorf("person %d was shown it %d times", u, n)
 			}
 		}
+	}
+}
+
+// unfinished gives each of the people (made by people, in order) a
+// Learning Family questionnaire they started and left two days ago.
+func (b *bundle) unfinished(n int) {
+	b.t.Helper()
+	for _, q := range []string{
+		`INSERT INTO subjects (kind, name, area_code, created_by)
+			SELECT 'family', 'Nhà số ' || p.id, $1, p.id FROM people p WHERE p.channel_user >= 500000 ORDER BY p.id LIMIT $2`,
+		`INSERT INTO representatives (subject_id, person_id) SELECT id, created_by FROM subjects WHERE name LIKE 'Nhà số %' AND $1 <> '' AND $2 > 0`,
+		`INSERT INTO assessments (subject_id, person_id, set_id, set_version, year, region, cursor, start_key, updated_at)
+			SELECT id, created_by, 'family-2015', 2, 2026, 'normal', '1.1', 'k' || id, now() - interval '2 days'
+			FROM subjects WHERE name LIKE 'Nhà số %' AND $1 <> '' AND $2 > 0`,
+	} {
+		if _, err := b.db.Pool().Exec(b.ctx, q, area.SampleCommune+".01", n); err != nil {
+			b.t.Fatal(err)
+		}
+	}
+}
+
+// reminded waits until no reminder waits to be sent; it fails the test
+// after within.
+func (b *bundle) reminded(want int, within time.Duration) {
+	b.t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		var sent, waiting int
+		if err := b.db.Pool().QueryRow(b.ctx, `SELECT count(*) FILTER (WHERE sent_at IS NOT NULL), count(*) FILTER (WHERE sent_at IS NULL AND NOT skipped)
+			FROM reminders`).Scan(&sent, &waiting); err != nil {
+			b.t.Fatal(err)
+		}
+		if waiting == 0 && sent >= want {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("after %v %d reminders sent and %d waiting, want %d sent", within, sent, waiting, want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestRemindersByTwoReplicasOnceEach: 2,000 people who left a
+// questionnaire two days ago; two replicas plan and deliver at once, as
+// does a planner run by hand: each person is reminded once, with the
+// button that goes on, and Telegram never answers 429.
+func TestRemindersByTwoReplicasOnceEach(t *testing.T) {
+	t.Parallel()
+	b := newBundle(t, telegramtest.WithGlobalRate(400))
+	users := b.people(2000)
+	b.unfinished(2000)
+	b.replica(300)
+	b.replica(300)
+	if _, err := b.db.PlanReminders(b.ctx, time.Now(), []int{1, 3, 7}); err != nil {
+		t.Fatal(err)
+	}
+	b.reminded(2000, 60*time.Second)
+	reminded := b.shown(users, "⏰")
+	for i, u := range users {
+		if n := reminded[u.ID]; n != 1 {
+			t.Errorf("person %d was reminded %d times", i, n)
+		}
+	}
+	msgs := b.api.Messages(users[1].ID) // in English
+	if last := msgs[len(msgs)-1]; !strings.Contains(last.Text, "have answered 0 of 12 questions") || len(last.Keyboard) != 1 || last.Keyboard[0][0].Text != "▶ Go on" {
+		t.Errorf("the reminder %q %+v", last.Text, last.Keyboard)
+	}
+	if n, err := b.db.PlanReminders(b.ctx, time.Now(), []int{1, 3, 7}); err != nil || n != 0 {
+		t.Errorf("planned again: %d %v", n, err)
+	}
+	if n := b.api.Throttled(); n != 0 {
+		t.Errorf("Telegram answered 429 %d times", n)
+	}
+}
+
+// TestQuietHoursHoldReminders: at 22:00 in Vietnam a reminder waits for
+// 07:00, while a broadcast goes at once.
+func TestQuietHoursHoldReminders(t *testing.T) {
+	t.Parallel()
+	b := newBundle(t, telegramtest.WithLimits())
+	users := b.people(3)
+	b.unfinished(3)
+	night := time.Date(2026, 12, 6, 22, 0, 0, 0, store.Vietnam)
+	b.replica(25, func(c *deliver.Config) { c.Quiet, c.Now = deliver.DefaultQuiet, func() time.Time { return night } })
+	if n, err := b.db.PlanReminders(b.ctx, time.Now(), []int{1, 3, 7}); err != nil || n != 3 {
+		t.Fatalf("planned %d %v", n, err)
+	}
+	s := b.finished(b.broadcast("Thông báo đêm", "A night announcement"), 20*time.Second)
+	if s.Sent != 3 {
+		t.Errorf("the broadcast ended %+v", s)
+	}
+	// The jobs snoozed until morning: 9 hours after the clock's 22:00.
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	for {
+		var snoozed int
+		if err := b.db.Pool().QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'reminder' AND state = 'scheduled'
+			AND scheduled_at > now() + interval '8 hours 59 minutes' AND scheduled_at < now() + interval '9 hours 1 minute'`).Scan(&snoozed); err != nil {
+			t.Fatal(err)
+		}
+		if snoozed == 3 {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("%d reminders held until morning after 10 s, want 3", snoozed)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := b.shown(users, "⏰"); len(got) != 0 {
+		t.Errorf("reminded in quiet hours: %v", got)
 	}
 }

@@ -504,3 +504,17 @@ type BroadcastStatus struct {
 	Pending    int
 	Failed     int
 }
+
+// Reminders come as events named RemindEvent and what they are about.
+const (
+	RemindEvent = "remind."
+	// RemindUnfinished is about a questionnaire started and left: Ref.ID
+	// is the assessment, Ref.Rev the revision it was left at.
+	RemindUnfinished = "unfinished"
+	// RemindReview is a reviewer's digest of the day: what waits for
+	// review in their scope (Ref names nothing: it is counted when shown).
+	RemindReview = "review"
+	// RemindRecognise is a recogniser's digest of the day: accepted
+	// submissions waiting for them.
+	RemindRecognise = "recognise"
+)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"hoctap/bot/telegramtest"
+	"hoctap/deliver"
 )
 
 // TestBroadcastCommand: who a broadcast reaches is said and asked before
@@ -204,4 +205,23 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// TestQuietHoursConfigured: QUIET_HOURS unset is 21:00-07:00; set but
+// empty is none.
+func TestQuietHoursConfigured(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		environ map[string]string
+		want    deliver.Quiet
+	}{
+		{map[string]string{}, deliver.DefaultQuiet},
+		{map[string]string{"QUIET_HOURS": ""}, deliver.Quiet{}},
+		{map[string]string{"QUIET_HOURS": "22:30-06:00"}, deliver.Quiet{From: 22*time.Hour + 30*time.Minute, To: 6 * time.Hour}},
+	} {
+		cfg, err := loadConfig(func(k string) (string, bool) { v, ok := c.environ[k]; return v, ok })
+		if err != nil || cfg.quiet != c.want {
+			t.Errorf("%v: quiet hours %+v %v, want %+v", c.environ, cfg.quiet, err, c.want)
+		}
+	}
 }

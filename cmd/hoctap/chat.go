@@ -36,7 +36,7 @@ func runChat(e *env, args []string) error {
 	// The chat shares the terminal with the log: only what needs a look
 	// (a warning, an error) is logged there.
 	e.log = newLoggerAt(e.stderr, e.getenv("LOG_FORMAT"), slog.LevelWarn)
-	c, err := loadConfig(e.getenv)
+	c, err := loadConfig(e.lookup)
 	if err != nil {
 		return err
 	}

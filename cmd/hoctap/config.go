@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"hoctap/blob"
+	"hoctap/deliver"
 	"hoctap/flows"
 	"hoctap/flows/app"
 	"hoctap/flows/assess"
@@ -43,13 +44,19 @@ type config struct {
 	stopTimeout   time.Duration
 	sendRate      float64
 	jobRescue     time.Duration
+	quiet         deliver.Quiet
+	remindAfter   []int
 }
 
 var secretPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 
 // loadConfig reads and checks the configuration; every problem is named,
 // and no value of a secret shows in the errors.
-func loadConfig(getenv func(string) string) (config, error) {
+func loadConfig(lookup func(string) (string, bool)) (config, error) {
+	getenv := func(key string) string {
+		v, _ := lookup(key)
+		return v
+	}
 	or := func(key, def string) string {
 		if v := getenv(key); v != "" {
 			return v
@@ -90,6 +97,15 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.jobRescue, err = time.ParseDuration(or("JOB_RESCUE_AFTER", "2m")); err != nil || c.jobRescue < 2*time.Second {
 		errs = append(errs, errors.New("JOB_RESCUE_AFTER is a duration of at least 2s, such as 2m"))
 	}
+	c.quiet = deliver.DefaultQuiet
+	if v, set := lookup("QUIET_HOURS"); set {
+		if c.quiet, err = deliver.ParseQuiet(v); err != nil {
+			errs = append(errs, fmt.Errorf("QUIET_HOURS: %w (empty for none)", err))
+		}
+	}
+	if c.remindAfter, err = parseDaysList(or("REMINDER_DAYS", "1,3,7")); err != nil {
+		errs = append(errs, fmt.Errorf("REMINDER_DAYS: %w", err))
+	}
 	if c.sendRate, err = strconv.ParseFloat(or("SEND_RATE", "25"), 64); err != nil || c.sendRate <= 0 || c.sendRate > 1000 {
 		errs = append(errs, errors.New("SEND_RATE is messages per second, above 0 and at most 1000"))
 	}
@@ -102,6 +118,20 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 	}
 	return c, errors.Join(errs...)
+}
+
+// parseDaysList reads days after which to remind: "1,3,7", each from 1 to
+// 90, rising.
+func parseDaysList(s string) ([]int, error) {
+	var days []int
+	for _, part := range strings.Split(s, ",") {
+		d, err := strconv.Atoi(strings.TrimSpace(part))
+		if err != nil || d < 1 || d > 90 || (len(days) > 0 && d <= days[len(days)-1]) {
+			return nil, fmt.Errorf("days from 1 to 90, rising, separated by commas (1,3,7), not %q", s)
+		}
+		days = append(days, d)
+	}
+	return days, nil
 }
 
 // parts are the pieces every conversation needs, wired together.

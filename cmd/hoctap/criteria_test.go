@@ -32,7 +32,7 @@ func hoctap(t *testing.T, environ map[string]string, stdin string, args ...strin
 		stdin:  strings.NewReader(stdin),
 		stdout: &out,
 		stderr: &errOut,
-		getenv: func(k string) string { return environ[k] },
+		lookup: func(k string) (string, bool) { v, ok := environ[k]; return v, ok },
 	})
 	return result{code, out.String(), errOut.String()}
 }
@@ -437,7 +437,7 @@ func TestCriteriaExportRefusesTerminal(t *testing.T) {
 	tty := openPTY(t)
 	var errOut bytes.Buffer
 	code := run([]string{"criteria", "export", "family-2015"}, &env{
-		stdin: strings.NewReader(""), stdout: tty, stderr: &errOut, getenv: func(string) string { return "" },
+		stdin: strings.NewReader(""), stdout: tty, stderr: &errOut, lookup: func(string) (string, bool) { return "", false },
 	})
 	if code != 2 || !strings.Contains(errOut.String(), "a workbook is not for a terminal: give -o FILE.xlsx") {
 		t.Errorf("export to a terminal: exit %d, %s", code, errOut.String())
@@ -448,7 +448,7 @@ func TestCriteriaExportRefusesTerminal(t *testing.T) {
 	}
 	defer null.Close()
 	if code := run([]string{"criteria", "export", "family-2015"}, &env{
-		stdin: strings.NewReader(""), stdout: null, stderr: &errOut, getenv: func(string) string { return "" },
+		stdin: strings.NewReader(""), stdout: null, stderr: &errOut, lookup: func(string) (string, bool) { return "", false },
 	}); code != 0 {
 		t.Errorf("export to /dev/null: exit %d, %s", code, errOut.String())
 	}

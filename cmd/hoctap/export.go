@@ -144,7 +144,7 @@ func openMigrated(ctx context.Context, e *env) (*store.DB, error) {
 // openDB opens the database named by DATABASE_URL and checks or prepares
 // its schema with prepare.
 func openDB(ctx context.Context, e *env, prepare func(*store.DB, context.Context) error) (*store.DB, error) {
-	c, err := loadConfig(e.getenv)
+	c, err := loadConfig(e.lookup)
 	if err != nil {
 		return nil, err
 	}

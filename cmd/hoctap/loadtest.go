@@ -27,7 +27,7 @@ func runLoadtest(e *env, args []string) error {
 	if *people < 1 || *replicas < 1 || *duration <= 0 || *think < 0 {
 		return usageErrorf("--people and --replicas are at least 1, --duration more than 0")
 	}
-	c, err := loadConfig(e.getenv)
+	c, err := loadConfig(e.lookup)
 	if err != nil {
 		return err
 	}

@@ -33,7 +33,7 @@ func main() {
 		stdin:  os.Stdin,
 		stdout: os.Stdout,
 		stderr: os.Stderr,
-		getenv: os.Getenv,
+		lookup: os.LookupEnv,
 	}))
 }
 
@@ -41,8 +41,14 @@ func main() {
 type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
-	getenv         func(string) string
+	lookup         func(string) (string, bool) // the environment's variables
 	log            *slog.Logger
+}
+
+// getenv returns an environment variable, "" when it is not set.
+func (e *env) getenv(key string) string {
+	v, _ := e.lookup(key)
+	return v
 }
 
 // command is one "hoctap ..." command.

@@ -41,7 +41,7 @@ func runServe(e *env, args []string) error {
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
-	c, err := loadConfig(e.getenv)
+	c, err := loadConfig(e.lookup)
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,8 @@ func runServe(e *env, args []string) error {
 	// Notices and broadcasts go out as events on the same runner, by
 	// River's jobs; they stop before the database closes, and a job cut
 	// short by the runner's stop is snoozed for the next replica.
-	jobs, err := deliver.New(deliver.Config{DB: p.db, Runner: run, Rate: c.sendRate, Rescue: c.jobRescue, JobTimeout: c.jobRescue / 2, Log: e.log})
+	jobs, err := deliver.New(deliver.Config{DB: p.db, Runner: run, Rate: c.sendRate, Rescue: c.jobRescue, JobTimeout: c.jobRescue / 2,
+		Quiet: c.quiet, RemindAfter: c.remindAfter, Log: e.log})
 	if err != nil {
 		b.Stop()
 		return err

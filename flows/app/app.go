@@ -16,6 +16,7 @@ import (
 	"hoctap/flows/invitations"
 	"hoctap/flows/places"
 	"hoctap/flows/relocate"
+	"hoctap/flows/remind"
 	"hoctap/flows/review"
 	"hoctap/flows/settings"
 	"hoctap/scoring"
@@ -32,6 +33,7 @@ type Store interface {
 	relocate.Store
 	settings.Store
 	broadcast.Store
+	remind.Store
 }
 
 // Config is what the engine runs on.
@@ -62,10 +64,13 @@ func New(c Config) *flows.Engine {
 		Modules: []flows.Module{walk, rv, inviting, villages, setting, announcing},
 		Commands: map[string]func(*flows.Turn) error{"status": walk.Status, "review": rv.Open, "recognise": rv.OpenRecognise,
 			"invite": inviting.Open, "roles": inviting.OpenRoles, "villages": villages.Open, "settings": setting.Open,
-			"broadcast": announcing.Open},
+			"broadcast": announcing.Open, "reminders": remind.Command(c.Store)},
 		Events: map[string]func(*flows.Turn) error{review.EventDecided: rv.Tell, review.EventRecognised: rv.Certify,
-			review.EventReturned: rv.Returned, relocate.EventAsk: relocating.Ask, broadcast.Event: broadcast.Show(c.Store)},
-		Asides:      map[string]func(*flows.Turn) error{relocate.Name: relocating.Press},
+			review.EventReturned: rv.Returned, relocate.EventAsk: relocating.Ask, broadcast.Event: broadcast.Show(c.Store),
+			flows.RemindEvent + flows.RemindUnfinished: walk.Remind, flows.RemindEvent + flows.RemindReview: rv.ReviewDigest,
+			flows.RemindEvent + flows.RemindRecognise: rv.RecogniseDigest},
+		Asides: map[string]func(*flows.Turn) error{relocate.Name: relocating.Press, assess.Reminder: walk.Continued,
+			review.Digest: rv.DigestPressed},
 		Now:         c.Now,
 		DefaultLang: c.DefaultLang,
 	})

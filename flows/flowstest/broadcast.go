@@ -188,3 +188,20 @@ func (s *Store) Broadcasts(_ context.Context, by int64, limit int) ([]flows.Broa
 	}
 	return out, nil
 }
+
+func (s *Store) SetReminders(_ context.Context, personID int64, on bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.remindersOff == nil {
+		s.remindersOff = map[int64]bool{}
+	}
+	s.remindersOff[personID] = !on
+	s.effect("reminders of person %d on: %v", personID, on)
+	return nil
+}
+
+func (s *Store) RemindersOn(_ context.Context, personID int64) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.remindersOff[personID], nil
+}

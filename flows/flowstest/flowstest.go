@@ -50,6 +50,7 @@ type Store struct {
 	members       map[int64][]int64 // a clan's member households
 	asked         []Asked           // notices asking households to pick their village, not taken yet
 	broadcasts    []*broadcast      // by id - 1
+	remindersOff  map[int64]bool    // people who switched reminders off
 	subjects      []subject
 	assessments   []*record
 	clock         int             // counts changes, for "the most recently changed first"
