@@ -458,3 +458,53 @@ func TestQuietHoursHoldReminders(t *testing.T) {
 		t.Errorf("reminded in quiet hours: %v", got)
 	}
 }
+
+// TestThrottledChatWaitsAlone: Telegram answers 429 retry_after 2 for one
+// person's chat: their broadcast message comes after the pause, once; the
+// others' are not held.
+func TestThrottledChatWaitsAlone(t *testing.T) {
+	t.Parallel()
+	b := newBundle(t, telegramtest.WithLimits())
+	users := b.people(6)
+	var mu sync.Mutex
+	throttled := 0
+	b.api.SetFault(func(method string, chat int64) *telegramtest.Fault {
+		mu.Lock()
+		defer mu.Unlock()
+		if method == "sendMessage" && chat == users[2].ID && throttled == 0 {
+			throttled++
+			f := telegramtest.TooManyRequests(2)
+			return &f
+		}
+		return nil
+	})
+	b.replica(25)
+	start := time.Now()
+	id := b.broadcast("Chờ một chút", "Wait a moment")
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	var others time.Duration
+	if err := b.api.Wait(ctx, func(*telegramtest.Server) bool {
+		n := 0
+		for _, u := range users {
+			if u != users[2] && len(b.shown([]telegramtest.User{u}, "Wait a moment"))+len(b.shown([]telegramtest.User{u}, "Chờ một chút")) > 0 {
+				n++
+			}
+		}
+		others = time.Since(start)
+		return n == 5
+	}); err != nil {
+		t.Fatal("the others' messages did not go in 10 s")
+	}
+	s := b.finished(id, 20*time.Second)
+	if s.Sent != 6 {
+		t.Errorf("the broadcast ended %+v", s)
+	}
+	if got := b.shown(users[2:3], "Chờ một chút"); got[users[2].ID] != 1 {
+		t.Errorf("the throttled person was shown it %d times", got[users[2].ID])
+	}
+	if waited := time.Since(start); waited < 2*time.Second {
+		t.Errorf("the throttled chat's message went %v after the broadcast, before its 2 s pause", waited)
+	}
+	t.Logf("the others had theirs within %v", others)
+}

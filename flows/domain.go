@@ -517,4 +517,12 @@ const (
 	// RemindRecognise is a recogniser's digest of the day: accepted
 	// submissions waiting for them.
 	RemindRecognise = "recognise"
+	// RemindRegistered is about a subject registered for a year's title
+	// and not assessed yet, its season closing: Ref.ID is the subject,
+	// Ref.Rev the year.
+	RemindRegistered = "registered"
 )
+
+// DaysBeforeClose are the days before its season closes that a
+// registration not assessed yet is reminded.
+var DaysBeforeClose = []int{7, 1}

@@ -44,6 +44,31 @@ var remindScenarios = []scenario{
 
 func init() {
 	remindScenarios = append(remindScenarios, scenario{
+		// A household registered for this year's title and not assessed
+		// is reminded as the season closes; its button goes to the titles;
+		// once it started, the reminder drops itself.
+		"reminder_registered", "vi", func(h *harness) {
+			h.command("start")
+			h.press(h.l("agree"))
+			h.press("📝 Đăng ký danh hiệu năm nay")
+			h.press(h.l("family"))
+			h.text("Nhà Lê")
+			h.press(h.l("province"))
+			h.press(h.l("commune"))
+			h.press(h.l("village"))
+			reminder := flows.Input{Kind: flows.InputEvent, Ref: &flows.Ref{Name: flows.RemindEvent + flows.RemindRegistered, ID: 1, Rev: 2026}}
+			if out := h.send(reminder, "(event) reminder"); !strings.Contains(last(out), "chưa tự đánh giá") {
+				h.t.Errorf("the reminder: %q", last(out))
+			}
+			h.press("▶ Bắt đầu tự đánh giá")
+			h.press(h.l("family"))
+			if out := h.press("Nhà Lê — Thôn Đông"); !strings.Contains(last(out), "Câu 1/12") {
+				h.t.Errorf("starting: %q", last(out))
+			}
+			if out := h.send(reminder, "(event) the reminder again, once started"); len(out) != 0 {
+				h.t.Errorf("a reminder of a registration started: %+v", out)
+			}
+		}}, scenario{
 		// A reviewer's digest counts what waits when it comes, says how
 		// many waited more than a week, and its button opens the queue;
 		// a digest that finds nothing waiting shows nothing.

@@ -53,7 +53,12 @@ type Options struct {
 	RedisURL    string        // the Redis the replicas use, under a prefix of their own
 	StallAfter  time.Duration // a step with no reply for this long is a stall
 	Profile     string        // when set, a CPU profile of the first replica is written here (polling mode)
-	Log         *slog.Logger
+	// Broadcast, when above 0, runs the walk twice: once as it is, then
+	// again, with other people, while a broadcast goes to this many more;
+	// the report has the reply latency of both and the broadcast's rate.
+	Broadcast int
+	SendRate  float64 // the replicas' SEND_RATE; 25 when 0
+	Log       *slog.Logger
 }
 
 const token = "424242:load-test-token"
@@ -71,6 +76,39 @@ type run struct {
 	people    map[int64]*person
 
 	botCalls atomic.Int64
+
+	dbURL string // the replicas' DATABASE_URL
+
+	bcMu            sync.Mutex
+	bcSent          int // broadcast messages sent (to the broadcast's chats)
+	bcFirst, bcLast time.Time
+}
+
+// The broadcast of Options.Broadcast: its recipients' first user id, and
+// its text.
+const (
+	broadcastFrom = 900000
+	broadcastText = "Thông báo của phép đo tải"
+)
+
+// startBroadcast makes the broadcast's recipients — people who agreed to
+// use the bot and wrote to it before — and queues a broadcast to everyone
+// with the hoctap binary, as an admin would.
+func (r *run) startBroadcast(ctx context.Context, db *pgx.Conn) error {
+	n := r.opt.Broadcast
+	if _, err := db.Exec(ctx, `INSERT INTO people (channel, channel_user, lang, consent_at)
+		SELECT 'telegram', $1 + g, 'vi', now() FROM generate_series(0, $2 - 1) g`, broadcastFrom, n); err != nil {
+		return fmt.Errorf("make the broadcast's recipients: %w", err)
+	}
+	for i := range n {
+		r.api.Open(telegramtest.User{ID: int64(broadcastFrom + i), FirstName: "Người nhận", LanguageCode: "vi"})
+	}
+	cmd := exec.CommandContext(ctx, r.opt.Binary, "broadcast", "--all", "--text", broadcastText, "--yes")
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+r.dbURL)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("queue the broadcast: %w: %s", err, out)
+	}
+	return nil
 }
 
 // Report is what a run measured.
@@ -96,6 +134,13 @@ type Report struct {
 	// the most.
 	FirstSubmissions                     int
 	ActionsToSubmit, MostActionsToSubmit int
+	Walkers                              int // people who walked, in both walks with Options.Broadcast
+	// With Options.Broadcast: the walk without it (the figures above are
+	// the walk during it), and the broadcast messages sent during the walk.
+	AlonePeople                   int
+	AloneP50, AloneP99            time.Duration
+	BroadcastSent                 int
+	BroadcastFirst, BroadcastLast time.Time
 }
 
 // Run makes the load and returns what it measured.
@@ -137,12 +182,64 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	heap := &heapWatch{}
 	heap.sample(reps)
 
+	var alone *Report
+	if opt.Broadcast > 0 {
+		r.walk(ctx, 100000, reps, heap)
+		alone = r.report(time.Second, nil, nil, heap)
+		r.mu.Lock()
+		r.latencies, r.steps, r.stalls = nil, 0, nil
+		r.mu.Unlock()
+		if err := r.startBroadcast(ctx, db); err != nil {
+			return nil, err
+		}
+	}
+	before = scrapeAll(reps)
+	first := int64(100000)
+	if alone != nil {
+		first = 200000
+	}
+	elapsed := r.walk(ctx, first, reps, heap)
+	time.Sleep(300 * time.Millisecond) // let the last replies land before reading the counters
+	after := scrapeAll(reps)
+	heap.sample(reps)
+
+	rep := r.report(elapsed, before, after, heap)
+	var actions []int
+	for _, p := range r.people { // their goroutines have ended
+		if p.firstSubmit > 0 {
+			actions = append(actions, p.firstSubmit)
+		}
+	}
+	rep.Walkers = len(r.people)
+	if len(actions) > 0 {
+		slices.Sort(actions)
+		rep.FirstSubmissions = len(actions)
+		rep.ActionsToSubmit, rep.MostActionsToSubmit = actions[len(actions)/2], actions[len(actions)-1]
+	}
+	rep.Throttled = r.api.Throttled()
+	if alone != nil {
+		rep.AlonePeople, rep.AloneP50, rep.AloneP99 = opt.People, alone.P50, alone.P99
+		r.bcMu.Lock()
+		rep.BroadcastSent, rep.BroadcastFirst, rep.BroadcastLast = r.bcSent, r.bcFirst, r.bcLast
+		r.bcMu.Unlock()
+	}
+	rep.Conversations, rep.RedisPerConversation = redisPerConversation(context.Background(), rdb, prefix)
+	if err := db.QueryRow(context.Background(), `SELECT count(*) FROM assessments WHERE status = 'submitted'`).Scan(&rep.Submitted); err != nil {
+		return nil, fmt.Errorf("count submissions: %w", err)
+	}
+	return rep, nil
+}
+
+// walk runs the people, their ids from first on, for the run's duration,
+// and returns how long it took.
+func (r *run) walk(ctx context.Context, first int64, reps []*replica, heap *heapWatch) time.Duration {
+	opt := r.opt
 	runCtx, cancel := context.WithTimeout(ctx, opt.Duration)
 	defer cancel()
 	var wg sync.WaitGroup
 	start := time.Now()
 	for i := 0; i < opt.People; i++ {
-		p := &person{r: r, u: telegramtest.User{ID: int64(100000 + i), FirstName: "Người " + strconv.Itoa(i), LanguageCode: "vi"},
+		p := &person{r: r, u: telegramtest.User{ID: first + int64(i), FirstName: "Người " + strconv.Itoa(i), LanguageCode: "vi"},
 			rng: rand.New(rand.NewPCG(uint64(i), 7)), calls: make(chan telegramtest.Call, 64)}
 		r.mu.Lock()
 		r.people[p.u.ID] = p
@@ -172,29 +269,7 @@ watch:
 		}
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
-	time.Sleep(300 * time.Millisecond) // let the last replies land before reading the counters
-	after := scrapeAll(reps)
-	heap.sample(reps)
-
-	rep := r.report(elapsed, before, after, heap)
-	var actions []int
-	for _, p := range r.people { // their goroutines have ended
-		if p.firstSubmit > 0 {
-			actions = append(actions, p.firstSubmit)
-		}
-	}
-	if len(actions) > 0 {
-		slices.Sort(actions)
-		rep.FirstSubmissions = len(actions)
-		rep.ActionsToSubmit, rep.MostActionsToSubmit = actions[len(actions)/2], actions[len(actions)-1]
-	}
-	rep.Throttled = r.api.Throttled()
-	rep.Conversations, rep.RedisPerConversation = redisPerConversation(context.Background(), rdb, prefix)
-	if err := db.QueryRow(context.Background(), `SELECT count(*) FROM assessments WHERE status = 'submitted'`).Scan(&rep.Submitted); err != nil {
-		return nil, fmt.Errorf("count submissions: %w", err)
-	}
-	return rep, nil
+	return time.Since(start)
 }
 
 // onCall routes the bot's calls to the person whose chat they concern.
@@ -207,6 +282,16 @@ func (r *run) onCall(c telegramtest.Call) {
 		return
 	}
 	r.botCalls.Add(1)
+	if c.Method == "sendMessage" && strings.Contains(c.Params["text"], broadcastText) {
+		r.bcMu.Lock()
+		if r.bcSent == 0 {
+			r.bcFirst = time.Now()
+		}
+		r.bcSent++
+		r.bcLast = time.Now()
+		r.bcMu.Unlock()
+		return
+	}
 	r.mu.Lock()
 	p := r.people[c.ChatID]
 	r.mu.Unlock()
@@ -268,8 +353,22 @@ func (rep *Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "steps                 %d (%.0f/s), %d submitted assessments\n", rep.Steps, float64(rep.Steps)/rep.Elapsed.Seconds(), rep.Submitted)
 	fmt.Fprintf(w, "reply latency         p50 %v  p90 %v  p99 %v  max %v  (update available → first Bot API call)\n",
 		round(rep.P50), round(rep.P90), round(rep.P99), round(rep.Max))
+	if o.Broadcast > 0 {
+		rate := o.SendRate
+		if rate <= 0 {
+			rate = 25
+		}
+		achieved := 0.0
+		if span := rep.BroadcastLast.Sub(rep.BroadcastFirst).Seconds(); rep.BroadcastSent > 1 && span > 0 {
+			achieved = float64(rep.BroadcastSent-1) / span
+		}
+		fmt.Fprintf(w, "  without a broadcast p50 %v  p99 %v  (the same walk, other people, before it)\n", round(rep.AloneP50), round(rep.AloneP99))
+		fmt.Fprintf(w, "  p99 difference      %v  (aim: within 50ms)\n", round(rep.P99-rep.AloneP99))
+		fmt.Fprintf(w, "broadcast             %d of %d sent during the walk, %.1f/s of SEND_RATE %.0f/s (%.0f%%; aim: at least 95%%)\n",
+			rep.BroadcastSent, o.Broadcast, achieved, rate, 100*achieved/rate)
+	}
 	fmt.Fprintf(w, "first submission      %d of %d people, after %d actions (median), %d at most\n",
-		rep.FirstSubmissions, o.People, rep.ActionsToSubmit, rep.MostActionsToSubmit)
+		rep.FirstSubmissions, rep.Walkers, rep.ActionsToSubmit, rep.MostActionsToSubmit)
 	fmt.Fprintf(w, "stalls                %d (no reply within %v)\n", len(rep.Stalls), o.StallAfter)
 	for _, s := range rep.Stalls {
 		fmt.Fprintf(w, "  stalled: %s\n", s)
@@ -403,6 +502,11 @@ func (r *run) startReplicas(ctx context.Context, db *pgx.Conn, prefix, evidence 
 	if cfg.Password == "" {
 		dbURL = strings.Replace(dbURL, cfg.User+":@", cfg.User+"@", 1)
 	}
+	r.dbURL = dbURL
+	rate := r.opt.SendRate
+	if rate <= 0 {
+		rate = 25
+	}
 	var reps []*replica
 	var targets []*url.URL
 	var hook string
@@ -421,7 +525,8 @@ func (r *run) startReplicas(ctx context.Context, db *pgx.Conn, prefix, evidence 
 		}
 		env := append(os.Environ(),
 			"TELEGRAM_BOT_TOKEN="+token, "TELEGRAM_API_URL="+r.api.URL(), "DATABASE_URL="+dbURL,
-			"REDIS_URL="+r.opt.RedisURL, "REDIS_PREFIX="+prefix, "EVIDENCE_DIR="+evidence, "LOG_FORMAT=json")
+			"REDIS_URL="+r.opt.RedisURL, "REDIS_PREFIX="+prefix, "EVIDENCE_DIR="+evidence, "LOG_FORMAT=json",
+			"SEND_RATE="+strconv.FormatFloat(rate, 'f', -1, 64))
 		if r.opt.Mode == "webhook" {
 			env = append(env, "WEBHOOK_URL="+hook, "WEBHOOK_SECRET=load-secret", "LISTEN_ADDR="+addr)
 			targets = append(targets, &url.URL{Scheme: "http", Host: addr})

@@ -169,7 +169,7 @@ func enqueueBroadcast(ctx context.Context, tx pgx.Tx, id int64, gen int, persons
 	}
 	params := make([]river.InsertManyParams, len(persons))
 	for i, p := range persons {
-		params[i] = river.InsertManyParams{Args: BroadcastJob{Broadcast: id, Person: p, Gen: gen}, InsertOpts: &river.InsertOpts{ScheduledAt: at}}
+		params[i] = river.InsertManyParams{Args: BroadcastJob{Broadcast: id, Person: p, Gen: gen}, InsertOpts: due(at)}
 	}
 	if _, err := jobs.InsertManyFastTx(ctx, tx, params); err != nil {
 		return fmt.Errorf("enqueue broadcast: %w", err)

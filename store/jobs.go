@@ -33,6 +33,17 @@ func (NoticeJob) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueueNotice, UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
 
+// due is the insert options of a job due at a time: scheduled when it is
+// still to come, else none, so that the job is available at once — a job
+// scheduled for now would wait for River's scheduler to make it available
+// (every few seconds).
+func due(at time.Time) *river.InsertOpts {
+	if at.After(time.Now()) {
+		return &river.InsertOpts{ScheduledAt: at}
+	}
+	return nil
+}
+
 // jobs inserts hoctap's jobs within the store's transactions: River's
 // insert-only client, which needs no pool of its own.
 var jobs = func() *river.Client[pgx.Tx] {
@@ -66,7 +77,7 @@ func notify(ctx context.Context, tx pgx.Tx, query string, args ...any) ([]int64,
 	params := make([]river.InsertManyParams, len(ns))
 	persons := make([]int64, len(ns))
 	for i, n := range ns {
-		params[i] = river.InsertManyParams{Args: NoticeJob{Notice: n.ID}, InsertOpts: &river.InsertOpts{ScheduledAt: n.Due}}
+		params[i] = river.InsertManyParams{Args: NoticeJob{Notice: n.ID}, InsertOpts: due(n.Due)}
 		persons[i] = n.Person
 	}
 	if _, err := jobs.InsertManyTx(ctx, tx, params); err != nil {
@@ -88,9 +99,9 @@ func (db *DB) EnqueueNotices(ctx context.Context) (int, error) {
 		}
 		var params []river.InsertManyParams
 		var id int64
-		var due time.Time
-		if _, err := pgx.ForEachRow(rows, []any{&id, &due}, func() error {
-			params = append(params, river.InsertManyParams{Args: NoticeJob{Notice: id}, InsertOpts: &river.InsertOpts{ScheduledAt: due}})
+		var at time.Time
+		if _, err := pgx.ForEachRow(rows, []any{&id, &at}, func() error {
+			params = append(params, river.InsertManyParams{Args: NoticeJob{Notice: id}, InsertOpts: due(at)})
 			return nil
 		}); err != nil {
 			return err

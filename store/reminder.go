@@ -48,6 +48,9 @@ type Reminder struct {
 //     was last changed — only the latest step due, so a planner that was
 //     down sends one, not all; a change starts the steps again. One filled
 //     in on a household's behalf reminds nobody.
+//   - A subject registered for a year's title and not assessed yet is
+//     reminded flows.DaysBeforeClose days before its province's season of
+//     that year closes (the calendar year's end without one).
 //   - A reviewer (one who may decide) gets a digest a day (Vietnam's)
 //     when something waits in their scope, a recogniser one when accepted
 //     submissions wait for them: one message, whatever the number.
@@ -63,6 +66,7 @@ func (db *DB) PlanReminders(ctx context.Context, now time.Time, days []int) (int
 			{unfinishedSQL, []any{now, days, flows.RemindUnfinished}},
 			{reviewDigestSQL, []any{now, role.Holders(role.ReviewDecide), flows.RemindReview, today}},
 			{recogniseDigestSQL, []any{now, role.Holders(role.Recognise), flows.RemindRecognise, today}},
+			{registeredSQL, []any{now, flows.DaysBeforeClose, flows.RemindRegistered, today}},
 		} {
 			rows, err := tx.Query(ctx, q.sql, q.args...)
 			if err != nil {
@@ -103,6 +107,34 @@ const unfinishedSQL = `
 	)
 	INSERT INTO reminders (person_id, about, period, object_id, rev, due_at)
 	SELECT person_id, $3, id || ':' || rev || ':' || d, id, rev, due_at FROM due
+	ON CONFLICT DO NOTHING
+	RETURNING person_id, about, period`
+
+// registeredSQL plans the reminders of registrations not assessed, as the
+// season closes: $1 now, $2 the days before the close, $3
+// flows.RemindRegistered, $4 today in Vietnam (YYYY-MM-DD). Of the steps
+// due, the nearest the close.
+const registeredSQL = `
+	WITH RECURSIVE up (subject_id, code, parent, level) AS (
+		SELECT s.id, a.code, a.parent_code, a.level FROM registrations g
+		JOIN subjects s ON s.id = g.subject_id JOIN areas a ON a.code = s.area_code
+		WHERE g.year >= extract(year FROM $4::date)::int - 1
+		UNION ALL
+		SELECT up.subject_id, a.code, a.parent_code, a.level FROM areas a JOIN up ON a.code = up.parent
+	), due AS (
+		SELECT DISTINCT ON (g.subject_id, g.year) g.person_id, g.subject_id, g.year, d
+		FROM registrations g
+		JOIN people p ON p.id = g.person_id
+		JOIN up pr ON pr.subject_id = g.subject_id AND pr.level = 'province'
+		LEFT JOIN seasons se ON se.province_code = pr.code AND se.year = g.year,
+		unnest($2::int[]) d
+		WHERE NOT p.inactive AND NOT p.reminders_off
+			AND NOT EXISTS (SELECT 1 FROM assessments a WHERE a.subject_id = g.subject_id AND a.year = g.year AND a.status <> 'abandoned')
+			AND $4::date BETWEEN coalesce(se.closes, make_date(g.year, 12, 31)) - d AND coalesce(se.closes, make_date(g.year, 12, 31))
+		ORDER BY g.subject_id, g.year, d
+	)
+	INSERT INTO reminders (person_id, about, period, object_id, rev, due_at)
+	SELECT person_id, $3, subject_id || ':' || year || ':' || d, subject_id, year, $1 FROM due
 	ON CONFLICT DO NOTHING
 	RETURNING person_id, about, period`
 

@@ -1,6 +1,8 @@
 package store_test
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -155,5 +157,72 @@ func TestDigestsPlannedOnceADay(t *testing.T) {
 	got := digests(morning.Add(24 * time.Hour))
 	if len(got[reviewer]) != 1 || len(got[recogniser]) != 1 || got[recogniser][0] != "recognise@2026-12-08" || len(got[idle]) != 0 {
 		t.Errorf("the next day's digests %v", got)
+	}
+}
+
+// TestRegisteredRemindedAsTheSeasonCloses: a registration not assessed is
+// reminded 7 days and 1 day before its province's season closes (the
+// calendar year's end without one), the nearest step once; none once it
+// is started.
+func TestRegisteredRemindedAsTheSeasonCloses(t *testing.T) {
+	t.Parallel()
+	b := newReviewBundle(t)
+	family := b.person()
+	other := b.person()
+	register := func(person int64, name, areaCode string) flows.Subject {
+		t.Helper()
+		s, err := b.db.Register(b.ctx, flows.NewAssessment{PersonID: person, Kind: scoring.KindFamily, Name: name, AreaCode: areaCode,
+			Region: scoring.RegionNormal, SetID: "family-2015", SetVersion: 2, Year: 2026, Key: "reg-" + name}, b.at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	lê := register(family, "Nhà Lê", area.SampleCommune+".01")        // Hà Nội: the calendar year
+	lò := register(other, "Nhà Lò", area.SampleHardshipCommune+".01") // Tuyên Quang: a season to 30 November
+	if err := b.db.SetSeason(b.ctx, "08", flows.Season{Year: 2026, Opens: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		Closes: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)}, 0); err != nil {
+		t.Fatal(err)
+	}
+	periods := func(day string) []string {
+		t.Helper()
+		at, _ := time.ParseInLocation(time.DateOnly, day, store.Vietnam)
+		if _, err := b.db.PlanReminders(b.ctx, at.Add(9*time.Hour), []int{1, 3, 7}); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := b.db.Pool().Query(b.ctx, `SELECT period FROM reminders WHERE about = 'registered' ORDER BY due_at, period`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for rows.Next() {
+			var p string
+			rows.Scan(&p)
+			out = append(out, p)
+		}
+		return out
+	}
+	id := func(s flows.Subject, step string) string { return fmt.Sprintf("%d:2026:%s", s.ID, step) }
+	if got := periods("2026-11-22"); len(got) != 0 {
+		t.Errorf("more than a week before: %v", got)
+	}
+	if got := periods("2026-11-23"); !slices.Equal(got, []string{id(lò, "7")}) {
+		t.Errorf("a week before Tuyên Quang's close: %v", got)
+	}
+	if got := periods("2026-12-30"); !slices.Equal(got, []string{id(lò, "7"), id(lê, "1")}) {
+		t.Errorf("the day before the year's end: %v, want Nhà Lê's last step alone", got)
+	}
+	if got := periods("2027-01-02"); len(got) != 2 {
+		t.Errorf("after the close: %v", got)
+	}
+	if _, err := b.db.Pool().Exec(b.ctx, `DELETE FROM reminders`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.Start(b.ctx, flows.NewAssessment{PersonID: family, Kind: scoring.KindFamily, SubjectID: lê.ID, Name: lê.Name, AreaCode: lê.AreaCode,
+		Region: scoring.RegionNormal, SetID: "family-2015", SetVersion: 2, Year: 2026, Cursor: "1.1", Key: "started"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := periods("2026-12-30"); len(got) != 0 {
+		t.Errorf("a registration started is reminded: %v", got)
 	}
 }

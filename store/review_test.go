@@ -307,13 +307,14 @@ func TestNoticesWrittenWithTheirJobs(t *testing.T) {
 	family := b.person()
 	a := b.submitted(family, "Nhà Lê", area.SampleCommune+".01")
 	reviewer := b.person("reviewer@" + area.SampleCommune)
-	if _, err := b.db.Decide(b.ctx, flows.Decision{AssessmentID: a.ID, Rev: 1, Reviewer: reviewer, State: flows.ReviewAccepted, At: b.at}); err != nil {
+	decided := time.Now().Truncate(time.Microsecond) // as PostgreSQL keeps it
+	if _, err := b.db.Decide(b.ctx, flows.Decision{AssessmentID: a.ID, Rev: 1, Reviewer: reviewer, State: flows.ReviewAccepted, At: decided}); err != nil {
 		t.Fatal(err)
 	}
 	// The decision, then (the province recognising on acceptance) the
 	// certificate of its recognition, each with the job that brings it,
 	// due once the undo window has passed.
-	due := b.at.Add(store.UndoWithin)
+	due := decided.Add(store.UndoWithin)
 	type job struct {
 		Notice int64
 		At     time.Time

@@ -38,6 +38,15 @@ func (s *Server) chatLocked(u User) *chat {
 	return c
 }
 
+// Open makes the chat with u as if u had written to the bot before (no
+// update is made): the bot may send to it, as it may to a person who
+// started it once.
+func (s *Server) Open(u User) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.chatLocked(u)
+}
+
 // userMessageLocked stores a new message from u, filled in by fill, with the
 // files it shows, and enqueues it as an update.
 func (s *Server) userMessageLocked(u User, files []*storedFile, fill func(*models.Message)) enqueued {

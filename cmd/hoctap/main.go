@@ -83,7 +83,7 @@ func commands() map[string]command {
 		"chain":     {usage: chainUsage, summary: "show or set how a province recognises titles: accept (a reviewer's acceptance) or confirm (a recogniser's decision)", run: runChain},
 		"broadcast": {usage: broadcastUsage, summary: "send an announcement to everyone or to a role within an area (the running serve delivers it); show, pause, resume or cancel one", run: runBroadcast},
 		"export":    {usage: "assessments [--format csv|json] [-o FILE]", summary: "export submitted assessments", run: runExport},
-		"loadtest":  {usage: "[--people N] [--think D] [--duration D] [--mode polling|webhook] [--replicas N]", summary: "measure the bot under simulated people (see README)", run: runLoadtest},
+		"loadtest":  {usage: "[--people N] [--think D] [--duration D] [--mode polling|webhook] [--replicas N] [--broadcast N]", summary: "measure the bot under simulated people (see README)", run: runLoadtest},
 	}
 }
 
