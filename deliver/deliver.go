@@ -109,7 +109,7 @@ func New(c Config) (*river.Client[pgx.Tx], error) {
 	d := &deliverer{db: c.DB, runner: c.Runner, now: c.Now}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &noticeWorker{deliverer: d})
-	river.AddWorker(workers, &broadcastWorker{deliverer: d})
+	river.AddWorker(workers, &broadcastWorker{deliverer: d, hold: c.JobTimeout})
 	river.AddWorker(workers, &reminderWorker{deliverer: d, quiet: c.Quiet})
 	river.AddWorker(workers, &tickWorker{db: c.DB, days: c.RemindAfter, now: c.Now})
 	cfg := &river.Config{
@@ -149,7 +149,12 @@ func (d *deliverer) deliver(ctx context.Context, in runner.Input, lane runner.La
 	if !d.runner.Deliver(ctx, in, lane, func(err error) { told <- err }) {
 		return runner.ErrStopped
 	}
-	return <-told // when ctx ends, the outbox withdraws what has not gone and says so
+	select {
+	case err := <-told:
+		return err
+	case <-ctx.Done(): // the outbox withdraws what has not gone yet
+		return ctx.Err()
+	}
 }
 
 // event is the input a job delivers to a person, keyed by the job's
@@ -184,8 +189,11 @@ func outcome(err error) (shown bool, jobErr error) {
 		return false, nil
 	case errors.As(err, &throttled):
 		return false, river.JobSnooze(throttled.After)
-	case errors.Is(err, runner.ErrStopped):
-		return false, river.JobSnooze(time.Second) // another replica, or this one once it runs again
+	case errors.Is(err, runner.ErrStopped), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		// The runner stopped, or the job's time ran out waiting for its
+		// send slot: another replica, or this one, tries again soon,
+		// without counting it as a failed attempt.
+		return false, river.JobSnooze(time.Second)
 	}
 	return false, err
 }
@@ -203,7 +211,7 @@ func (w *noticeWorker) Work(ctx context.Context, job *river.Job[store.NoticeJob]
 		return err
 	}
 	if n.Behind {
-		return river.JobSnooze(time.Second)
+		return river.JobSnooze(5 * time.Second)
 	}
 	in := event("nt", job.JobRow, n.Channel, n.User, flows.Ref{Name: n.Name, ID: n.Object, Rev: n.Rev}, w.now())
 	if _, err := outcome(w.deliver(ctx, in, runner.LaneNotice)); err != nil {
@@ -215,25 +223,35 @@ func (w *noticeWorker) Work(ctx context.Context, job *river.Job[store.NoticeJob]
 type broadcastWorker struct {
 	river.WorkerDefaults[store.BroadcastJob]
 	*deliverer
+	hold time.Duration // how long a job holds its recipient at most: its timeout
 }
 
 // Work brings a broadcast to one recipient, unless the broadcast was
 // paused or cancelled, the job is of a generation before a resume, or the
 // recipient has it already; a recipient who blocked the bot since counts
-// as failed.
+// as failed. While a job of an earlier generation still holds the
+// recipient (it was waiting to send at a pause), the job waits for it.
 func (w *broadcastWorker) Work(ctx context.Context, job *river.Job[store.BroadcastJob]) error {
-	d, err := w.db.BroadcastFor(ctx, job.Args)
-	if err != nil || !d.Send {
+	d, err := w.db.BroadcastFor(ctx, job.Args, w.now(), w.hold)
+	switch {
+	case err != nil:
 		return err
+	case d.Busy:
+		return river.JobSnooze(2 * time.Second)
+	case !d.Send:
+		return nil
 	}
 	shown := false
 	if !d.Inactive {
 		in := event("bc", job.JobRow, d.Channel, d.User, flows.Ref{Name: broadcast.Event, ID: job.Args.Broadcast}, w.now())
 		if shown, err = outcome(w.deliver(ctx, in, runner.LaneBulk)); err != nil {
+			if rerr := w.db.BroadcastRelease(context.WithoutCancel(ctx), job.Args); rerr != nil {
+				return errors.Join(err, rerr)
+			}
 			return err
 		}
 	}
-	return w.db.BroadcastSent(ctx, job.Args, shown, w.now())
+	return w.db.BroadcastSent(context.WithoutCancel(ctx), job.Args, shown, w.now())
 }
 
 // tickJob keeps what is periodic: it gives a job to the notices that have

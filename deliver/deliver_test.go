@@ -302,51 +302,66 @@ func TestReplyAheadOfBroadcast(t *testing.T) {
 }
 
 // TestBroadcastPausedResumedCancelled: a paused broadcast sends nothing
-// more; resumed, it sends to those still pending, once; cancelled, it
-// stops for good.
+// more once what was in flight went; resumed, it sends to those still
+// pending — at once after the pause too, while jobs of before still wait
+// to send — and nobody gets it twice; cancelled, it stops for good.
 func TestBroadcastPausedResumedCancelled(t *testing.T) {
 	t.Parallel()
 	b := newBundle(t, telegramtest.WithLimits())
 	users := b.people(30)
 	b.replica(4)
-	id := b.broadcast("Tạm dừng", "Paused")
-	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
-	defer cancel()
-	if err := b.api.Wait(ctx, func(*telegramtest.Server) bool {
-		return len(b.shown(users, "Paused"))+len(b.shown(users, "Tạm dừng")) >= 3
-	}); err != nil {
-		t.Fatal("the broadcast did not start in 10 s")
+	started := func(id int64, n int) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+		defer cancel()
+		if err := b.api.Wait(ctx, func(*telegramtest.Server) bool {
+			s, _ := b.db.BroadcastStatusOf(b.ctx, id, 0)
+			return s.Sent >= n
+		}); err != nil {
+			t.Fatalf("%d of broadcast %d did not go in 10 s", n, id)
+		}
 	}
-	s, err := b.db.SetBroadcast(b.ctx, id, 0, flows.BroadcastPaused, time.Now())
-	if err != nil || s.State != flows.BroadcastPaused {
-		t.Fatalf("paused: %+v %v", s, err)
+	set := func(id int64, state string) flows.BroadcastStatus {
+		t.Helper()
+		s, err := b.db.SetBroadcast(b.ctx, id, 0, state, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
 	}
-	paused := b.settled(id, "paused")
-	if s, err = b.db.SetBroadcast(b.ctx, id, 0, flows.BroadcastSending, time.Now()); err != nil || s.State != flows.BroadcastSending {
-		t.Fatalf("resumed: %+v %v", s, err)
+	// Paused and resumed at once, twice.
+	quick := b.broadcast("Tạm dừng rồi tiếp", "Paused and resumed")
+	started(quick, 3)
+	for range 2 {
+		set(quick, flows.BroadcastPaused)
+		set(quick, flows.BroadcastSending)
 	}
-	ctx, cancel = context.WithTimeout(b.ctx, 10*time.Second)
-	defer cancel()
-	if err := b.api.Wait(ctx, func(*telegramtest.Server) bool {
-		s, _ := b.db.BroadcastStatusOf(b.ctx, id, 0)
-		return s.Sent > paused.Sent+2
-	}); err != nil {
-		t.Fatal("nothing went after the resume")
+	if s := b.finished(quick, 30*time.Second); s.Sent != 30 {
+		t.Errorf("the broadcast paused and resumed ended %+v", s)
 	}
-	if s, err = b.db.SetBroadcast(b.ctx, id, 0, flows.BroadcastCancelled, time.Now()); err != nil || s.State != flows.BroadcastCancelled {
-		t.Fatalf("cancelled: %+v %v", s, err)
-	}
-	if s, err = b.db.SetBroadcast(b.ctx, id, 0, flows.BroadcastSending, time.Now()); err != nil || s.State != flows.BroadcastCancelled {
-		t.Errorf("resumed after the cancel: %+v %v", s, err)
-	}
-	b.settled(id, "cancelled")
-	for _, text := range []string{"Paused", "Tạm dừng"} {
+	for _, text := range []string{"Paused and resumed", "Tạm dừng rồi tiếp"} {
 		for u, n := range b.shown(users, text) {
 			if n > 1 {
 				t.Errorf("person %d was shown it %d times", u, n)
 			}
 		}
 	}
+	// Paused, it holds; cancelled, it stays so.
+	id := b.broadcast("Tạm dừng", "Paused")
+	started(id, 3)
+	if s := set(id, flows.BroadcastPaused); s.State != flows.BroadcastPaused {
+		t.Fatalf("paused: %+v", s)
+	}
+	paused := b.settled(id, "paused")
+	set(id, flows.BroadcastSending)
+	started(id, paused.Sent+2)
+	if s := set(id, flows.BroadcastCancelled); s.State != flows.BroadcastCancelled {
+		t.Fatalf("cancelled: %+v", s)
+	}
+	if s := set(id, flows.BroadcastSending); s.State != flows.BroadcastCancelled {
+		t.Errorf("resumed after the cancel: %+v", s)
+	}
+	b.settled(id, "cancelled")
 }
 
 // unfinished gives each of the people (made by people, in order) a

@@ -490,6 +490,9 @@ type NewBroadcast struct {
 	TextVI string // the text, Vietnamese and English (the same when one was given)
 	TextEN string
 	At     time.Time // when it goes out
+	// Key names the draft it was made from (the bot's): queueing the same
+	// draft again gives the broadcast queued the first time. "" for none.
+	Key string
 }
 
 // BroadcastStatus is how a broadcast goes.

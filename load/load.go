@@ -364,8 +364,8 @@ func (rep *Report) Print(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  without a broadcast p50 %v  p99 %v  (the same walk, other people, before it)\n", round(rep.AloneP50), round(rep.AloneP99))
 		fmt.Fprintf(w, "  p99 difference      %v  (aim: within 50ms)\n", round(rep.P99-rep.AloneP99))
-		fmt.Fprintf(w, "broadcast             %d of %d sent during the walk, %.1f/s of SEND_RATE %.0f/s (%.0f%%; aim: at least 95%%)\n",
-			rep.BroadcastSent, o.Broadcast, achieved, rate, 100*achieved/rate)
+		fmt.Fprintf(w, "broadcast             %d messages sent during the walk (to %d people and the first walk's %d), %.1f/s of SEND_RATE %.0f/s (%.0f%%; aim: at least 95%%)\n",
+			rep.BroadcastSent, o.Broadcast, o.People, achieved, rate, 100*achieved/rate)
 	}
 	fmt.Fprintf(w, "first submission      %d of %d people, after %d actions (median), %d at most\n",
 		rep.FirstSubmissions, rep.Walkers, rep.ActionsToSubmit, rep.MostActionsToSubmit)

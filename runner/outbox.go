@@ -293,7 +293,7 @@ func (o *outbox) enqueue(msgs []Message, lane Lane, paced bool, wait time.Durati
 		return // its drain is on it
 	}
 	if failed != nil {
-		o.setBack(conv, q, failed)
+		o.setBack(conv, q, 0, failed)
 	}
 	go o.drain(conv, q)
 }
@@ -301,7 +301,7 @@ func (o *outbox) enqueue(msgs []Message, lane Lane, paced bool, wait time.Durati
 // setBack makes the head of a queue wait after a failure: a 429's time for
 // the conversation (and a slower global rate when 429s come together), a
 // growing pause for a passing failure, until it is dropped.
-func (o *outbox) setBack(conv flows.Conv, q *chatQueue, err error) {
+func (o *outbox) setBack(conv flows.Conv, q *chatQueue, id uint64, err error) {
 	var throttled *Throttled
 	if errors.As(err, &throttled) {
 		now := time.Now()
@@ -328,19 +328,22 @@ func (o *outbox) setBack(conv flows.Conv, q *chatQueue, err error) {
 		return
 	}
 	o.mu.Lock()
-	defer o.mu.Unlock()
-	if len(q.msgs) == 0 {
+	if len(q.msgs) == 0 || (id != 0 && q.msgs[0].id != id) { // a reply came ahead meanwhile: the failed one waits behind it
+		o.mu.Unlock()
 		return
 	}
 	head := &q.msgs[0]
 	head.attempt++
-	if head.attempt >= maxAttempts {
-		o.log.Warn("a message could not be sent and is dropped", "conv", conv.String(), "error", err)
-		defer head.track.settle(err)
-		q.msgs = q.msgs[1:]
+	if head.attempt < maxAttempts {
+		head.notBefore = time.Now().Add(retryFirst << (head.attempt - 1))
+		o.mu.Unlock()
 		return
 	}
-	head.notBefore = time.Now().Add(retryFirst << (head.attempt - 1))
+	dropped := *head
+	q.msgs = q.msgs[1:]
+	o.mu.Unlock()
+	o.log.Warn("a message could not be sent and is dropped", "conv", conv.String(), "error", err)
+	dropped.track.settle(err)
 }
 
 // drop forgets what waits in a conversation (the person blocked the bot).
@@ -406,6 +409,10 @@ func (o *outbox) drain(conv flows.Conv, q *chatQueue) {
 		wait := time.Until(q.pausedUntil)
 		wait = max(wait, time.Until(head.notBefore))
 		o.mu.Unlock()
+		if err := head.track.withdrawn(); err != nil { // before it waits for a slot it no longer needs
+			o.pop(q, head.id, err)
+			continue
+		}
 		if !o.sleep(q, wait) {
 			continue
 		}
@@ -437,9 +444,9 @@ func (o *outbox) drain(conv flows.Conv, q *chatQueue) {
 		case o.ctx.Err() != nil:
 		case errors.As(err, &throttled) && head.track != nil:
 			o.takeBack(q, head.track, err)
-			o.setBack(conv, q, err)
+			o.setBack(conv, q, head.id, err)
 		default:
-			o.setBack(conv, q, err)
+			o.setBack(conv, q, head.id, err)
 		}
 	}
 }

@@ -107,16 +107,29 @@ func (db *DB) QueueBroadcast(ctx context.Context, b flows.NewBroadcast, now time
 		if err := mayBroadcast(ctx, tx, b.By, b.Audience); err != nil {
 			return err
 		}
-		var by, r, area any
+		if b.Key != "" {
+			err := tx.QueryRow(ctx, `SELECT b.id, (SELECT count(*) FROM broadcast_recipients r WHERE r.broadcast_id = b.id)
+				FROM broadcasts b WHERE b.draft_key = $1`, b.Key).Scan(&id, &n)
+			if err == nil {
+				return nil // queued before, from the same draft
+			}
+			if !errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("find the draft's broadcast: %w", err)
+			}
+		}
+		var by, r, area, key any
 		if b.By != 0 {
 			by = b.By
+		}
+		if b.Key != "" {
+			key = b.Key
 		}
 		if !b.Everyone {
 			r, area = b.Role, b.Area
 		}
 		if err := tx.QueryRow(ctx, `
-			INSERT INTO broadcasts (sent_by, role, area_code, text_vi, text_en, send_at, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, by, r, area, b.TextVI, b.TextEN, b.At, now).Scan(&id); err != nil {
+			INSERT INTO broadcasts (sent_by, role, area_code, text_vi, text_en, send_at, created_at, draft_key)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, by, r, area, b.TextVI, b.TextEN, b.At, now, key).Scan(&id); err != nil {
 			return fmt.Errorf("record broadcast: %w", err)
 		}
 		rows, err := tx.Query(ctx, audienceCTE+`
@@ -211,11 +224,14 @@ func (db *DB) BroadcastStatusOf(ctx context.Context, id, by int64) (flows.Broadc
 	return s, nil
 }
 
-// SetBroadcast pauses (flows.BroadcastPaused), resumes (flows.BroadcastSending) or
-// cancels (flows.BroadcastCancelled) a broadcast; by, when not 0, must be the one
-// who sent it. A cancelled broadcast stays so. Resuming starts a new
-// generation of jobs for the recipients still pending, due at once or at
-// the broadcast's time. It returns the status after.
+// SetBroadcast pauses (flows.BroadcastPaused), resumes
+// (flows.BroadcastSending) or cancels (flows.BroadcastCancelled) a
+// broadcast; by, when not 0, must be the one who sent it, and resumes only
+// a pause of their own while they may still send to its audience
+// (flows.ErrNotFound otherwise). A cancelled broadcast stays so. Resuming
+// starts a new generation of jobs for the recipients still pending, due at
+// once or at the broadcast's time; a job of before that still holds its
+// recipient finishes first (BroadcastFor). It returns the status after.
 func (db *DB) SetBroadcast(ctx context.Context, id, by int64, state string, now time.Time) (flows.BroadcastStatus, error) {
 	if state != flows.BroadcastPaused && state != flows.BroadcastSending && state != flows.BroadcastCancelled {
 		return flows.BroadcastStatus{}, fmt.Errorf("no broadcast state %q", state)
@@ -227,16 +243,38 @@ func (db *DB) SetBroadcast(ctx context.Context, id, by int64, state string, now 
 		var was string
 		var gen int
 		var at time.Time
-		if err := tx.QueryRow(ctx, `SELECT state, gen, send_at FROM broadcasts WHERE id = $1 FOR UPDATE`, id).Scan(&was, &gen, &at); err != nil {
+		var pausedBy *int64
+		var a flows.Audience
+		var r, area *string
+		if err := tx.QueryRow(ctx, `SELECT state, gen, send_at, paused_by, role, area_code FROM broadcasts WHERE id = $1 FOR UPDATE`, id).
+			Scan(&was, &gen, &at, &pausedBy, &r, &area); err != nil {
 			return fmt.Errorf("read broadcast: %w", err)
 		}
 		if was == state || was == flows.BroadcastCancelled || (state == flows.BroadcastSending && was != flows.BroadcastPaused) {
 			return nil
 		}
+		if state == flows.BroadcastSending && by != 0 {
+			// A sender resumes only their own pause, and only while they
+			// may still send to the audience.
+			if pausedBy == nil || *pausedBy != by {
+				return flows.ErrNotFound
+			}
+			if a.Everyone = r == nil; r != nil && area != nil {
+				a.Role, a.Area = *r, *area
+			}
+			if err := mayBroadcast(ctx, tx, by, a); err != nil {
+				return err
+			}
+		}
 		if state == flows.BroadcastSending {
 			gen++
 		}
-		if _, err := tx.Exec(ctx, `UPDATE broadcasts SET state = $2, gen = $3 WHERE id = $1`, id, state, gen); err != nil {
+		var actor any
+		if by != 0 {
+			actor = by
+		}
+		if _, err := tx.Exec(ctx, `UPDATE broadcasts SET state = $2, gen = $3, paused_by = CASE WHEN $2 = 'paused' THEN $4::bigint END WHERE id = $1`,
+			id, state, gen, actor); err != nil {
 			return fmt.Errorf("set broadcast: %w", err)
 		}
 		if state == flows.BroadcastSending {
@@ -255,10 +293,6 @@ func (db *DB) SetBroadcast(ctx context.Context, id, by int64, state string, now 
 				return err
 			}
 		}
-		var actor any
-		if by != 0 {
-			actor = by
-		}
 		_, err := tx.Exec(ctx, `INSERT INTO audit_log (person_id, action, detail) VALUES ($1, $2, $3)`,
 			actor, "broadcast."+state, map[string]any{"broadcast": id})
 		return err
@@ -271,29 +305,44 @@ func (db *DB) SetBroadcast(ctx context.Context, id, by int64, state string, now 
 
 // BroadcastDelivery is what a broadcast job needs to know before it sends.
 type BroadcastDelivery struct {
-	Send     bool // the job is of the broadcast's generation, which is sending, and its recipient still waits
+	// Send: the job is of the broadcast's generation, which is sending,
+	// its recipient still waits, and the job now holds them.
+	Send bool
+	// Busy: a job of an earlier generation holds the recipient (it was
+	// waiting to send when the broadcast was paused and resumed): wait,
+	// and look again.
+	Busy     bool
 	Inactive bool // the recipient blocked the bot since
 	Channel  string
 	User     int64
 }
 
-// BroadcastFor tells a broadcast job whether it is still to send, and to
-// whom.
-func (db *DB) BroadcastFor(ctx context.Context, j BroadcastJob) (BroadcastDelivery, error) {
+// BroadcastFor tells a broadcast job whether it is to send, and to whom:
+// when it is, the job holds the recipient until now + hold, or until
+// BroadcastSent or BroadcastRelease, so that no other job sends to them
+// meanwhile.
+func (db *DB) BroadcastFor(ctx context.Context, j BroadcastJob, now time.Time, hold time.Duration) (BroadcastDelivery, error) {
 	var d BroadcastDelivery
-	var state, recipient string
-	var gen int
 	err := db.pool.QueryRow(ctx, `
-		SELECT b.state, b.gen, r.state, p.inactive, p.channel, p.channel_user
-		FROM broadcast_recipients r JOIN broadcasts b ON b.id = r.broadcast_id JOIN people p ON p.id = r.person_id
-		WHERE r.broadcast_id = $1 AND r.person_id = $2`, j.Broadcast, j.Person).Scan(&state, &gen, &recipient, &d.Inactive, &d.Channel, &d.User)
-	if errors.Is(err, pgx.ErrNoRows) {
+		UPDATE broadcast_recipients r SET claimed_until = $3::timestamptz + $4::interval
+		FROM broadcasts b, people p
+		WHERE r.broadcast_id = $1 AND r.person_id = $2 AND b.id = r.broadcast_id AND p.id = r.person_id
+			AND b.state = 'sending' AND b.gen = $5 AND r.state = 'pending' AND (r.claimed_until IS NULL OR r.claimed_until <= $3)
+		RETURNING p.inactive, p.channel, p.channel_user`, j.Broadcast, j.Person, now, hold, j.Gen).Scan(&d.Inactive, &d.Channel, &d.User)
+	if err == nil {
+		d.Send = true
 		return d, nil
 	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return d, fmt.Errorf("claim broadcast recipient: %w", err)
+	}
+	err = db.pool.QueryRow(ctx, `
+		SELECT EXISTS (SELECT 1 FROM broadcast_recipients r JOIN broadcasts b ON b.id = r.broadcast_id
+			WHERE r.broadcast_id = $1 AND r.person_id = $2 AND b.state = 'sending' AND b.gen = $4 AND r.state = 'pending' AND r.claimed_until > $3)`,
+		j.Broadcast, j.Person, now, j.Gen).Scan(&d.Busy)
 	if err != nil {
 		return d, fmt.Errorf("read broadcast recipient: %w", err)
 	}
-	d.Send = state == flows.BroadcastSending && gen == j.Gen && recipient == "pending"
 	return d, nil
 }
 
@@ -304,9 +353,19 @@ func (db *DB) BroadcastSent(ctx context.Context, j BroadcastJob, sent bool, at t
 	if !sent {
 		state = "failed"
 	}
-	if _, err := db.pool.Exec(ctx, `UPDATE broadcast_recipients SET state = $3, done_at = $4
+	if _, err := db.pool.Exec(ctx, `UPDATE broadcast_recipients SET state = $3, done_at = $4, claimed_until = NULL
 		WHERE broadcast_id = $1 AND person_id = $2 AND state = 'pending'`, j.Broadcast, j.Person, state, at); err != nil {
 		return fmt.Errorf("record broadcast sent: %w", err)
+	}
+	return nil
+}
+
+// BroadcastRelease lets go of a recipient a job held and did not send to
+// (a 429's pause, a stop): the next job may.
+func (db *DB) BroadcastRelease(ctx context.Context, j BroadcastJob) error {
+	if _, err := db.pool.Exec(ctx, `UPDATE broadcast_recipients SET claimed_until = NULL
+		WHERE broadcast_id = $1 AND person_id = $2 AND state = 'pending'`, j.Broadcast, j.Person); err != nil {
+		return fmt.Errorf("release broadcast recipient: %w", err)
 	}
 	return nil
 }

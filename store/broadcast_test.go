@@ -74,8 +74,42 @@ func TestBroadcastAudiencesAndWalls(t *testing.T) {
 	if _, err := b.db.SetBroadcast(b.ctx, id, admin, flows.BroadcastCancelled, b.at); !errors.Is(err, flows.ErrNotFound) {
 		t.Errorf("another person cancels it: %v", err)
 	}
+	// The same draft queued twice is one broadcast.
+	draft := flows.NewBroadcast{Audience: flows.Audience{Role: "reviewer", Area: area.SampleCommune}, By: leader, TextVI: "Nháp", TextEN: "Draft", At: b.at, Key: "9:draft"}
+	first, _, err := b.db.QueueBroadcast(b.ctx, draft, b.at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, n, err := b.db.QueueBroadcast(b.ctx, draft, b.at); err != nil || again != first || n != 1 {
+		t.Errorf("the draft queued again: %d (%d recipients) %v, want %d", again, n, err, first)
+	}
+	// A sender resumes their own pause only, and only while they may send.
+	if _, err := b.db.SetBroadcast(b.ctx, first, 0, flows.BroadcastPaused, b.at); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.SetBroadcast(b.ctx, first, leader, flows.BroadcastSending, b.at); !errors.Is(err, flows.ErrNotFound) {
+		t.Errorf("the sender resumed the command line's pause: %v", err)
+	}
+	if s, err := b.db.SetBroadcast(b.ctx, first, leader, flows.BroadcastCancelled, b.at); err != nil || s.State != flows.BroadcastCancelled {
+		t.Errorf("the sender cancels it: %+v %v", s, err)
+	}
+	if _, err := b.db.SetBroadcast(b.ctx, id, leader, flows.BroadcastPaused, b.at); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.Pool().Exec(b.ctx, `UPDATE roles SET revoked_at = now() WHERE person_id = $1`, leader); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.SetBroadcast(b.ctx, id, leader, flows.BroadcastSending, b.at); !errors.Is(err, flows.ErrNotFound) {
+		t.Errorf("resumed after the role ended: %v", err)
+	}
+	if _, err := b.db.Pool().Exec(b.ctx, `UPDATE roles SET revoked_at = NULL WHERE person_id = $1`, leader); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := b.db.SetBroadcast(b.ctx, id, leader, flows.BroadcastSending, b.at); err != nil || s.State != flows.BroadcastSending {
+		t.Errorf("the sender resumes their own pause: %+v %v", s, err)
+	}
 	mine, err := b.db.Broadcasts(b.ctx, leader, 5)
-	if err != nil || len(mine) != 1 || mine[0].ID != id || mine[0].Audience.Role != "reviewer" || mine[0].Pending != 1 {
+	if err != nil || len(mine) != 2 || mine[1].ID != id || mine[1].Audience.Role != "reviewer" || mine[1].Pending != 1 {
 		t.Errorf("the leader's broadcasts %+v %v", mine, err)
 	}
 	areas, err := b.db.BroadcastAreas(b.ctx, leader)
@@ -95,7 +129,7 @@ func TestBroadcastAudiencesAndWalls(t *testing.T) {
 		rows.Scan(&d)
 		details = append(details, d)
 	}
-	if len(details) != 2 || slices.ContainsFunc(details, func(d string) bool { return strings.Contains(d, "bí mật") || strings.Contains(d, "secret") }) {
+	if len(details) != 7 || slices.ContainsFunc(details, func(d string) bool { return strings.Contains(d, "bí mật") || strings.Contains(d, "secret") }) {
 		t.Errorf("the audit rows %q", details)
 	}
 }

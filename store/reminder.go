@@ -56,27 +56,33 @@ type Reminder struct {
 //     submissions wait for them: one message, whatever the number.
 func (db *DB) PlanReminders(ctx context.Context, now time.Time, days []int) (int, error) {
 	today := DayOf(now).Format(time.DateOnly)
+	// Digests go in the morning: at DigestAt in Vietnam, or now when later.
+	y, m, d := now.In(Vietnam).Date()
+	digestAt := time.Date(y, m, d, 0, 0, 0, 0, Vietnam).Add(DigestAt)
+	if digestAt.Before(now) {
+		digestAt = now
+	}
 	n := 0
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		var keys []ReminderJob
+		var keys []planned
 		for _, q := range []struct {
 			sql  string
 			args []any
 		}{
 			{unfinishedSQL, []any{now, days, flows.RemindUnfinished}},
-			{reviewDigestSQL, []any{now, role.Holders(role.ReviewDecide), flows.RemindReview, today}},
-			{recogniseDigestSQL, []any{now, role.Holders(role.Recognise), flows.RemindRecognise, today}},
+			{reviewDigestSQL, []any{digestAt, role.Holders(role.ReviewDecide), flows.RemindReview, today}},
+			{recogniseDigestSQL, []any{digestAt, role.Holders(role.Recognise), flows.RemindRecognise, today}},
 			{registeredSQL, []any{now, flows.DaysBeforeClose, flows.RemindRegistered, today}},
 		} {
 			rows, err := tx.Query(ctx, q.sql, q.args...)
 			if err != nil {
 				return err
 			}
-			planned, err := pgx.CollectRows(rows, pgx.RowToStructByPos[ReminderJob])
+			got, err := pgx.CollectRows(rows, pgx.RowToStructByPos[planned])
 			if err != nil {
 				return err
 			}
-			keys = append(keys, planned...)
+			keys = append(keys, got...)
 		}
 		n = len(keys)
 		if n == 0 {
@@ -84,7 +90,7 @@ func (db *DB) PlanReminders(ctx context.Context, now time.Time, days []int) (int
 		}
 		params := make([]river.InsertManyParams, n)
 		for i, k := range keys {
-			params[i] = river.InsertManyParams{Args: k}
+			params[i] = river.InsertManyParams{Args: k.ReminderJob, InsertOpts: due(k.Due)}
 		}
 		_, err := jobs.InsertManyTx(ctx, tx, params)
 		return err
@@ -95,6 +101,15 @@ func (db *DB) PlanReminders(ctx context.Context, now time.Time, days []int) (int
 	return n, nil
 }
 
+// DigestAt is when in the day, in Vietnam, digests go.
+const DigestAt = 7 * time.Hour
+
+// planned is a reminder planned: its key and when it is due.
+type planned struct {
+	ReminderJob
+	Due time.Time
+}
+
 // unfinishedSQL plans the reminders of questionnaires left: $1 now, $2
 // the days, $3 flows.RemindUnfinished.
 const unfinishedSQL = `
@@ -103,12 +118,15 @@ const unfinishedSQL = `
 		FROM assessments a JOIN people p ON p.id = a.person_id, unnest($2::int[]) d
 		WHERE a.status = 'open' AND NOT a.assisted AND NOT p.inactive AND NOT p.reminders_off
 			AND a.updated_at + d * interval '1 day' <= $1
+			-- Left longer ago than the last step and two days more: planned
+			-- before, or too late to remind; not looked at again.
+			AND a.updated_at > $1 - (SELECT max(x) + 2 FROM unnest($2::int[]) x) * interval '1 day'
 		ORDER BY a.id, d DESC
 	)
 	INSERT INTO reminders (person_id, about, period, object_id, rev, due_at)
 	SELECT person_id, $3, id || ':' || rev || ':' || d, id, rev, due_at FROM due
 	ON CONFLICT DO NOTHING
-	RETURNING person_id, about, period`
+	RETURNING person_id, about, period, due_at`
 
 // registeredSQL plans the reminders of registrations not assessed, as the
 // season closes: $1 now, $2 the days before the close, $3
@@ -136,7 +154,7 @@ const registeredSQL = `
 	INSERT INTO reminders (person_id, about, period, object_id, rev, due_at)
 	SELECT person_id, $3, subject_id || ':' || year || ':' || d, subject_id, year, $1 FROM due
 	ON CONFLICT DO NOTHING
-	RETURNING person_id, about, period`
+	RETURNING person_id, about, period, due_at`
 
 // digestScope names, as "scope", the areas of the roles $2 of each person
 // who may get a digest $3 of the day $4 and has none yet: each role's area
@@ -155,7 +173,7 @@ const digestInsert = `
 	INSERT INTO reminders (person_id, about, period, object_id, rev, due_at)
 	SELECT person_id, $3, $4, 0, 0, $1 FROM digest
 	ON CONFLICT DO NOTHING
-	RETURNING person_id, about, period`
+	RETURNING person_id, about, period, due_at`
 
 // reviewDigestSQL plans the reviewers' digests: what waits in their scope
 // that they may review (not their own household's), as package store's

@@ -8,19 +8,15 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"hoctap/flows"
+	"hoctap/flows/broadcast"
 	"hoctap/role"
 	"hoctap/store"
 )
 
 // broadcastUsage is the usage line of hoctap broadcast.
 const broadcastUsage = "(--all | --role ROLE --area CODE) (--text TEXT | --text-vi TEXT --text-en TEXT) [--at TIME] [--yes] | status ID | pause ID | resume ID | cancel ID"
-
-// maxBroadcast is the longest text of a broadcast, in characters: a
-// Telegram message holds 4,096 with the heading the bot puts above it.
-const maxBroadcast = 4000
 
 func broadcastCommands() map[string]command {
 	state := func(s string) func(*env, []string) error {
@@ -35,8 +31,10 @@ func broadcastCommands() map[string]command {
 }
 
 // runBroadcast queues a broadcast, or shows or changes one.
+// A subcommand is named first ("hoctap broadcast status 12"): a text such
+// as --text cancel is never taken for one.
 func runBroadcast(e *env, args []string) error {
-	if args = commandFirst(args, broadcastCommands()); len(args) > 0 {
+	if len(args) > 0 {
 		if _, ok := broadcastCommands()[args[0]]; ok {
 			return dispatch(e, "broadcast", broadcastCommands(), args)
 		}
@@ -85,8 +83,8 @@ func broadcastQueue(e *env, args []string) error {
 		b.TextVI, b.TextEN = *textVI, *textEN
 	}
 	for _, t := range []string{b.TextVI, b.TextEN} {
-		if strings.TrimSpace(t) == "" || utf8.RuneCountInString(t) > maxBroadcast || !utf8.ValidString(t) {
-			return usageErrorf("the text is 1 to %d characters", maxBroadcast)
+		if !broadcast.TextFits(t) {
+			return usageErrorf("the text is 1 to %d characters (an emoji counts two, as Telegram counts)", broadcast.MaxText)
 		}
 	}
 	now := time.Now()

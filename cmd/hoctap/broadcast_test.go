@@ -37,7 +37,7 @@ func TestBroadcastCommand(t *testing.T) {
 		{"--text", "x"}, {"--all"}, {"--all", "--role", "leader", "--area", "01", "--text", "x"},
 		{"--role", "mayor", "--area", "01", "--text", "x"}, {"--role", "leader", "--text", "x"},
 		{"--all", "--text", "x", "--text-vi", "y"}, {"--all", "--text-vi", "y"}, {"--all", "--text", "   "},
-		{"--all", "--text", strings.Repeat("a", 4001)}, {"--all", "--text", "x", "--at", "tomorrow"},
+		{"--all", "--text", strings.Repeat("a", 3801)}, {"--all", "--text", strings.Repeat("😀", 1901)}, {"--all", "--text", "x", "--at", "tomorrow"},
 		{"--all", "--text", "x", "--at", "2020-01-01 08:00"}, {"--all", "--text", "x", "extra"},
 		{"status"}, {"status", "x"}, {"cancel", "1", "2"},
 	} {
@@ -58,9 +58,13 @@ func TestBroadcastCommand(t *testing.T) {
 	if r.code != 0 || r.stdout != "1\n" {
 		t.Fatalf("agreed: exit %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
 	}
+	// A text that names a subcommand is a text.
+	if r := hoctap(t, env, "", "broadcast", "--role", "admin", "--area", "01", "--text", "cancel", "--yes"); r.code != 0 || r.stdout != "2\n" {
+		t.Fatalf("--text cancel: exit %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
+	}
 	// Scheduled, with --yes; to a role of an area, which nobody holds.
 	r = hoctap(t, env, "", "broadcast", "--role", "reviewer", "--area", "01", "--text", "Họp", "--at", time.Now().Add(48*time.Hour).Format("2006-01-02 15:04"), "--yes")
-	if r.code != 0 || r.stdout != "2\n" || strings.Contains(r.stderr, "Send it?") {
+	if r.code != 0 || r.stdout != "3\n" || strings.Contains(r.stderr, "Send it?") {
 		t.Fatalf("scheduled: exit %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
 	}
 	if r := hoctap(t, env, "", "broadcast", "--role", "reviewer", "--area", "99999", "--text", "x", "--yes"); r.code != 1 || r.stdout != "" {
@@ -71,7 +75,7 @@ func TestBroadcastCommand(t *testing.T) {
 		!strings.HasSuffix(status.stdout, "\nrecipients 2\nsent 0\npending 2\nfailed 0\n") {
 		t.Errorf("status: exit %d %q %s", status.code, status.stdout, status.stderr)
 	}
-	if r := hoctap(t, env, "", "broadcast", "status", "2"); r.code != 0 || !strings.Contains(r.stdout, "state done\n") || !strings.Contains(r.stdout, "recipients 0\n") {
+	if r := hoctap(t, env, "", "broadcast", "status", "3"); r.code != 0 || !strings.Contains(r.stdout, "state done\n") || !strings.Contains(r.stdout, "recipients 0\n") {
 		t.Errorf("the broadcast to nobody: %q %s", r.stdout, r.stderr)
 	}
 	for _, step := range []struct{ verb, state string }{{"pause", "paused"}, {"resume", "sending"}, {"cancel", "cancelled"}, {"resume", "cancelled"}} {

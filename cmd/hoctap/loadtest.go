@@ -26,7 +26,7 @@ func runLoadtest(e *env, args []string) error {
 		return usageErrorf("--mode is polling or webhook, not %q", *mode)
 	}
 	if *people < 1 || *replicas < 1 || *duration <= 0 || *think < 0 || *broadcast < 0 {
-		return usageErrorf("--people and --replicas are at least 1, --duration more than 0")
+		return usageErrorf("--people and --replicas are at least 1, --duration more than 0, --broadcast 0 or more")
 	}
 	c, err := loadConfig(e.lookup)
 	if err != nil {

@@ -73,9 +73,10 @@ func runServe(e *env, args []string) error {
 		b.Stop()
 		return err
 	}
-	// Notices and broadcasts go out as events on the same runner, by
-	// River's jobs; they stop before the database closes, and a job cut
-	// short by the runner's stop is snoozed for the next replica.
+	// Notices, reminders and broadcasts go out as events on the same
+	// runner, by River's jobs. When the bot stops, the jobs stop first —
+	// no job is taken once the runner no longer takes inputs — and before
+	// the database closes; a job cut short is snoozed for the next replica.
 	jobs, err := deliver.New(deliver.Config{DB: p.db, Runner: run, Rate: c.sendRate, Rescue: c.jobRescue, JobTimeout: c.jobRescue / 2,
 		Quiet: c.quiet, RemindAfter: c.remindAfter, Log: e.log})
 	if err != nil {
@@ -86,12 +87,19 @@ func runServe(e *env, args []string) error {
 		b.Stop()
 		return fmt.Errorf("start the jobs: %w", err)
 	}
-	defer func() {
+	jobsStopped := make(chan struct{})
+	go func() {
+		defer close(jobsStopped)
+		<-ctx.Done()
 		stopCtx, cancel := context.WithTimeout(context.Background(), c.stopTimeout)
 		defer cancel()
 		if err := jobs.Stop(stopCtx); err != nil {
 			e.log.Warn("the jobs did not stop in time", "error", err)
 		}
+	}()
+	defer func() {
+		stop() // serve may return before its context ends (a listener that failed)
+		<-jobsStopped
 	}()
 
 	if c.webhookURL == "" {

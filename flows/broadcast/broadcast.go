@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"hoctap/flows"
@@ -30,9 +31,16 @@ const Name = "bc"
 // the broadcast.
 const Event = "broadcast"
 
-// MaxText is the longest announcement, in characters: a Telegram message
-// holds 4,096 with the heading above it.
-const MaxText = 4000
+// MaxText is the longest announcement, in Telegram's units (UTF-16: an
+// emoji counts two): a message holds 4,096, and the preview adds its own
+// lines around the text.
+const MaxText = 3800
+
+// TextFits reports whether an announcement is 1 to MaxText long.
+func TextFits(s string) bool {
+	n := len(utf16.Encode([]rune(s)))
+	return strings.TrimSpace(s) != "" && n <= MaxText && utf8.ValidString(s)
+}
 
 // recent is how many of their broadcasts a sender sees listed.
 const recent = 5
@@ -121,6 +129,7 @@ type state struct {
 	Area     string `json:"a,omitempty"`
 	Audience string `json:"r,omitempty"` // a role, flows.Representative, or everyone
 	Text     string `json:"t,omitempty"` // the announcement typed
+	Draft    string `json:"d,omitempty"` // the key of the input that typed it: names the draft
 	ID       int64  `json:"i,omitempty"` // the broadcast shown
 }
 
@@ -158,11 +167,11 @@ func (m *Module) Handle(t *flows.Turn) error {
 		return nil
 	case st.Step == stepText && t.In.Kind == flows.InputText:
 		text := strings.TrimSpace(t.In.Text)
-		if text == "" || utf8.RuneCountInString(text) > MaxText {
+		if !TextFits(text) {
 			t.Warn(t.T("broadcast.text.length", map[string]any{"Max": MaxText}))
 			return m.Show(t)
 		}
-		st.Text, st.Step = text, stepPreview
+		st.Text, st.Step, st.Draft = text, stepPreview, t.In.Key
 		return m.Show(t)
 	case st.Step == stepText:
 		t.Warn(t.T("settings.type_text"))
@@ -182,6 +191,15 @@ func (m *Module) button(t *flows.Turn, st *state, tok flows.Token) error {
 		return t.GoHome()
 	case tok.Verb == verbBack:
 		st.Step = map[string]string{stepArea: stepList, stepAudience: stepArea, stepText: stepAudience, stepPreview: stepText}[st.Step]
+		if st.Step == stepArea {
+			areas, err := m.store.BroadcastAreas(t.Ctx, t.Env.Person)
+			if err != nil {
+				return fmt.Errorf("load the areas of broadcasts: %w", err)
+			}
+			if len(areas) == 1 { // the areas were never asked: back to the list
+				st.Step = ""
+			}
+		}
 		if st.Step == "" {
 			*st = state{Step: stepList}
 		}
@@ -269,7 +287,11 @@ func (m *Module) send(t *flows.Turn, st *state, tok flows.Token) error {
 		t.Notice(t.T("stale"))
 		return m.Show(t)
 	}
-	id, _, err := m.store.QueueBroadcast(t.Ctx, flows.NewBroadcast{Audience: a, By: t.Env.Person, TextVI: st.Text, TextEN: st.Text, At: t.Now()}, t.Now())
+	// The draft's key makes a second press, or a press delivered again
+	// after a turn that failed once the broadcast was stored, find the
+	// broadcast queued rather than queue another.
+	key := fmt.Sprintf("%d:%s", t.Env.Person, st.Draft)
+	id, _, err := m.store.QueueBroadcast(t.Ctx, flows.NewBroadcast{Audience: a, By: t.Env.Person, TextVI: st.Text, TextEN: st.Text, At: t.Now(), Key: key}, t.Now())
 	if errors.Is(err, flows.ErrNotFound) {
 		*st = state{Step: stepList}
 		return t.Stale()

@@ -15,6 +15,7 @@ import (
 type broadcast struct {
 	flows.NewBroadcast
 	state      string
+	pausedBy   int64 // who paused it; 0 for none or the command line
 	recipients map[int64]string
 }
 
@@ -126,6 +127,13 @@ func (s *Store) QueueBroadcast(_ context.Context, b flows.NewBroadcast, now time
 	if b.At.Before(now) {
 		b.At = now
 	}
+	if b.Key != "" {
+		for i, old := range s.broadcasts {
+			if old.Key == b.Key {
+				return int64(i + 1), len(old.recipients), nil
+			}
+		}
+	}
 	q := &broadcast{NewBroadcast: b, state: flows.BroadcastSending, recipients: map[int64]string{}}
 	for _, p := range s.audience(b.Audience) {
 		q.recipients[p] = "pending"
@@ -170,10 +178,17 @@ func (s *Store) SetBroadcast(_ context.Context, id, by int64, state string, _ ti
 		return flows.BroadcastStatus{}, err
 	}
 	b := s.broadcastOf(id)
-	if b.state != flows.BroadcastCancelled && (state != flows.BroadcastSending || b.state == flows.BroadcastPaused) {
-		b.state = state
-		s.effect("broadcast %d %s", id, state)
+	if b.state == state || b.state == flows.BroadcastCancelled || (state == flows.BroadcastSending && b.state != flows.BroadcastPaused) {
+		return s.statusLocked(id, by)
 	}
+	if state == flows.BroadcastSending && by != 0 && b.pausedBy != by {
+		return flows.BroadcastStatus{}, flows.ErrNotFound
+	}
+	b.state, b.pausedBy = state, 0
+	if state == flows.BroadcastPaused {
+		b.pausedBy = by
+	}
+	s.effect("broadcast %d %s", id, state)
 	return s.statusLocked(id, by)
 }
 
