@@ -260,6 +260,13 @@ type Queued struct {
 	Returned     int // times a higher level sent its recognised title back
 }
 
+// Waiting is what waits for a reviewer to decide, as their digest says it.
+type Waiting struct {
+	N      int       // submissions waiting
+	Oldest time.Time // since when the oldest waits
+	Late   int       // of them, those waiting longer than the digest's limit
+}
+
 // UnderReview is what a reviewer opens: the submission, its place and its
 // review.
 type UnderReview struct {

@@ -147,6 +147,17 @@ func TestDigestsPlannedOnceADay(t *testing.T) {
 	}
 	family := b.person()
 	a := b.submitted(family, "Nhà Lê", area.SampleCommune+".01")
+	// What the digest counts: the reviewer's one, late after a week; the
+	// province's recogniser may list it but not decide it.
+	if w, err := b.db.Waiting(b.ctx, reviewer, b.at.Add(time.Hour)); err != nil || w.N != 1 || w.Late != 1 || !w.Oldest.Equal(b.at) {
+		t.Errorf("what waits for the reviewer: %+v %v", w, err)
+	}
+	if w, err := b.db.Waiting(b.ctx, reviewer, b.at.Add(-time.Hour)); err != nil || w.Late != 0 {
+		t.Errorf("late before it waited: %+v %v", w, err)
+	}
+	if w, err := b.db.Waiting(b.ctx, recogniser, b.at); err != nil || w.N != 0 {
+		t.Errorf("what waits for the recogniser to decide: %+v %v", w, err)
+	}
 	digests(morning)
 	if got := digests(morning.Add(time.Hour)); len(got) != 1 || len(got[reviewer]) != 1 || got[reviewer][0] != "review@2026-12-07" {
 		t.Fatalf("the digests of the day %v", got)

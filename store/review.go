@@ -431,3 +431,24 @@ func (db *DB) ScoreByReviewer(ctx context.Context, p flows.ReviewerPoints) error
 	}
 	return nil
 }
+
+// Waiting counts what waits for a person to decide (role.ReviewDecide
+// over its area), as a reviewer's digest says it: how many, since when the
+// oldest, and how many waited since before late.
+func (db *DB) Waiting(ctx context.Context, personID int64, late time.Time) (flows.Waiting, error) {
+	var w flows.Waiting
+	var oldest *time.Time
+	err := db.pool.QueryRow(ctx, scopeCTE+`
+		SELECT count(*), min(r.waiting_since), count(*) FILTER (WHERE r.waiting_since < $3)
+		FROM reviews r JOIN assessments a ON a.id = r.assessment_id JOIN subjects s ON s.id = a.subject_id
+		WHERE r.state = 'waiting' AND s.area_code IN (SELECT code FROM scope) AND a.person_id <> $1
+			AND NOT EXISTS (SELECT 1 FROM representatives rp WHERE rp.subject_id = s.id AND rp.person_id = $1)`,
+		personID, role.Holders(role.ReviewDecide), late).Scan(&w.N, &oldest, &w.Late)
+	if err != nil {
+		return w, fmt.Errorf("count what waits for review: %w", err)
+	}
+	if oldest != nil {
+		w.Oldest = *oldest
+	}
+	return w, nil
+}

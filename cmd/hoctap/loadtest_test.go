@@ -53,3 +53,30 @@ func TestLoadtestRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadtestBroadcastRuns walks twice, the second time during a
+// broadcast, and reports both walks and the broadcast's rate.
+func TestLoadtestBroadcastRuns(t *testing.T) {
+	bin, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("HOCTAP_RUN_AS_MAIN", "1")
+	rep, err := load.Run(context.Background(), load.Options{
+		People: 3, Think: 50 * time.Millisecond, Duration: 3 * time.Second, Mode: "polling", Replicas: 1,
+		Binary: bin, DatabaseURL: storetest.URL(), RedisURL: sessiontest.URL(), StallAfter: 5 * time.Second, Broadcast: 200,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.AloneP50 == 0 || rep.P50 == 0 || rep.BroadcastSent == 0 || rep.Walkers != 6 || len(rep.Stalls) != 0 {
+		t.Errorf("incomplete report: %+v", rep)
+	}
+	var out bytes.Buffer
+	rep.Print(&out)
+	for _, want := range []string{"without a broadcast", "p99 difference", "of SEND_RATE 25/s"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the report lacks %q:\n%s", want, out.String())
+		}
+	}
+}

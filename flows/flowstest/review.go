@@ -824,3 +824,22 @@ func (s *Store) Return(_ context.Context, ret flows.Returning) error {
 	s.effect("recognition %d: sent back by person %d; assessment %d waits for review again", g.id, ret.By, r.a.ID)
 	return nil
 }
+
+func (s *Store) Waiting(_ context.Context, personID int64, late time.Time) (flows.Waiting, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var w flows.Waiting
+	for _, r := range s.assessments {
+		if s.reviewable(personID, r.a.ID, role.ReviewDecide) == nil || r.review.State != flows.ReviewWaiting {
+			continue
+		}
+		w.N++
+		if since := r.review.WaitingSince; w.Oldest.IsZero() || since.Before(w.Oldest) {
+			w.Oldest = since
+		}
+		if r.review.WaitingSince.Before(late) {
+			w.Late++
+		}
+	}
+	return w, nil
+}

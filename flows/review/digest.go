@@ -21,38 +21,25 @@ const (
 // says it is late.
 const LateAfter = 7 * 24 * time.Hour
 
-// ReviewDigest tells a reviewer, once a day, what waits in their scope —
-// how many, and how many of them waited longer than LateAfter — in one
-// message with a button to the queue; nothing when nothing waits any more
-// by the time it comes.
+// ReviewDigest tells a reviewer, once a day, what waits for them to
+// decide — how many, and how many of them waited longer than LateAfter —
+// in one message with a button to the queue; nothing when nothing waits
+// any more by the time it comes.
 func (m *Module) ReviewDigest(t *flows.Turn) error {
-	queue, total, err := m.store.Queue(t.Ctx, t.Env.Person, 0, maxLate)
+	w, err := m.store.Waiting(t.Ctx, t.Env.Person, t.Now().Add(-LateAfter))
 	if err != nil {
-		return fmt.Errorf("load review queue: %w", err)
+		return fmt.Errorf("count what waits for review: %w", err)
 	}
-	if total == 0 {
+	if w.N == 0 {
 		return nil
 	}
-	late := 0
-	for _, q := range queue { // oldest first
-		if t.Now().Sub(q.WaitingSince) > LateAfter {
-			late++
-		}
-	}
-	text := t.T("digest.review", map[string]any{"N": total, "Since": t.P.Date(queue[0].WaitingSince)})
-	if late > 0 {
-		more := ""
-		if late == maxLate {
-			more = "+"
-		}
-		text += "\n" + t.T("digest.review.late", map[string]any{"N": fmt.Sprint(late) + more, "Days": int(LateAfter.Hours() / 24)})
+	text := t.T("digest.review", map[string]any{"N": w.N, "Since": t.P.Date(w.Oldest)})
+	if w.Late > 0 {
+		text += "\n" + t.T("digest.review.late", map[string]any{"N": w.Late, "Days": int(LateAfter.Hours() / 24)})
 	}
 	t.Say(text, []flows.Button{flows.NewButton(t.T("button.digest.review"), flows.Token{Module: Digest, Verb: verbDigestQueue})})
 	return nil
 }
-
-// maxLate is how many of the oldest a digest looks at to count the late.
-const maxLate = 100
 
 // RecogniseDigest tells a recogniser, once a day, how many accepted
 // submissions wait for them, with a button to them; nothing when none

@@ -94,6 +94,9 @@ type Store interface {
 	// Pending returns the accepted submissions waiting for the person to
 	// recognise them, at most limit.
 	Pending(ctx context.Context, personID int64, limit int) ([]flows.Queued, error)
+	// Waiting counts what waits for the person to decide, and of it what
+	// waits since before late.
+	Waiting(ctx context.Context, personID int64, late time.Time) (flows.Waiting, error)
 	// Recognise confirms a batch under one decision, all or none;
 	// flows.ErrNotFound or flows.ErrConflict when one cannot be.
 	Recognise(ctx context.Context, r flows.Recognising) error
