@@ -76,3 +76,41 @@ var broadcastScenarios = []scenario{
 		}
 	}},
 }
+
+func init() {
+	broadcastScenarios = append(broadcastScenarios, scenario{
+		// A leader, in English, adds an English version and schedules the
+		// broadcast: a time that is no time, or has passed, is asked again;
+		// the preview says both; a household in English is shown the
+		// English version.
+		"broadcast_scheduled_english", "en", func(h *harness) {
+			h.command("start")
+			h.press(h.l("agree"))
+			family := h.other(2, "en", "household")
+			family.enrol("family", "Lê Văn Tám")
+			h.store.GrantRole(h.ctx, 1, role.Leader, area.SampleCommune, 0)
+			h.note("person 1 is made the leader of Xã Sóc Sơn")
+			h.command("broadcast")
+			h.press("➕ New announcement")
+			h.press("Households, clans, villages and units")
+			h.text("Mùa đánh giá đã mở.")
+			h.press("🌐 English version")
+			h.text("The assessment season is open.")
+			h.press("⏰ Send at a time")
+			h.text("tomorrow morning")
+			h.text("01/01/2026 08:00") // passed
+			out := h.text("24/03/2026 08:00")
+			if !strings.Contains(last(out), "Goes out at 24 Mar 2026 08:00") || !strings.Contains(last(out), "With an English version (30 characters)") {
+				h.t.Errorf("the preview: %q", last(out))
+			}
+			h.press("⚡ Send once confirmed")
+			h.press("⏰ Send at a time")
+			h.text("2026-03-24 08:00")
+			if out := h.press("✅ Schedule for 1 person"); !strings.Contains(last(out), "At: 24 Mar 2026 08:00") {
+				h.t.Errorf("the status: %q", last(out))
+			}
+			if out := family.send(flows.Input{Kind: flows.InputEvent, Ref: &flows.Ref{Name: broadcast.Event, ID: 1}}, "(event) broadcast 1"); !strings.Contains(last(out), "The assessment season is open.") {
+				h.t.Errorf("the household is shown %q", last(out))
+			}
+		}})
+}

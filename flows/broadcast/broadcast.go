@@ -98,6 +98,8 @@ const (
 	stepAudience = "audience" // to whom
 	stepText     = "text"     // the announcement, typed
 	stepPreview  = "preview"  // as it will show, with the number of recipients
+	stepEnglish  = "english"  // its English version, typed (optional)
+	stepAt       = "at"       // when it goes out, typed (optional: at once)
 	stepStatus   = "status"   // one broadcast's progress
 )
 
@@ -108,6 +110,9 @@ const (
 	verbAudience = "au" // Value: a role, flows.Representative, or everyone
 	verbSend     = "ok" // ID: the number of recipients the preview said
 	verbEdit     = "ed" // type the text again
+	verbEnglish  = "en" // type its English version
+	verbAt       = "at" // type when it goes out
+	verbNow      = "ni" // send at once, not at the time typed
 	verbOpen     = "op" // ID: the broadcast
 	verbRefresh  = "rf" // ID
 	verbPause    = "ps" // ID
@@ -130,6 +135,8 @@ type state struct {
 	Audience string `json:"r,omitempty"` // a role, flows.Representative, or everyone
 	Text     string `json:"t,omitempty"` // the announcement typed
 	Draft    string `json:"d,omitempty"` // the key of the input that typed it: names the draft
+	English  string `json:"e,omitempty"` // its English version, when typed; else the text is the same in both
+	At       string `json:"w,omitempty"` // when it goes out (RFC 3339), when a time was typed; else at once
 	ID       int64  `json:"i,omitempty"` // the broadcast shown
 }
 
@@ -165,15 +172,28 @@ func (m *Module) Handle(t *flows.Turn) error {
 		return m.button(t, st, t.Token)
 	case !t.In.Kind.FromPerson():
 		return nil
-	case st.Step == stepText && t.In.Kind == flows.InputText:
+	case (st.Step == stepText || st.Step == stepEnglish) && t.In.Kind == flows.InputText:
 		text := strings.TrimSpace(t.In.Text)
 		if !TextFits(text) {
 			t.Warn(t.T("broadcast.text.length", map[string]any{"Max": MaxText}))
 			return m.Show(t)
 		}
-		st.Text, st.Step, st.Draft = text, stepPreview, t.In.Key
+		if st.Step == stepEnglish {
+			st.English = text
+		} else {
+			st.Text = text
+		}
+		st.Step, st.Draft = stepPreview, t.In.Key // a changed text is a new draft
 		return m.Show(t)
-	case st.Step == stepText:
+	case st.Step == stepAt && t.In.Kind == flows.InputText:
+		at, ok := parseAt(t.In.Text, t.Now())
+		if !ok {
+			t.Warn(t.T("broadcast.at.bad"))
+			return m.Show(t)
+		}
+		st.At, st.Step, st.Draft = at.Format(time.RFC3339), stepPreview, t.In.Key
+		return m.Show(t)
+	case st.Step == stepText || st.Step == stepEnglish || st.Step == stepAt:
 		t.Warn(t.T("settings.type_text"))
 		return m.Show(t)
 	}
@@ -190,7 +210,8 @@ func (m *Module) button(t *flows.Turn, st *state, tok flows.Token) error {
 	case tok.Verb == verbLeave:
 		return t.GoHome()
 	case tok.Verb == verbBack:
-		st.Step = map[string]string{stepArea: stepList, stepAudience: stepArea, stepText: stepAudience, stepPreview: stepText}[st.Step]
+		st.Step = map[string]string{stepArea: stepList, stepAudience: stepArea, stepText: stepAudience, stepPreview: stepText,
+			stepEnglish: stepPreview, stepAt: stepPreview}[st.Step]
 		if st.Step == stepArea {
 			areas, err := m.store.BroadcastAreas(t.Ctx, t.Env.Person)
 			if err != nil {
@@ -225,6 +246,15 @@ func (m *Module) button(t *flows.Turn, st *state, tok flows.Token) error {
 		return m.Show(t)
 	case tok.Verb == verbEdit && st.Step == stepPreview:
 		st.Step = stepText
+		return m.Show(t)
+	case tok.Verb == verbEnglish && st.Step == stepPreview:
+		st.Step = stepEnglish
+		return m.Show(t)
+	case tok.Verb == verbAt && st.Step == stepPreview:
+		st.Step = stepAt
+		return m.Show(t)
+	case tok.Verb == verbNow && st.Step == stepPreview && st.At != "":
+		st.At, st.Draft = "", st.Draft+":now"
 		return m.Show(t)
 	case tok.Verb == verbSend && st.Step == stepPreview:
 		return m.send(t, st, tok)
@@ -267,6 +297,22 @@ func actions(state string) []string {
 	return nil
 }
 
+// parseAt reads when a broadcast goes out, typed in Vietnam's time as
+// "24/12/2026 08:00" or "2026-12-24 08:00": a moment still to come, within
+// a year.
+func parseAt(s string, now time.Time) (time.Time, bool) {
+	s = strings.Join(strings.Fields(s), " ")
+	for _, layout := range []string{"02/01/2006 15:04", "2/1/2006 15:04", "2006-01-02 15:04"} {
+		if at, err := time.ParseInLocation(layout, s, vietnam); err == nil {
+			return at, at.After(now) && at.Before(now.AddDate(1, 0, 0))
+		}
+	}
+	return time.Time{}, false
+}
+
+// vietnam is the time zone times are typed in.
+var vietnam = time.FixedZone("ICT", 7*3600)
+
 // audienceOf is the audience a state names.
 func audienceOf(st *state) flows.Audience {
 	if st.Audience == everyone {
@@ -291,7 +337,14 @@ func (m *Module) send(t *flows.Turn, st *state, tok flows.Token) error {
 	// after a turn that failed once the broadcast was stored, find the
 	// broadcast queued rather than queue another.
 	key := fmt.Sprintf("%d:%s", t.Env.Person, st.Draft)
-	id, _, err := m.store.QueueBroadcast(t.Ctx, flows.NewBroadcast{Audience: a, By: t.Env.Person, TextVI: st.Text, TextEN: st.Text, At: t.Now(), Key: key}, t.Now())
+	b := flows.NewBroadcast{Audience: a, By: t.Env.Person, TextVI: st.Text, TextEN: st.Text, At: t.Now(), Key: key}
+	if st.English != "" {
+		b.TextEN = st.English
+	}
+	if at, err := time.Parse(time.RFC3339, st.At); err == nil && at.After(t.Now()) {
+		b.At = at
+	}
+	id, _, err := m.store.QueueBroadcast(t.Ctx, b, t.Now())
 	if errors.Is(err, flows.ErrNotFound) {
 		*st = state{Step: stepList}
 		return t.Stale()
@@ -366,13 +419,33 @@ func (m *Module) Show(t *flows.Turn) error {
 		}
 		preview := t.T("broadcast.show", map[string]any{"Text": flows.Esc(st.Text)})
 		var rows [][]flows.Button
-		text := t.T("broadcast.preview", map[string]any{"Preview": preview, "To": to, "N": n})
+		text := t.T("broadcast.preview", map[string]any{"Preview": preview, "To": to, "N": n, "Count": n})
+		if st.English != "" {
+			text += "\n" + t.T("broadcast.preview.english", map[string]any{"N": len(utf16.Encode([]rune(st.English)))})
+		}
+		send := "button.broadcast.send"
+		if at, err := time.Parse(time.RFC3339, st.At); err == nil {
+			text += "\n" + t.T("broadcast.preview.at", map[string]any{"At": t.P.Time(at)})
+			send = "button.broadcast.send.at"
+		}
 		if n > 0 {
-			rows = append(rows, []flows.Button{btn(t.T("button.broadcast.send", map[string]any{"N": n}), verbSend, "", int64(n), "")})
+			rows = append(rows, []flows.Button{btn(t.T(send, map[string]any{"N": n, "Count": n}), verbSend, "", int64(n), "")})
 		} else {
 			text += "\n" + t.T("broadcast.nobody")
 		}
-		t.Screen(text, append(rows, []flows.Button{btn(t.T("button.broadcast.edit"), verbEdit, "", 0, ""), btn(t.T("button.back"), verbBack, "", 0, "")})...)
+		when := btn(t.T("button.broadcast.at"), verbAt, "", 0, "")
+		if st.At != "" {
+			when = btn(t.T("button.broadcast.now"), verbNow, "", 0, "")
+		}
+		rows = append(rows, []flows.Button{btn(t.T("button.broadcast.edit"), verbEdit, "", 0, ""), btn(t.T("button.broadcast.english"), verbEnglish, "", 0, "")},
+			[]flows.Button{when, btn(t.T("button.back"), verbBack, "", 0, "")})
+		t.Screen(text, rows...)
+	case stepEnglish:
+		t.Screen(t.T("broadcast.english", map[string]any{"Max": MaxText}), back)
+		t.TakesText()
+	case stepAt:
+		t.Screen(t.T("broadcast.at"), back)
+		t.TakesText()
 	case stepStatus:
 		s, err := m.store.BroadcastStatusOf(t.Ctx, st.ID, t.Env.Person)
 		if errors.Is(err, flows.ErrNotFound) {
