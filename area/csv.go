@@ -38,7 +38,7 @@ type Row struct {
 // whoever imports the rows (the store checks it); a parent in the file
 // must sit on a level above.
 func ReadCSV(r io.Reader) ([]Row, error) {
-	records, lines, err := readRecords(r)
+	records, lines, err := ReadRecords(r)
 	if err != nil {
 		return nil, fmt.Errorf("read area file: %w", err)
 	}

@@ -34,35 +34,15 @@ type Move struct {
 // column as "map line N, column: ..."; whether the codes and subjects are
 // known, and lie in an area the import splits, is the store's to check.
 func ReadMap(r io.Reader) ([]Move, error) {
-	records, lines, err := readRecords(r)
+	t, err := ReadTable(r, "map", MapHeader)
 	if err != nil {
-		return nil, fmt.Errorf("read map file: %w", err)
+		return nil, err
 	}
-	if len(records) == 0 {
-		return nil, errors.New("the map file is empty: it starts with the header " + strings.Join(MapHeader, ","))
-	}
-	head := records[0]
-	if len(head) > 0 {
-		head[0] = strings.TrimPrefix(head[0], "\ufeff") // a BOM, as Excel writes
-	}
-	if !slices.Equal(head, MapHeader) {
-		return nil, fmt.Errorf("map line 1: the header is %q, want %s", strings.Join(head, ","), strings.Join(MapHeader, ","))
-	}
-	var problems []error
-	add := func(line int, column, format string, args ...any) {
-		problems = append(problems, fmt.Errorf("map line %d, %s: %s", line, column, fmt.Sprintf(format, args...)))
-	}
+	add := t.Add
 	var moves []Move
 	seen := map[[2]string]int{}
-	for i, rec := range records[1:] {
-		line := lines[i+1]
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue // a line of blanks
-		}
-		if len(rec) != len(MapHeader) {
-			add(line, "the line", "%d columns, want %d", len(rec), len(MapHeader))
-			continue
-		}
+	for i, rec := range t.Records {
+		line := t.Lines[i]
 		m := Move{Line: line, Kind: strings.TrimSpace(rec[0]), ID: strings.TrimSpace(rec[1]), To: strings.TrimSpace(rec[2])}
 		ok := true
 		switch m.Kind {
@@ -104,15 +84,65 @@ func ReadMap(r io.Reader) ([]Move, error) {
 		seen[key] = line
 		moves = append(moves, m)
 	}
-	if err := errors.Join(problems...); err != nil {
+	if err := t.Err(); err != nil {
 		return nil, err
 	}
 	return moves, nil
 }
 
-// readRecords reads every record of a CSV file with the line it starts on:
+// Table is a CSV file with a known header, read for a reader of one kind
+// of file (a map, counts, targets): its records after the header, each
+// with the line it starts on, the lines of blanks left out; and the
+// problems found in them, each named "<what> line N, column: ...".
+type Table struct {
+	Records  [][]string
+	Lines    []int
+	what     string
+	problems []error
+}
+
+// ReadTable reads a CSV file that must start with header (a BOM, as Excel
+// writes, allowed before it); what names the file in errors.
+func ReadTable(r io.Reader, what string, header []string) (*Table, error) {
+	records, lines, err := ReadRecords(r)
+	if err != nil {
+		return nil, fmt.Errorf("read %s file: %w", what, err)
+	}
+	if len(records) == 0 {
+		return nil, fmt.Errorf("the %s file is empty: it starts with the header %s", what, strings.Join(header, ","))
+	}
+	head := records[0]
+	if len(head) > 0 {
+		head[0] = strings.TrimPrefix(head[0], "\ufeff")
+	}
+	if !slices.Equal(head, header) {
+		return nil, fmt.Errorf("%s line 1: the header is %q, want %s", what, strings.Join(head, ","), strings.Join(header, ","))
+	}
+	t := &Table{what: what}
+	for i, rec := range records[1:] {
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue // a line of blanks
+		}
+		if len(rec) != len(header) {
+			t.Add(lines[i+1], "the line", "%d columns, want %d", len(rec), len(header))
+			continue
+		}
+		t.Records, t.Lines = append(t.Records, rec), append(t.Lines, lines[i+1])
+	}
+	return t, nil
+}
+
+// Add records a problem of a line's column.
+func (t *Table) Add(line int, column, format string, args ...any) {
+	t.problems = append(t.problems, fmt.Errorf("%s line %d, %s: %s", t.what, line, column, fmt.Sprintf(format, args...)))
+}
+
+// Err is every problem found, joined; nil when none.
+func (t *Table) Err() error { return errors.Join(t.problems...) }
+
+// ReadRecords reads every record of a CSV file with the line it starts on:
 // the reader passes over empty lines, which the numbers must count.
-func readRecords(r io.Reader) (records [][]string, lines []int, err error) {
+func ReadRecords(r io.Reader) (records [][]string, lines []int, err error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	for {

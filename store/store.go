@@ -158,7 +158,10 @@ func (db *DB) Migrate(ctx context.Context) error {
 		if err := ensureInviteKey(ctx, tx); err != nil {
 			return err
 		}
-		return seedShippedAreas(ctx, tx)
+		if err := seedShippedAreas(ctx, tx); err != nil {
+			return err
+		}
+		return seedTargets(ctx, tx)
 	})
 	if err != nil {
 		return err

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
+	"strings"
 	"time"
 
 	"hoctap/area"
@@ -13,7 +15,59 @@ import (
 func areasCommands() map[string]command {
 	return map[string]command{
 		"import": {usage: "FILE.csv [--from YYYY-MM-DD] [--map MAP.csv]", summary: "load or update the area tree from a CSV file; --map places what an area split leaves", run: areasImport},
+		"counts": {usage: "import FILE.csv", summary: "load official counts of households, clans, villages, units, adults and staff per area and year", run: runCounts},
 	}
+}
+
+func runCounts(e *env, args []string) error {
+	return dispatch(e, "areas counts", map[string]command{
+		"import": {usage: "FILE.csv", summary: "load official counts from a CSV file with the header " + strings.Join(area.CountsHeader, ","), run: countsImport},
+	}, args)
+}
+
+// countsImport loads a counts file and prints what changed; a file with
+// problems changes nothing and exits 1 with every problem.
+func countsImport(e *env, args []string) error {
+	return importCSV(e, "hoctap areas counts import", args, area.ReadCounts, func(ctx context.Context, db *store.DB, rows []area.Counts) (string, error) {
+		n, err := db.ImportCounts(ctx, rows)
+		return fmt.Sprintf("%d counts: %d new, %d changed, %d unchanged", len(rows), n.New, n.Changed, n.Unchanged), err
+	})
+}
+
+// importCSV is a command that loads one CSV file: read checks the file,
+// load writes it into the migrated database and says what it did, a line
+// on stdout. A file with problems changes nothing: read or load returns
+// every problem, and the command exits 1.
+func importCSV[T any](e *env, name string, args []string, read func(io.Reader) (T, error),
+	load func(context.Context, *store.DB, T) (string, error)) error {
+	fs := bareFlags(e, name, "FILE.csv")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageErrorf("import takes one CSV file")
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return fmt.Errorf("read %s: %w", fs.Arg(0), err)
+	}
+	defer f.Close()
+	rows, err := read(f)
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	db, err := openMigrated(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	said, err := load(ctx, db, rows)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(e.stdout, said)
+	return err
 }
 
 func runAreas(e *env, args []string) error {

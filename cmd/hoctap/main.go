@@ -72,7 +72,7 @@ func usageErrorf(format string, args ...any) error {
 // further.
 func commands() map[string]command {
 	return map[string]command{
-		"areas":     {usage: "import FILE.csv [--from DATE] [--map MAP.csv]", summary: "load or update the area tree", run: runAreas},
+		"areas":     {usage: "import FILE.csv [--from DATE] [--map MAP.csv] | counts import FILE.csv", summary: "load or update the area tree, or the official counts per area", run: runAreas},
 		"criteria":  {usage: "list|lint|show|score|import|export ...", summary: "manage criteria sets", run: runCriteria},
 		"serve":     {usage: "", summary: "run the Telegram bot (configured from the environment; see README)", run: runServe},
 		"chat":      {usage: "[--user ID] [--lang vi|en]", summary: "the conversation in this terminal, on the same databases", run: runChat},
@@ -82,6 +82,7 @@ func commands() map[string]command {
 		"season":    {usage: seasonUsage, summary: "set a province's assessment season of a year (by default a season is the calendar year)", run: runSeason},
 		"chain":     {usage: chainUsage, summary: "show or set how a province recognises titles: accept (a reviewer's acceptance) or confirm (a recogniser's decision)", run: runChain},
 		"broadcast": {usage: broadcastUsage, summary: "send an announcement to everyone or to a role within an area (the running serve delivers it); show, pause, resume or cancel one", run: runBroadcast},
+		"targets":   {usage: "show --area CODE [--year Y] | import FILE.csv", summary: "the programme's targets: show those in force for an area, or load a province's plan", run: runTargets},
 		"export":    {usage: "assessments [--format csv|json] [-o FILE]", summary: "export submitted assessments", run: runExport},
 		"loadtest":  {usage: "[--people N] [--think D] [--duration D] [--mode polling|webhook] [--replicas N] [--broadcast N]", summary: "measure the bot under simulated people (see README)", run: runLoadtest},
 	}
