@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -8,7 +9,9 @@ import (
 
 	"hoctap/area"
 	"hoctap/flows"
+	"hoctap/flows/flowstest"
 	"hoctap/store"
+	"hoctap/store/storetest"
 )
 
 // TestBroadcastAudiencesAndWalls: a broadcast reaches the holders of its
@@ -131,5 +134,32 @@ func TestBroadcastAudiencesAndWalls(t *testing.T) {
 	}
 	if len(details) != 7 || slices.ContainsFunc(details, func(d string) bool { return strings.Contains(d, "bí mật") || strings.Contains(d, "secret") }) {
 		t.Errorf("the audit rows %q", details)
+	}
+}
+
+// TestAudienceRefusedInMemoryAsOnPostgreSQL: the in-memory store the
+// goldens use refuses the audiences PostgreSQL refuses.
+func TestAudienceRefusedInMemoryAsOnPostgreSQL(t *testing.T) {
+	t.Parallel()
+	stores := map[string]interface {
+		Recipients(ctx context.Context, a flows.Audience) (int, error)
+	}{"postgres": storetest.New(t), "memory": flowstest.New()}
+	for name, s := range stores {
+		for _, c := range []struct {
+			a        flows.Audience
+			notFound bool
+		}{
+			{flows.Audience{Role: "mayor", Area: area.SampleCommune}, false},
+			{flows.Audience{Role: "reviewer"}, false},
+			{flows.Audience{Role: "reviewer", Area: "99999"}, true},
+		} {
+			_, err := s.Recipients(context.Background(), c.a)
+			if err == nil || c.notFound != errors.Is(err, flows.ErrNotFound) {
+				t.Errorf("%s: %+v gives %v", name, c.a, err)
+			}
+		}
+		if n, err := s.Recipients(context.Background(), flows.Audience{Role: "reviewer", Area: area.SampleCommune}); err != nil || n != 0 {
+			t.Errorf("%s: a commune's reviewers %d %v", name, n, err)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package flowstest
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -102,15 +103,36 @@ func (s *Store) audience(a flows.Audience) []int64 {
 	return out
 }
 
+// checkAudience refuses what PostgreSQL refuses: a role that is none, an
+// area missing or not in the tree.
+func (s *Store) checkAudience(a flows.Audience) error {
+	if a.Everyone {
+		return nil
+	}
+	if a.Area == "" || (!role.Valid(a.Role) && a.Role != flows.Representative) {
+		return errors.New("a broadcast goes to everyone or to a role within an area")
+	}
+	if !slices.ContainsFunc(s.areas, func(x flows.Area) bool { return x.Code == a.Area }) {
+		return flows.ErrNotFound
+	}
+	return nil
+}
+
 func (s *Store) Recipients(_ context.Context, a flows.Audience) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.checkAudience(a); err != nil {
+		return 0, err
+	}
 	return len(s.audience(a)), nil
 }
 
 func (s *Store) QueueBroadcast(_ context.Context, b flows.NewBroadcast, now time.Time) (int64, int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.checkAudience(b.Audience); err != nil {
+		return 0, 0, err
+	}
 	nation := ""
 	for _, a := range s.areas {
 		if a.Level == "nation" {
