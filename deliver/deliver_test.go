@@ -368,15 +368,18 @@ func TestBroadcastPausedResumedCancelled(t *testing.T) {
 // Learning Family questionnaire they started and left two days ago.
 func (b *bundle) unfinished(n int) {
 	b.t.Helper()
-	for _, q := range []string{
-		`INSERT INTO subjects (kind, name, area_code, created_by)
-			SELECT 'family', 'Nhà số ' || p.id, $1, p.id FROM people p WHERE p.channel_user >= 500000 ORDER BY p.id LIMIT $2`,
-		`INSERT INTO representatives (subject_id, person_id) SELECT id, created_by FROM subjects WHERE name LIKE 'Nhà số %' AND $1 <> '' AND $2 > 0`,
-		`INSERT INTO assessments (subject_id, person_id, set_id, set_version, year, region, cursor, start_key, updated_at)
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO subjects (kind, name, area_code, created_by)
+			SELECT 'family', 'Nhà số ' || p.id, $1, p.id FROM people p WHERE p.channel_user >= 500000 ORDER BY p.id LIMIT $2`, []any{area.SampleCommune + ".01", n}},
+		{`INSERT INTO representatives (subject_id, person_id) SELECT id, created_by FROM subjects WHERE name LIKE 'Nhà số %'`, nil},
+		{`INSERT INTO assessments (subject_id, person_id, set_id, set_version, year, region, cursor, start_key, updated_at)
 			SELECT id, created_by, 'family-2015', 2, 2026, 'normal', '1.1', 'k' || id, now() - interval '2 days'
-			FROM subjects WHERE name LIKE 'Nhà số %' AND $1 <> '' AND $2 > 0`,
+			FROM subjects WHERE name LIKE 'Nhà số %'`, nil},
 	} {
-		if _, err := b.db.Pool().Exec(b.ctx, q, area.SampleCommune+".01", n); err != nil {
+		if _, err := b.db.Pool().Exec(b.ctx, q.sql, q.args...); err != nil {
 			b.t.Fatal(err)
 		}
 	}

@@ -38,7 +38,7 @@ type Input struct {
 	Origin Origin    // nil for timers and events
 	Taken  time.Time // when the channel took it, for the reply latency
 	lane   Lane      // a delivered input's lane (Deliver)
-	track  *tracker
+	track  *tracker  // told how its messages left the outbox (Deliver)
 }
 
 // Sessions is the runner's hot state (Redis): per-conversation locks,
@@ -135,7 +135,7 @@ func New(cfg Config) *Runner {
 // (ErrStopped); done is called after the replies were handed to the
 // outbox. It returns false, without calling done, once the runner stops.
 func (r *Runner) Submit(in Input, done func(error)) bool {
-	return r.submit(in, done, false, nil)
+	return r.submit(in, done, false)
 }
 
 // Deliver runs an input nobody sent just now — a notice, a reminder, a
@@ -149,12 +149,11 @@ func (r *Runner) Submit(in Input, done func(error)) bool {
 // ended before they went (what had not gone is withdrawn), or the turn's
 // error. It returns false, without calling done, once the runner stops.
 func (r *Runner) Deliver(ctx context.Context, in Input, lane Lane, done func(error)) bool {
-	track := newTracker(ctx, done)
-	in.lane, in.track = lane, track
-	return r.submit(in, track.settle, false, track)
+	in.lane, in.track = lane, newTracker(ctx, done)
+	return r.submit(in, in.track.settle, false)
 }
 
-func (r *Runner) submit(in Input, done func(error), internal bool, track *tracker) bool {
+func (r *Runner) submit(in Input, done func(error), internal bool) bool {
 	r.cfg.Metrics.Queue.Inc()
 	ok := r.pool.submit(job{conv: in.Conv, done: func(err error) {
 		r.cfg.Metrics.Queue.Dec()
@@ -162,7 +161,7 @@ func (r *Runner) submit(in Input, done func(error), internal bool, track *tracke
 			r.cfg.Metrics.Handling.Observe(time.Since(in.Taken).Seconds())
 		}
 		done(err)
-	}, run: func(ctx context.Context) error { return r.run(ctx, in, track) }}, internal)
+	}, run: func(ctx context.Context) error { return r.Run(ctx, in) }}, internal)
 	if !ok {
 		r.cfg.Metrics.Queue.Dec()
 	}
@@ -174,10 +173,9 @@ func (r *Runner) submit(in Input, done func(error), internal bool, track *tracke
 // are stored (nil) or it failed, in which case nothing of the turn is shown
 // but a "please try again" and the input is taken again when delivered
 // again.
-func (r *Runner) Run(ctx context.Context, in Input) error { return r.run(ctx, in, nil) }
-
-// run runs one input; what it shows is told to track, when one follows it.
-func (r *Runner) run(ctx context.Context, in Input, track *tracker) error {
+//
+// A delivered input's messages are told to its tracker (Deliver).
+func (r *Runner) Run(ctx context.Context, in Input) error {
 	if isSettle(in) {
 		return r.settled(ctx, in)
 	}
@@ -209,7 +207,7 @@ func (r *Runner) run(ctx context.Context, in Input, track *tracker) error {
 	}
 	r.cfg.Metrics.Updates.WithLabelValues("ok").Inc()
 	r.cfg.Metrics.Steps.Inc()
-	r.reply(ctx, in, env.Rev, b.Paused, outs, track)
+	r.reply(ctx, in, env.Rev, b.Paused, outs)
 	return nil
 }
 
@@ -235,14 +233,14 @@ func (r *Runner) failed(ctx context.Context, kind string, in Input, lang string,
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	r.reply(ctx, in, 0, 0, []flows.Output{sorry}, nil)
+	r.reply(ctx, in, 0, 0, []flows.Output{sorry})
 }
 
 // reply hands a turn's outputs to the outbox as the reply to its input,
 // to wait while the conversation is paused; those that settle are held for
 // the quiet time, under the state revision the turn saved. A delivered
 // input's outputs go on its lane, told to its tracker, and never settle.
-func (r *Runner) reply(ctx context.Context, in Input, rev int, paused time.Duration, outs []flows.Output, track *tracker) {
+func (r *Runner) reply(ctx context.Context, in Input, rev int, paused time.Duration, outs []flows.Output) {
 	msgs := make([]Message, 0, len(outs)+1)
 	if in.Kind == flows.InputButton {
 		ack := Message{Conv: in.Conv, User: in.User, Origin: in.Origin, Ack: true}
@@ -260,7 +258,7 @@ func (r *Runner) reply(ctx context.Context, in Input, rev int, paused time.Durat
 			continue
 		}
 		m := Message{Conv: in.Conv, User: in.User, Origin: in.Origin, Out: o}
-		if o.Settle && r.cfg.Quiet > 0 && rev > 0 && track == nil {
+		if o.Settle && r.cfg.Quiet > 0 && rev > 0 && in.track == nil {
 			settle = append(settle, m)
 			continue
 		}
@@ -268,12 +266,12 @@ func (r *Runner) reply(ctx context.Context, in Input, rev int, paused time.Durat
 	}
 	lane := LaneReply
 	switch {
-	case track != nil:
+	case in.track != nil:
 		lane = in.lane
 	case !in.Kind.FromPerson():
 		lane = LaneNotice
 	}
-	r.out.send(ctx, lane, in.Taken, paused, msgs, track)
+	r.out.send(ctx, lane, in.Taken, paused, msgs, in.track)
 	if len(settle) > 0 {
 		r.hold(in, rev, settle)
 	}
@@ -328,7 +326,7 @@ func (r *Runner) hold(in Input, rev int, msgs []Message) {
 
 // fire submits a settle timer to its conversation's order; false when the
 // runner takes it no more (what it held is then not sent).
-func (r *Runner) fire(h *held) bool { return r.submit(h.timer, func(error) {}, true, nil) }
+func (r *Runner) fire(h *held) bool { return r.submit(h.timer, func(error) {}, true) }
 
 func (r *Runner) take(k heldKey) *held {
 	r.mu.Lock()

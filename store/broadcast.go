@@ -194,34 +194,52 @@ func enqueueBroadcast(ctx context.Context, tx pgx.Tx, id int64, gen int, persons
 // the one who sent it. flows.ErrNotFound when there is no such broadcast
 // of theirs.
 func (db *DB) BroadcastStatusOf(ctx context.Context, id, by int64) (flows.BroadcastStatus, error) {
-	var s flows.BroadcastStatus
-	var sentBy *int64
-	var r, area *string
-	err := db.pool.QueryRow(ctx, `
-		SELECT b.id, b.sent_by, b.role, b.area_code, b.state, b.send_at,
+	found, err := db.broadcastStatuses(ctx, `b.id = $1 AND ($2 = 0 OR b.sent_by = $2)`, id, by)
+	if err != nil {
+		return flows.BroadcastStatus{}, err
+	}
+	if len(found) == 0 {
+		return flows.BroadcastStatus{}, fmt.Errorf("%w: no broadcast %d", flows.ErrNotFound, id)
+	}
+	return found[0], nil
+}
+
+// broadcastStatuses returns the status of the broadcasts where says, the
+// newest first.
+func (db *DB) broadcastStatuses(ctx context.Context, where string, args ...any) ([]flows.BroadcastStatus, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT b.id, coalesce(b.sent_by, 0), b.role, b.area_code, b.state, b.send_at,
 			count(r.person_id), count(*) FILTER (WHERE r.state = 'sent'), count(*) FILTER (WHERE r.state = 'pending'),
 			count(*) FILTER (WHERE r.state = 'failed')
 		FROM broadcasts b LEFT JOIN broadcast_recipients r ON r.broadcast_id = b.id
-		WHERE b.id = $1 GROUP BY b.id`, id).Scan(&s.ID, &sentBy, &r, &area, &s.State, &s.At, &s.Recipients, &s.Sent, &s.Pending, &s.Failed)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return s, fmt.Errorf("%w: no broadcast %d", flows.ErrNotFound, id)
-	}
+		WHERE `+where+` GROUP BY b.id ORDER BY b.id DESC`, args...)
 	if err != nil {
-		return s, fmt.Errorf("read broadcast: %w", err)
+		return nil, fmt.Errorf("read broadcasts: %w", err)
 	}
-	if sentBy != nil {
-		s.By = *sentBy
+	var out []flows.BroadcastStatus
+	var s flows.BroadcastStatus
+	var r, area *string
+	_, err = pgx.ForEachRow(rows, []any{&s.ID, &s.By, &r, &area, &s.State, &s.At, &s.Recipients, &s.Sent, &s.Pending, &s.Failed}, func() error {
+		s.Audience = audienceOf(r, area)
+		if s.State == flows.BroadcastSending && s.Pending == 0 {
+			s.State = flows.BroadcastDone
+		}
+		out = append(out, s)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read broadcasts: %w", err)
 	}
-	if s.Audience.Everyone = r == nil; r != nil && area != nil {
-		s.Audience.Role, s.Audience.Area = *r, *area
+	return out, nil
+}
+
+// audienceOf is the audience a broadcast's role and area columns name:
+// everyone when the role is NULL.
+func audienceOf(r, area *string) flows.Audience {
+	if r == nil || area == nil {
+		return flows.Audience{Everyone: true}
 	}
-	if by != 0 && s.By != by {
-		return flows.BroadcastStatus{}, fmt.Errorf("%w: no broadcast %d", flows.ErrNotFound, id)
-	}
-	if s.State == flows.BroadcastSending && s.Pending == 0 {
-		s.State = flows.BroadcastDone
-	}
-	return s, nil
+	return flows.Audience{Role: *r, Area: *area}
 }
 
 // SetBroadcast pauses (flows.BroadcastPaused), resumes
@@ -236,18 +254,19 @@ func (db *DB) SetBroadcast(ctx context.Context, id, by int64, state string, now 
 	if state != flows.BroadcastPaused && state != flows.BroadcastSending && state != flows.BroadcastCancelled {
 		return flows.BroadcastStatus{}, fmt.Errorf("no broadcast state %q", state)
 	}
-	if _, err := db.BroadcastStatusOf(ctx, id, by); err != nil {
-		return flows.BroadcastStatus{}, err
-	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		var was string
 		var gen int
 		var at time.Time
 		var pausedBy *int64
-		var a flows.Audience
+		var sentBy int64
 		var r, area *string
-		if err := tx.QueryRow(ctx, `SELECT state, gen, send_at, paused_by, role, area_code FROM broadcasts WHERE id = $1 FOR UPDATE`, id).
-			Scan(&was, &gen, &at, &pausedBy, &r, &area); err != nil {
+		err := tx.QueryRow(ctx, `SELECT state, gen, send_at, paused_by, coalesce(sent_by, 0), role, area_code FROM broadcasts WHERE id = $1 FOR UPDATE`, id).
+			Scan(&was, &gen, &at, &pausedBy, &sentBy, &r, &area)
+		if errors.Is(err, pgx.ErrNoRows) || (err == nil && by != 0 && sentBy != by) {
+			return fmt.Errorf("%w: no broadcast %d", flows.ErrNotFound, id)
+		}
+		if err != nil {
 			return fmt.Errorf("read broadcast: %w", err)
 		}
 		if was == state || was == flows.BroadcastCancelled || (state == flows.BroadcastSending && was != flows.BroadcastPaused) {
@@ -259,10 +278,7 @@ func (db *DB) SetBroadcast(ctx context.Context, id, by int64, state string, now 
 			if pausedBy == nil || *pausedBy != by {
 				return flows.ErrNotFound
 			}
-			if a.Everyone = r == nil; r != nil && area != nil {
-				a.Role, a.Area = *r, *area
-			}
-			if err := mayBroadcast(ctx, tx, by, a); err != nil {
+			if err := mayBroadcast(ctx, tx, by, audienceOf(r, area)); err != nil {
 				return err
 			}
 		}
@@ -293,7 +309,7 @@ func (db *DB) SetBroadcast(ctx context.Context, id, by int64, state string, now 
 				return err
 			}
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO audit_log (person_id, action, detail) VALUES ($1, $2, $3)`,
+		_, err = tx.Exec(ctx, `INSERT INTO audit_log (person_id, action, detail) VALUES ($1, $2, $3)`,
 			actor, "broadcast."+state, map[string]any{"broadcast": id})
 		return err
 	})
@@ -408,21 +424,5 @@ func (db *DB) BroadcastAreas(ctx context.Context, personID int64) ([]flows.Area,
 // Broadcasts returns the latest broadcasts a person sent, the newest
 // first, at most limit.
 func (db *DB) Broadcasts(ctx context.Context, by int64, limit int) ([]flows.BroadcastStatus, error) {
-	rows, err := db.pool.Query(ctx, `SELECT id FROM broadcasts WHERE sent_by = $1 ORDER BY id DESC LIMIT $2`, by, limit)
-	if err != nil {
-		return nil, fmt.Errorf("query broadcasts: %w", err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, fmt.Errorf("query broadcasts: %w", err)
-	}
-	out := make([]flows.BroadcastStatus, 0, len(ids))
-	for _, id := range ids {
-		s, err := db.BroadcastStatusOf(ctx, id, by)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, nil
+	return db.broadcastStatuses(ctx, `b.id IN (SELECT id FROM broadcasts WHERE sent_by = $1 ORDER BY id DESC LIMIT $2)`, by, limit)
 }

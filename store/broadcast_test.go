@@ -122,16 +122,7 @@ func TestBroadcastAudiencesAndWalls(t *testing.T) {
 	if areas, _ := b.db.BroadcastAreas(b.ctx, reviewer); len(areas) != 0 {
 		t.Errorf("a reviewer's areas %+v", areas)
 	}
-	var details []string
-	rows, err := b.db.Pool().Query(b.ctx, `SELECT detail::text FROM audit_log WHERE action LIKE 'broadcast%'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var d string
-		rows.Scan(&d)
-		details = append(details, d)
-	}
+	details := b.texts(`SELECT detail::text FROM audit_log WHERE action LIKE 'broadcast%'`)
 	if len(details) != 7 || slices.ContainsFunc(details, func(d string) bool { return strings.Contains(d, "bí mật") || strings.Contains(d, "secret") }) {
 		t.Errorf("the audit rows %q", details)
 	}

@@ -201,17 +201,7 @@ func TestRegisteredRemindedAsTheSeasonCloses(t *testing.T) {
 		if _, err := b.db.PlanReminders(b.ctx, at.Add(9*time.Hour), []int{1, 3, 7}); err != nil {
 			t.Fatal(err)
 		}
-		rows, err := b.db.Pool().Query(b.ctx, `SELECT period FROM reminders WHERE about = 'registered' ORDER BY due_at, period`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []string
-		for rows.Next() {
-			var p string
-			rows.Scan(&p)
-			out = append(out, p)
-		}
-		return out
+		return b.texts(`SELECT period FROM reminders WHERE about = 'registered' ORDER BY due_at, period`)
 	}
 	id := func(s flows.Subject, step string) string { return fmt.Sprintf("%d:2026:%s", s.ID, step) }
 	if got := periods("2026-11-22"); len(got) != 0 {

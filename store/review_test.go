@@ -34,6 +34,40 @@ func newReviewBundle(t testing.TB) *reviewBundle {
 	return &reviewBundle{t: t, db: storetest.New(t), ctx: context.Background(), at: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
 }
 
+// accepted starts, submits (at on) and has reviewer accept a household's
+// assessment of a year, for person, of their subject (0: a new one named
+// name in areaCode); the province recognises on acceptance.
+func (b *reviewBundle) accepted(person, subject int64, name, areaCode string, year int, on time.Time, reviewer int64) flows.Assessment {
+	b.t.Helper()
+	b.n++
+	a, err := b.db.Start(b.ctx, flows.NewAssessment{PersonID: person, SubjectID: subject, Kind: scoring.KindFamily, Name: name, AreaCode: areaCode,
+		Region: scoring.RegionNormal, SetID: "family-2015", SetVersion: 2, Year: year, Cursor: "1.1", Key: fmt.Sprintf("acc%d", b.n)})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if err := b.db.Submit(b.ctx, a.ID, a.Rev, person, scoring.Result{}, on); err != nil {
+		b.t.Fatal(err)
+	}
+	if _, err := b.db.Decide(b.ctx, flows.Decision{AssessmentID: a.ID, Rev: 1, Reviewer: reviewer, State: flows.ReviewAccepted, At: on}); err != nil {
+		b.t.Fatal(err)
+	}
+	return a
+}
+
+// texts runs a query of one text column and returns its rows.
+func (b *reviewBundle) texts(query string, args ...any) []string {
+	b.t.Helper()
+	rows, err := b.db.Pool().Query(b.ctx, query, args...)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return out
+}
+
 // person consents a new person, with roles over areas ("reviewer@00376").
 func (b *reviewBundle) person(roles ...string) int64 {
 	b.t.Helper()
@@ -515,20 +549,7 @@ func TestMergeKeepsLastYearsFigures(t *testing.T) {
 	reviewer := b.person("reviewer@01")
 	recognised := func(name, areaCode string, year int, on time.Time) flows.Assessment {
 		t.Helper()
-		b.n++
-		p := b.person()
-		a, err := b.db.Start(b.ctx, flows.NewAssessment{PersonID: p, Kind: scoring.KindFamily, Name: name, AreaCode: areaCode,
-			Region: scoring.RegionNormal, SetID: "family-2015", SetVersion: 2, Year: year, Cursor: "1.1", Key: fmt.Sprintf("m%d", b.n)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := b.db.Submit(b.ctx, a.ID, a.Rev, p, scoring.Result{}, on); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := b.db.Decide(b.ctx, flows.Decision{AssessmentID: a.ID, Rev: 1, Reviewer: reviewer, State: flows.ReviewAccepted, At: on}); err != nil {
-			t.Fatal(err)
-		}
-		return a
+		return b.accepted(b.person(), 0, name, areaCode, year, on, reviewer)
 	}
 	lastYear := time.Date(2025, 12, 1, 9, 0, 0, 0, time.UTC)
 	recognised("Nhà Một", "T.A.1", 2025, lastYear)

@@ -19,20 +19,7 @@ func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0,
 // audit returns the audit rows of an action, as their detail's JSON.
 func (b *reviewBundle) audit(action string) []string {
 	b.t.Helper()
-	rows, err := b.db.Pool().Query(b.ctx, `SELECT coalesce(person_id, 0)::text || ' ' || detail::text FROM audit_log WHERE action = $1 ORDER BY id`, action)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			b.t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	return out
+	return b.texts(`SELECT coalesce(person_id, 0)::text || ' ' || detail::text FROM audit_log WHERE action = $1 ORDER BY id`, action)
 }
 
 // TestProvinceSettingsWalls: only an admin of the province or above sets

@@ -215,16 +215,11 @@ func (r *turn) titleText(g flows.Recognised) string {
 // the newest first, paged.
 func (r *turn) showTitles() error {
 	t := r.t
-	titles, total, err := r.m.store.Titles(t.Ctx, t.Env.Person, r.st.Page*pageSize, pageSize)
+	titles, total, pages, err := paged(&r.st.Page, func(offset, limit int) ([]flows.Recognised, int, error) {
+		return r.m.store.Titles(t.Ctx, t.Env.Person, offset, limit)
+	})
 	if err != nil {
 		return fmt.Errorf("load recognised titles: %w", err)
-	}
-	pages := max(1, (total+pageSize-1)/pageSize)
-	if r.st.Page >= pages {
-		r.st.Page = pages - 1
-		if titles, total, err = r.m.store.Titles(t.Ctx, t.Env.Person, r.st.Page*pageSize, pageSize); err != nil {
-			return fmt.Errorf("load recognised titles: %w", err)
-		}
 	}
 	var rows [][]flows.Button
 	for _, g := range titles {

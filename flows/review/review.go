@@ -244,6 +244,24 @@ func (m *Module) enter(t *flows.Turn, a role.Action, none string, arg any) error
 	return t.EnterIf(ok, none, Name, arg)
 }
 
+// paged loads the page *page of a list pageSize long, with the list's
+// length and its number of pages; a page past the end (the list shrank
+// meanwhile) becomes the last one.
+func paged[T any](page *int, load func(offset, limit int) ([]T, int, error)) ([]T, int, int, error) {
+	items, total, err := load(*page*pageSize, pageSize)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	pages := max(1, (total+pageSize-1)/pageSize)
+	if *page >= pages {
+		*page = pages - 1
+		if items, total, err = load(*page*pageSize, pageSize); err != nil {
+			return nil, 0, 0, err
+		}
+	}
+	return items, total, pages, nil
+}
+
 // turn is one input to review.
 type turn struct {
 	m  *Module
@@ -383,16 +401,11 @@ func verdictState(verb string) string {
 func (r *turn) showQueue() error {
 	t := r.t
 	r.st.Step = stepQueue
-	queued, total, err := r.m.store.Queue(t.Ctx, t.Env.Person, r.st.Page*pageSize, pageSize)
+	queued, total, pages, err := paged(&r.st.Page, func(offset, limit int) ([]flows.Queued, int, error) {
+		return r.m.store.Queue(t.Ctx, t.Env.Person, offset, limit)
+	})
 	if err != nil {
 		return fmt.Errorf("load review queue: %w", err)
-	}
-	pages := max(1, (total+pageSize-1)/pageSize)
-	if r.st.Page >= pages {
-		r.st.Page = pages - 1
-		if queued, total, err = r.m.store.Queue(t.Ctx, t.Env.Person, r.st.Page*pageSize, pageSize); err != nil {
-			return fmt.Errorf("load review queue: %w", err)
-		}
 	}
 	lang := t.P.Lang()
 	var rows [][]flows.Button
