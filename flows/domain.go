@@ -536,3 +536,88 @@ const (
 // DaysBeforeClose are the days before its season closes that a
 // registration not assessed yet is reminded.
 var DaysBeforeClose = []int{7, 1}
+
+// The states a title's figures count, besides an assessment's
+// (ReviewWaiting and the others): a subject enrolled in the registry,
+// and one registered for the year.
+const (
+	StateEnrolled   = "enrolled"
+	StateRegistered = "registered"
+	StateOpen       = "open"       // a questionnaire in progress
+	StateSubmitted  = "submitted"  // waiting for review
+	StateRecognised = "recognised" // the title is recognised
+)
+
+// Goal is a programme target for a title: a share (per cent) of its
+// entities by a year, confirmed or not.
+type Goal struct {
+	Year      int
+	Share     float64
+	Confirmed bool
+}
+
+// Figures are where one title stands in an area and a year.
+type Figures struct {
+	Kind scoring.Kind
+	// Entities is what the share is of: the area's official count
+	// (Official, of CountsYear), else the subjects enrolled in the
+	// registry.
+	Entities   int
+	Official   bool
+	CountsYear int
+	// Counts are the subjects at or below the area in each state:
+	// StateEnrolled, StateRegistered, and the assessment's state
+	// (StateOpen, StateSubmitted, ReviewNeedsChanges, ReviewAccepted,
+	// ReviewRejected, StateRecognised).
+	Counts map[string]int
+	// MonthStart is how many were recognised when the month began; -1
+	// when that is not known.
+	MonthStart int
+	Goals      []Goal // the year's and later targets in force, by year
+}
+
+// Submitted counts the subjects that have submitted for the year, in
+// whatever state the review left them.
+func (f Figures) Submitted() int {
+	return f.Counts[StateSubmitted] + f.Counts[ReviewNeedsChanges] + f.Counts[ReviewAccepted] +
+		f.Counts[ReviewRejected] + f.Counts[StateRecognised]
+}
+
+// Share is the per cent of Entities recognised, 0 when there are none.
+func (f Figures) Share() float64 {
+	if f.Entities == 0 {
+		return 0
+	}
+	return 100 * float64(f.Counts[StateRecognised]) / float64(f.Entities)
+}
+
+// Reported tells whether anything was registered or submitted.
+func (f Figures) Reported() bool {
+	return f.Counts[StateRegistered] > 0 || f.Counts[StateOpen] > 0 || f.Submitted() > 0
+}
+
+// AreaFigures are an area's figures of a year, one per title in
+// scoring.Kinds order.
+type AreaFigures struct {
+	Area   Area
+	Titles []Figures
+}
+
+// Reported tells whether anything was registered or submitted for any
+// title.
+func (a AreaFigures) Reported() bool {
+	for _, f := range a.Titles {
+		if f.Reported() {
+			return true
+		}
+	}
+	return false
+}
+
+// Progress is where an area stands in a year, and each of its child
+// areas in force, by name.
+type Progress struct {
+	AreaFigures
+	Year     int
+	Children []AreaFigures
+}

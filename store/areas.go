@@ -306,6 +306,9 @@ func (db *DB) ImportAreasMapped(ctx context.Context, rows []area.Row, moved time
 				continue
 			}
 			n.Moved++
+			if err := rehang(ctx, tx, r.Code, before, r.Parent); err != nil {
+				return err
+			}
 			if _, err := tx.Exec(ctx, `UPDATE area_parents SET valid_to = $2 WHERE code = $1 AND valid_to IS NULL`, r.Code, moved); err != nil {
 				return err
 			}

@@ -195,6 +195,9 @@ func (db *DB) Start(ctx context.Context, n flows.NewAssessment) (flows.Assessmen
 			subject, n.PersonID, n.SetID, n.SetVersion, n.Year, string(n.Region), n.Cursor, n.Key, n.Assisted).Scan(&id); err != nil {
 			return fmt.Errorf("insert assessment: %w", err)
 		}
+		if err := restate(ctx, tx, subject); err != nil {
+			return err
+		}
 		_, err = tx.Exec(ctx, `INSERT INTO audit_log (person_id, assessment_id, action, detail) VALUES ($1, $2, 'start', $3)`,
 			n.PersonID, id, map[string]any{"set": n.SetID, "version": n.SetVersion, "assisted": n.Assisted, "head_consent": n.Assisted})
 		return err
@@ -299,28 +302,34 @@ func (db *DB) Submit(ctx context.Context, id int64, rev int, personID int64, res
 		return err
 	}
 	var status string
-	var submitted bool
-	err = db.pool.QueryRow(ctx, `
-		WITH upd AS (
-			UPDATE assessments SET status = 'submitted', rev = rev + 1, cursor = '', total = $3, passed = $4,
-				result = $5, submitted_at = $6, updated_at = now()
-			WHERE id = $1 AND rev = $2 AND status = 'open'
-			RETURNING id
-		), audit AS (
-			INSERT INTO audit_log (person_id, assessment_id, action, detail)
-			SELECT $7, id, 'submit', jsonb_build_object('total', $3::numeric, 'passed', $4::boolean) FROM upd
-		), review AS (
-			-- it waits for review; after a send-back, again
-			INSERT INTO reviews (assessment_id, state, waiting_since) SELECT id, 'waiting', $6 FROM upd
-			ON CONFLICT (assessment_id) DO UPDATE SET state = 'waiting', rev = reviews.rev + 1,
-				waiting_since = EXCLUDED.waiting_since, resubmitted = reviews.resubmitted + 1
-		)
-		SELECT status, EXISTS (SELECT 1 FROM upd) FROM assessments WHERE id = $1`,
-		id, rev, res.Total, res.Passed, result, at, personID).Scan(&status, &submitted)
+	var subject int64
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `
+			WITH upd AS (
+				UPDATE assessments SET status = 'submitted', rev = rev + 1, cursor = '', total = $3, passed = $4,
+					result = $5, submitted_at = $6, updated_at = now()
+				WHERE id = $1 AND rev = $2 AND status = 'open'
+				RETURNING id, subject_id
+			), audit AS (
+				INSERT INTO audit_log (person_id, assessment_id, action, detail)
+				SELECT $7, id, 'submit', jsonb_build_object('total', $3::numeric, 'passed', $4::boolean) FROM upd
+			), review AS (
+				-- it waits for review; after a send-back, again
+				INSERT INTO reviews (assessment_id, state, waiting_since) SELECT id, 'waiting', $6 FROM upd
+				ON CONFLICT (assessment_id) DO UPDATE SET state = 'waiting', rev = reviews.rev + 1,
+					waiting_since = EXCLUDED.waiting_since, resubmitted = reviews.resubmitted + 1
+			)
+			SELECT status, coalesce((SELECT subject_id FROM upd), 0) FROM assessments WHERE id = $1`,
+			id, rev, res.Total, res.Passed, result, at, personID).Scan(&status, &subject)
+		if err != nil {
+			return err
+		}
+		return restate(ctx, tx, subject)
+	})
 	switch {
 	case err != nil:
 		return fmt.Errorf("submit assessment: %w", err)
-	case submitted:
+	case subject != 0:
 		return nil
 	case status == "submitted":
 		return flows.ErrDone
@@ -331,17 +340,29 @@ func (db *DB) Submit(ctx context.Context, id int64, rev int, personID int64, res
 // Abandon closes an assessment in progress at rev without submitting it;
 // flows.ErrConflict when it is no longer open at rev.
 func (db *DB) Abandon(ctx context.Context, id int64, rev int, personID int64) error {
-	tag, err := db.pool.Exec(ctx, `
-		WITH upd AS (
-			UPDATE assessments SET status = 'abandoned', rev = rev + 1, updated_at = now()
-			WHERE id = $1 AND rev = $2 AND status = 'open' RETURNING id
-		)
-		INSERT INTO audit_log (person_id, assessment_id, action) SELECT $3, id, 'abandon' FROM upd`, id, rev, personID)
-	if err != nil {
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var subject int64
+		err := tx.QueryRow(ctx, `
+			WITH upd AS (
+				UPDATE assessments SET status = 'abandoned', rev = rev + 1, updated_at = now()
+				WHERE id = $1 AND rev = $2 AND status = 'open' RETURNING id, subject_id
+			), audit AS (
+				INSERT INTO audit_log (person_id, assessment_id, action) SELECT $3, id, 'abandon' FROM upd
+			)
+			SELECT subject_id FROM upd`, id, rev, personID).Scan(&subject)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return flows.ErrConflict
+		}
+		if err != nil {
+			return err
+		}
+		return restate(ctx, tx, subject)
+	})
+	switch {
+	case errors.Is(err, flows.ErrConflict):
+		return err
+	case err != nil:
 		return fmt.Errorf("abandon assessment: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return flows.ErrConflict
 	}
 	return nil
 }

@@ -40,9 +40,7 @@ func (db *DB) EachExported(ctx context.Context, state string, fn func(Exported) 
 	rows, err := db.pool.Query(ctx, `
 		SELECT * FROM (
 			SELECT a.id, s.name, s.kind, s.area_code, ar.name_vi, a.year, a.set_id, a.set_version,
-				CASE WHEN g.id IS NOT NULL THEN 'recognised'
-					WHEN r.state IN ('needs_changes', 'accepted', 'rejected') THEN r.state
-					ELSE a.status END AS state,
+				`+assessmentStateSQL+` AS state,
 				a.assisted, a.total::float8, a.passed, coalesce(a.submitted_at, r.waiting_since)
 			FROM assessments a JOIN subjects s ON s.id = a.subject_id JOIN areas ar ON ar.code = s.area_code
 			LEFT JOIN reviews r ON r.assessment_id = a.id

@@ -126,7 +126,7 @@ func (db *DB) SetChain(ctx context.Context, province, chain string, by int64, at
 // how many.
 func recogniseWaiting(ctx context.Context, tx pgx.Tx, province string, at time.Time) (int, error) {
 	rows, err := tx.Query(ctx, belowCTE+`
-		SELECT r.assessment_id, r.reviewer_id, r.decided_at FROM reviews r
+		SELECT r.assessment_id, s.id, r.reviewer_id, r.decided_at FROM reviews r
 		JOIN assessments a ON a.id = r.assessment_id JOIN subjects s ON s.id = a.subject_id
 		WHERE r.state = 'accepted' AND s.area_code IN (SELECT code FROM below)
 		ORDER BY r.decided_at, r.assessment_id FOR UPDATE OF r`, province)
@@ -135,6 +135,7 @@ func recogniseWaiting(ctx context.Context, tx pgx.Tx, province string, at time.T
 	}
 	type accepted struct {
 		ID       int64
+		Subject  int64
 		Reviewer int64
 		At       time.Time
 	}
@@ -142,7 +143,7 @@ func recogniseWaiting(ctx context.Context, tx pgx.Tx, province string, at time.T
 	if err != nil {
 		return 0, fmt.Errorf("lock the accepted submissions: %w", err)
 	}
-	n := 0
+	var recognised []int64
 	for _, a := range list {
 		// Read after the locks: a batch that recognised one meanwhile is
 		// committed by now.
@@ -156,9 +157,9 @@ func recogniseWaiting(ctx context.Context, tx pgx.Tx, province string, at time.T
 		if err := recognise(ctx, tx, a.ID, a.Reviewer, "", nil, at, maxTime(at, a.At.Add(UndoWithin))); err != nil {
 			return 0, err
 		}
-		n++
+		recognised = append(recognised, a.Subject)
 	}
-	return n, nil
+	return len(recognised), restate(ctx, tx, recognised...)
 }
 
 func maxTime(a, b time.Time) time.Time {
@@ -248,8 +249,9 @@ func (db *DB) Recognise(ctx context.Context, r flows.Recognising) error {
 		return fmt.Errorf("recognise: %d submissions, want 1 to %d", len(r.AssessmentIDs), MaxBatch)
 	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var subjects []int64
 		for _, id := range r.AssessmentIDs {
-			rv, _, err := reviewable(ctx, tx, r.By, id, role.Recognise)
+			rv, subject, err := reviewable(ctx, tx, r.By, id, role.Recognise)
 			if err != nil {
 				return err
 			}
@@ -265,8 +267,9 @@ func (db *DB) Recognise(ctx context.Context, r flows.Recognising) error {
 			if err := recognise(ctx, tx, id, r.By, r.DecisionNo, &date, r.At, r.At); err != nil {
 				return err
 			}
+			subjects = append(subjects, subject)
 		}
-		return nil
+		return restate(ctx, tx, subjects...)
 	})
 	if err != nil {
 		if errors.Is(err, flows.ErrNotFound) || errors.Is(err, flows.ErrConflict) {
@@ -436,6 +439,9 @@ func (db *DB) Return(ctx context.Context, r flows.Returning) error {
 			RETURNING id, person_id, due_at`,
 			subject, NoticeReturned, r.RecognitionID, r.At); err != nil {
 			return fmt.Errorf("notify representatives: %w", err)
+		}
+		if err := restate(ctx, tx, subject); err != nil {
+			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO audit_log (person_id, assessment_id, action, detail) VALUES ($1, $2, 'recognition.return', $3)`,
 			r.By, assessmentID, map[string]any{"recognition": r.RecognitionID})

@@ -284,7 +284,7 @@ func (db *DB) Decide(ctx context.Context, d flows.Decision) ([]int64, error) {
 				}
 			}
 		}
-		return nil
+		return restate(ctx, tx, subject)
 	})
 	if err != nil {
 		if errors.Is(err, flows.ErrNotFound) || errors.Is(err, flows.ErrDone) || errors.Is(err, flows.ErrConflict) {
@@ -301,7 +301,7 @@ func (db *DB) Decide(ctx context.Context, d flows.Decision) ([]int64, error) {
 // since. flows.ErrConflict when it can no longer be taken back.
 func (db *DB) Undo(ctx context.Context, reviewer, assessmentID int64, rev int, at time.Time) error {
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		r, _, err := reviewable(ctx, tx, reviewer, assessmentID, role.ReviewDecide)
+		r, subject, err := reviewable(ctx, tx, reviewer, assessmentID, role.ReviewDecide)
 		if err != nil {
 			return err
 		}
@@ -340,6 +340,9 @@ func (db *DB) Undo(ctx context.Context, reviewer, assessmentID int64, rev int, a
 				answers_before = NULL, reopened_rev = NULL
 			WHERE assessment_id = $1`, assessmentID); err != nil {
 			return fmt.Errorf("undo decision: %w", err)
+		}
+		if err := restate(ctx, tx, subject); err != nil {
+			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO audit_log (person_id, assessment_id, action, detail) VALUES ($1, $2, 'review.undo', $3)`,
 			reviewer, assessmentID, map[string]any{"review_rev": r.Rev + 1, "undone": r.State})

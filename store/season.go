@@ -134,6 +134,9 @@ func (db *DB) Register(ctx context.Context, n flows.NewAssessment, at time.Time)
 			subject, n.Year, n.PersonID, at); err != nil {
 			return err
 		}
+		if err := restate(ctx, tx, subject); err != nil {
+			return err
+		}
 		return tx.QueryRow(ctx, `SELECT id, kind, name, area_code FROM subjects WHERE id = $1`, subject).Scan(&s.ID, &s.Kind, &s.Name, &s.AreaCode)
 	})
 	if err != nil {

@@ -40,9 +40,16 @@ func DayOf(t time.Time) time.Time {
 // Recognitions keep the area they had, so that a year's figures add up
 // under that year's tree.
 func merge(ctx context.Context, tx pgx.Tx, r area.Row, inFile map[string]int, today time.Time, n *Imported) error {
-	tag, err := tx.Exec(ctx, `UPDATE subjects SET area_code = $2 WHERE area_code = $1`, r.Code, r.ReplacedBy)
+	rows, err := tx.Query(ctx, `UPDATE subjects SET area_code = $2 WHERE area_code = $1 RETURNING id`, r.Code, r.ReplacedBy)
 	if err != nil {
 		return fmt.Errorf("move subjects: %w", err)
+	}
+	moved, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return fmt.Errorf("move subjects: %w", err)
+	}
+	if err := restate(ctx, tx, moved...); err != nil {
+		return err
 	}
 	children, err := childrenInForce(ctx, tx, r.Code, inFile, today)
 	if err != nil {
@@ -53,7 +60,7 @@ func merge(ctx context.Context, tx pgx.Tx, r area.Row, inFile map[string]int, to
 			return err
 		}
 	}
-	subjects := int(tag.RowsAffected())
+	subjects := len(moved)
 	n.SubjectsMoved += subjects
 	n.ChildrenMoved += len(children)
 	if subjects+len(children) == 0 {
@@ -82,8 +89,14 @@ func childrenInForce(ctx context.Context, tx pgx.Tx, code string, inFile map[str
 // ends that day and a new one starts, or, when that link started on that
 // day or later, it is pointed at the new parent.
 func relink(ctx context.Context, tx pgx.Tx, code, parent string, on time.Time) error {
-	if _, err := tx.Exec(ctx, `UPDATE areas SET parent_code = $2 WHERE code = $1`, code, parent); err != nil {
+	var from string
+	if err := tx.QueryRow(ctx, `
+		UPDATE areas a SET parent_code = $2 FROM (SELECT coalesce(parent_code, '') AS code FROM areas WHERE code = $1 FOR UPDATE) old
+		WHERE a.code = $1 RETURNING old.code`, code, parent).Scan(&from); err != nil {
 		return fmt.Errorf("move %s: %w", code, err)
+	}
+	if err := rehang(ctx, tx, code, from, parent); err != nil {
+		return err
 	}
 	tag, err := tx.Exec(ctx, `UPDATE area_parents SET parent_code = $2 WHERE code = $1 AND valid_to IS NULL AND valid_from >= $3`, code, parent, on)
 	if err != nil || tag.RowsAffected() > 0 {
@@ -275,8 +288,8 @@ func split(ctx context.Context, tx pgx.Tx, rows []area.Row, moves []area.Move, i
 			areas[m.ID] = m.To
 		}
 		for _, m := range sp.subjectMoves {
-			if _, err := tx.Exec(ctx, `UPDATE subjects SET area_code = $2 WHERE id = $1`, m.Subject, m.To); err != nil {
-				return fmt.Errorf("map line %d: move subject: %w", m.Line, err)
+			if err := moveSubject(ctx, tx, m.Subject, m.To); err != nil {
+				return fmt.Errorf("map line %d: %w", m.Line, err)
 			}
 			if _, err := tx.Exec(ctx, `UPDATE relocations SET to_code = $3, moved_at = $4 WHERE subject_id = $1 AND from_code = $2 AND moved_at IS NULL`,
 				m.Subject, r.Code, m.To, now); err != nil {
@@ -445,7 +458,7 @@ func (db *DB) Relocate(ctx context.Context, personID, id int64, to string, at ti
 		if !slices.ContainsFunc(cands, func(a flows.Area) bool { return a.Code == to }) {
 			return flows.ErrNotFound
 		}
-		if _, err := tx.Exec(ctx, `UPDATE subjects SET area_code = $2 WHERE id = $1`, subject, to); err != nil {
+		if err := moveSubject(ctx, tx, subject, to); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE relocations SET to_code = $2, moved_by = $3, moved_at = $4 WHERE id = $1`, id, to, personID, at); err != nil {

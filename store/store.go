@@ -161,7 +161,10 @@ func (db *DB) Migrate(ctx context.Context) error {
 		if err := seedShippedAreas(ctx, tx); err != nil {
 			return err
 		}
-		return seedTargets(ctx, tx)
+		if err := seedTargets(ctx, tx); err != nil {
+			return err
+		}
+		return fillRollups(ctx, tx)
 	})
 	if err != nil {
 		return err

@@ -154,7 +154,7 @@ func (db *DB) MoveSubject(ctx context.Context, personID, subjectID int64, villag
 			}
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE subjects SET area_code = $2 WHERE id = $1`, subjectID, village); err != nil {
+		if err := moveSubject(ctx, tx, subjectID, village); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO audit_log (person_id, action, detail) VALUES ($1, 'subject.move', $2)`,
