@@ -16,6 +16,10 @@
 // and the 429 concerns only its chat. A person who blocked the bot is
 // marked inactive by the outbox, and their job is done.
 //
+// The same jobs keep the roll-ups of progress figures (package store): the
+// tick keeps their counts as each month begins, and a nightly job checks
+// them against the facts, rebuilding them when they drifted.
+//
 // A job's event carries a key of its own attempt: a replica killed while a
 // message was in flight leaves the job to be run again, which shows that
 // message a second time at most — Telegram has no idempotency key.
@@ -112,6 +116,7 @@ func New(c Config) (*river.Client[pgx.Tx], error) {
 	river.AddWorker(workers, &broadcastWorker{deliverer: d, hold: c.JobTimeout})
 	river.AddWorker(workers, &reminderWorker{deliverer: d, quiet: c.Quiet})
 	river.AddWorker(workers, &tickWorker{db: c.DB, days: c.RemindAfter, now: c.Now})
+	river.AddWorker(workers, &checkWorker{db: c.DB, log: c.Log})
 	cfg := &river.Config{
 		Queues: map[string]river.QueueConfig{
 			store.QueueNotice: {MaxWorkers: c.NoticeWorkers},
@@ -122,8 +127,12 @@ func New(c Config) (*river.Client[pgx.Tx], error) {
 		RescueStuckJobsAfter: c.Rescue,
 		FetchPollInterval:    c.Poll,
 		Logger:               c.Log,
-		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(c.Tick),
-			func() (river.JobArgs, *river.InsertOpts) { return tickJob{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})},
+		PeriodicJobs: []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(c.Tick),
+				func() (river.JobArgs, *river.InsertOpts) { return tickJob{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(nightly{hour: checkHour},
+				func() (river.JobArgs, *river.InsertOpts) { return checkJob{}, nil }, nil),
+		},
 	}
 	if c.Poll != 0 {
 		cfg.FetchCooldown = min(c.Poll, 100*time.Millisecond)
@@ -277,8 +286,66 @@ func (w *tickWorker) Work(ctx context.Context, _ *river.Job[tickJob]) error {
 	if _, err := w.db.EnqueueNotices(ctx); err != nil {
 		return err
 	}
-	_, err := w.db.PlanReminders(ctx, w.now(), w.days)
+	if _, err := w.db.PlanReminders(ctx, w.now(), w.days); err != nil {
+		return err
+	}
+	_, err := w.db.TakeMonth(ctx, store.MonthOf(w.now()))
 	return err
+}
+
+// checkHour is the hour, in Vietnam's time, of the nightly check of the
+// roll-ups.
+const checkHour = 2
+
+// nightly is a schedule of once a day at an hour, in Vietnam's time.
+type nightly struct{ hour int }
+
+func (n nightly) Next(t time.Time) time.Time {
+	v := t.In(store.Vietnam)
+	next := time.Date(v.Year(), v.Month(), v.Day(), n.hour, 0, 0, 0, store.Vietnam)
+	if !next.After(t) {
+		next = next.AddDate(0, 0, 1)
+	}
+	return next
+}
+
+// checkJob is the nightly check of the roll-ups against the facts.
+type checkJob struct{}
+
+func (checkJob) Kind() string { return "rollup.check" }
+
+func (checkJob) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: store.QueueNotice, UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
+}
+
+type checkWorker struct {
+	river.WorkerDefaults[checkJob]
+	db  *store.DB
+	log *slog.Logger
+}
+
+// Timeout gives the check the time a large database takes.
+func (*checkWorker) Timeout(*river.Job[checkJob]) time.Duration { return 10 * time.Minute }
+
+// Work checks the roll-ups and, when they drifted — a bug, or a change
+// made behind the store's back — logs how and rebuilds them.
+func (w *checkWorker) Work(ctx context.Context, _ *river.Job[checkJob]) error {
+	checked, err := w.db.CheckRollups(ctx)
+	if err != nil {
+		return err
+	}
+	if len(checked.Drifts) == 0 && checked.Standings == 0 {
+		w.log.Info("roll-ups checked", "counts", checked.Counts)
+		return nil
+	}
+	for i, d := range checked.Drifts {
+		if i == 20 {
+			break
+		}
+		w.log.Error("roll-up drift", "area", d.Area, "year", d.Year, "kind", d.Kind, "state", d.State, "kept", d.Kept, "facts", d.Facts)
+	}
+	w.log.Error("roll-ups drifted: rebuilding them", "drifts", len(checked.Drifts), "standings", checked.Standings)
+	return w.db.RebuildRollups(ctx)
 }
 
 type reminderWorker struct {

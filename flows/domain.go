@@ -621,3 +621,7 @@ type Progress struct {
 	Year     int
 	Children []AreaFigures
 }
+
+// Vietnam is the programme's time zone (UTC+7, without daylight saving
+// since 1975): days, months and years are counted there.
+var Vietnam = time.FixedZone("ICT", 7*3600)

@@ -1180,7 +1180,7 @@ type scenario struct {
 
 func TestScenarios(t *testing.T) {
 	t.Parallel()
-	for _, sc := range slices.Concat(scenarios, settingsScenarios, broadcastScenarios, remindScenarios) {
+	for _, sc := range slices.Concat(scenarios, settingsScenarios, broadcastScenarios, remindScenarios, progressScenarios) {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t, sc.lang)

@@ -6,6 +6,7 @@ package locales
 import (
 	"embed"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -101,6 +102,28 @@ func (p *Printer) Number(v float64) string {
 		s = strings.Replace(s, ".", ",", 1)
 	}
 	return s
+}
+
+// Count writes a whole number with the language's thousands separator:
+// 1.234.567 in Vietnamese and 1,234,567 in English.
+func (p *Printer) Count(n int) string {
+	digits := strconv.Itoa(n)
+	sign := ""
+	if n < 0 {
+		sign, digits = "-", digits[1:]
+	}
+	sep := ","
+	if p.lang == "vi" {
+		sep = "."
+	}
+	var b strings.Builder
+	for i, d := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteString(sep)
+		}
+		b.WriteRune(d)
+	}
+	return sign + b.String()
 }
 
 // Vietnam is the programme's time zone: a date shown to people is the

@@ -166,6 +166,11 @@ func TestPrinter(t *testing.T) {
 		{en.Points(2.5), "2.5 points"},
 		{en.Points(0), "0 points"},
 		{en.T("no.such.message"), "[no.such.message]"},
+		{vi.Count(1234567), "1.234.567"},
+		{en.Count(1234567), "1,234,567"},
+		{vi.Count(999), "999"},
+		{vi.Count(-1000), "-1.000"},
+		{en.Count(0), "0"},
 	} {
 		if tt.got != tt.want {
 			t.Errorf("got %q, want %q", tt.got, tt.want)

@@ -13,7 +13,7 @@ import (
 )
 
 // Vietnam is the time zone seasons and years are counted in.
-var Vietnam = time.FixedZone("ICT", 7*3600)
+var Vietnam = flows.Vietnam
 
 // SeasonYear returns the year of the season an area's province is in at a
 // moment: the season whose dates hold the day, or else the calendar year

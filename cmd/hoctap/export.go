@@ -16,6 +16,7 @@ import (
 func exportCommands() map[string]command {
 	return map[string]command{
 		"assessments": {usage: "[--format csv|json] [--state STATE] [-o FILE]", summary: "every assessment that is not abandoned, with its state", run: exportAssessments},
+		"progress":    {usage: progressUsage, summary: "an area's figures against the targets: a row per child area and title (csv), or a workbook (xlsx)", run: exportProgress},
 	}
 }
 

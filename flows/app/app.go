@@ -1,7 +1,8 @@
 // Package app puts hoctap's conversations together into one engine:
 // enrolment is home, the self-assessment follows it, and review,
-// invitations, places and a province's settings are entered by their
-// commands (/review, /invite, /villages, /settings...); the question of an
+// invitations, places, a province's settings and an area's figures are
+// entered by their commands (/review, /invite, /villages, /settings,
+// /progress...); the question of an
 // area split (package relocate) comes beside any of them. Every channel and
 // every test that runs the whole conversation builds its engine here.
 package app
@@ -15,6 +16,7 @@ import (
 	"hoctap/flows/enrol"
 	"hoctap/flows/invitations"
 	"hoctap/flows/places"
+	"hoctap/flows/progress"
 	"hoctap/flows/relocate"
 	"hoctap/flows/remind"
 	"hoctap/flows/review"
@@ -34,6 +36,7 @@ type Store interface {
 	settings.Store
 	broadcast.Store
 	remind.Store
+	progress.Store
 }
 
 // Config is what the engine runs on.
@@ -57,14 +60,16 @@ func New(c Config) *flows.Engine {
 	relocating := relocate.New(c.Store)
 	setting := settings.New(c.Store)
 	announcing := broadcast.New(c.Store)
+	figures := progress.New(c.Store)
 	e, err := flows.New(flows.Config{
 		People:  c.Store,
 		Home:    home,
 		Payload: home.Invited,
-		Modules: []flows.Module{walk, rv, inviting, villages, setting, announcing},
+		Modules: []flows.Module{walk, rv, inviting, villages, setting, announcing, figures},
 		Commands: map[string]func(*flows.Turn) error{"status": walk.Status, "review": rv.Open, "recognise": rv.OpenRecognise,
 			"invite": inviting.Open, "roles": inviting.OpenRoles, "villages": villages.Open, "settings": setting.Open,
-			"broadcast": announcing.Open, "reminders": remind.Command(c.Store)},
+			"broadcast": announcing.Open, "reminders": remind.Command(c.Store),
+			"progress": figures.Open},
 		Events: map[string]func(*flows.Turn) error{review.EventDecided: rv.Tell, review.EventRecognised: rv.Certify,
 			review.EventReturned: rv.Returned, relocate.EventAsk: relocating.Ask, broadcast.Event: broadcast.Show(c.Store),
 			flows.RemindEvent + flows.RemindUnfinished: walk.Remind, flows.RemindEvent + flows.RemindReview: rv.ReviewDigest,

@@ -303,15 +303,12 @@ func actions(state string) []string {
 func parseAt(s string, now time.Time) (time.Time, bool) {
 	s = strings.Join(strings.Fields(s), " ")
 	for _, layout := range []string{"02/01/2006 15:04", "2/1/2006 15:04", "2006-01-02 15:04"} {
-		if at, err := time.ParseInLocation(layout, s, vietnam); err == nil {
+		if at, err := time.ParseInLocation(layout, s, flows.Vietnam); err == nil {
 			return at, at.After(now) && at.Before(now.AddDate(1, 0, 0))
 		}
 	}
 	return time.Time{}, false
 }
-
-// vietnam is the time zone times are typed in.
-var vietnam = time.FixedZone("ICT", 7*3600)
 
 // audienceOf is the audience a state names.
 func audienceOf(st *state) flows.Audience {

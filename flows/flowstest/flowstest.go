@@ -51,6 +51,7 @@ type Store struct {
 	asked         []Asked           // notices asking households to pick their village, not taken yet
 	broadcasts    []*broadcast      // by id - 1
 	remindersOff  map[int64]bool    // people who switched reminders off
+	goals         map[scoring.Kind][]flows.Goal
 	subjects      []subject
 	assessments   []*record
 	clock         int             // counts changes, for "the most recently changed first"

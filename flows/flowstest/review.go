@@ -605,7 +605,7 @@ func (s *Store) MoveSubject(_ context.Context, personID, subjectID int64, villag
 func (s *Store) SeasonYear(_ context.Context, areaCode string, at time.Time) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	day := at.In(time.FixedZone("ICT", 7*3600))
+	day := at.In(flows.Vietnam)
 	date := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
 	year := 0
 	for _, x := range s.seasons[s.provinceOf(areaCode)] {

@@ -126,7 +126,7 @@ func (r *turn) recogniseButton(tok flows.Token) (bool, error) {
 		r.st.Step = stepReturn
 		return true, r.show()
 	case tok.Verb == verbToday && r.st.Step == stepDate:
-		r.st.Date = t.Now().In(vietnam).Format(time.DateOnly)
+		r.st.Date = t.Now().In(flows.Vietnam).Format(time.DateOnly)
 		r.st.Step = stepConfirm
 		return true, r.show()
 	case tok.Verb == verbConfirm && r.st.Step == stepConfirm:
@@ -134,9 +134,6 @@ func (r *turn) recogniseButton(tok flows.Token) (bool, error) {
 	}
 	return false, nil
 }
-
-// vietnam is the time zone decisions are dated in.
-var vietnam = time.FixedZone("ICT", 7*3600)
 
 // showRecognise shows the steps after the batch: the decision's number,
 // its date, and the confirmation.

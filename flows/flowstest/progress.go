@@ -1,0 +1,80 @@
+package flowstest
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"hoctap/area"
+	"hoctap/flows"
+	"hoctap/role"
+	"hoctap/scoring"
+)
+
+// SetGoals sets the targets every area's figures compare with (none by
+// default).
+func (s *Store) SetGoals(goals map[scoring.Kind][]flows.Goal) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.goals = goals
+}
+
+// Progress counts an area's figures from what the store keeps, as the
+// PostgreSQL store's roll-ups do: the registry's entities (there are no
+// official counts here), and no month's start.
+func (s *Store) Progress(_ context.Context, personID int64, code string, year int, _ time.Time) (flows.Progress, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := slices.IndexFunc(s.areas, func(a flows.Area) bool { return a.Code == code })
+	if i < 0 || !s.may(personID, role.Progress, code) {
+		return flows.Progress{}, flows.ErrNotFound
+	}
+	p := flows.Progress{AreaFigures: s.figures(s.areas[i], year), Year: year}
+	var children []flows.Area
+	for _, a := range s.areas {
+		if a.Parent == code && !s.ended[a.Code] {
+			children = append(children, a)
+		}
+	}
+	area.SortByName(children)
+	for _, c := range children {
+		p.Children = append(p.Children, s.figures(c, year))
+	}
+	return p, nil
+}
+
+// figures counts the subjects at or below an area in each state.
+func (s *Store) figures(a flows.Area, year int) flows.AreaFigures {
+	counts := map[scoring.Kind]map[string]int{}
+	for _, k := range scoring.Kinds {
+		counts[k] = map[string]int{}
+	}
+	for _, sj := range s.subjects {
+		if s.below(sj.AreaCode, a.Code) {
+			counts[sj.Kind][flows.StateEnrolled]++
+			if s.registrations[[2]int64{sj.ID, int64(year)}] {
+				counts[sj.Kind][flows.StateRegistered]++
+			}
+		}
+	}
+	for _, r := range s.assessments {
+		sj := s.subjects[r.a.SubjectID-1]
+		if r.status == "abandoned" || r.a.Year != year || !s.below(sj.AreaCode, a.Code) {
+			continue
+		}
+		state := r.status
+		switch {
+		case s.recognitionOf(r.a.ID) != nil:
+			state = flows.StateRecognised
+		case r.review != nil && r.review.State != flows.ReviewWaiting:
+			state = r.review.State
+		}
+		counts[sj.Kind][state]++
+	}
+	out := flows.AreaFigures{Area: a}
+	for _, k := range scoring.Kinds {
+		out.Titles = append(out.Titles, flows.Figures{Kind: k, Entities: counts[k][flows.StateEnrolled], Counts: counts[k],
+			MonthStart: -1, Goals: s.goals[k]})
+	}
+	return out
+}

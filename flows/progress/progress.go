@@ -1,0 +1,407 @@
+// Package progress is /progress: where an area stands against the
+// programme's targets, for a leader or an admin over it. The screen gives,
+// for each title, the entities, those registered, submitted and
+// recognised, the share recognised against the targets of 2025 and 2030
+// and the change since the month began; buttons go down to the child
+// areas (paged) and back up, switch the year, and list the child areas
+// that have not reported. The store checks every area against the
+// person's roles, whatever a button carries.
+package progress
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"hoctap/flows"
+	"hoctap/role"
+)
+
+// Name is the module's name in envelopes and tokens.
+const Name = "pg"
+
+// Limits of a screen.
+const (
+	perPage  = 8  // child areas a page offers
+	maxQuery = 60 // a typed area name
+	maxQuiet = 40 // child areas the list of those not reported names
+)
+
+// The years a leader may switch between: the programme's.
+const (
+	FirstYear = 2021
+	LastYear  = 2030
+)
+
+// Store is what the figures need.
+type Store interface {
+	AreasFor(ctx context.Context, personID int64, a role.Action) ([]flows.Area, error)
+	SearchAreas(ctx context.Context, under, deepest, query string, limit int) ([]flows.FoundArea, error)
+	// Progress returns an area's figures of a year and its child areas';
+	// flows.ErrNotFound when the person may not see them.
+	Progress(ctx context.Context, personID int64, code string, year int, at time.Time) (flows.Progress, error)
+}
+
+// Module is the conversation.
+type Module struct{ store Store }
+
+// New makes the module.
+func New(s Store) *Module { return &Module{store: s} }
+
+const (
+	viewFigures = ""      // the area's figures
+	viewPick    = "pick"  // which of several areas
+	viewQuiet   = "quiet" // the child areas that have not reported
+)
+
+const (
+	verbArea  = "a" // Code: the area to show
+	verbYear  = "y" // Value: the year
+	verbPage  = "p" // Value: the page of child areas
+	verbQuiet = "q" // the child areas not reported
+	verbBack  = "bk"
+	verbLeave = "x"
+)
+
+type state struct {
+	View  string   `json:"v,omitempty"`
+	Area  string   `json:"a,omitempty"`
+	Year  int      `json:"y"`
+	Page  int      `json:"p,omitempty"`
+	Found []string `json:"f,omitempty"` // viewPick: the areas to pick from
+}
+
+func (*Module) Name() string { return Name }
+func (*Module) Version() int { return 1 }
+func (*Module) Load(data []byte) (any, error) {
+	st := &state{}
+	return st, json.Unmarshal(data, st)
+}
+func (*Module) Resume(*flows.Turn) (any, bool, error) { return nil, false, nil }
+
+// Enter takes the area to show (a string); "" picks among the person's.
+func (*Module) Enter(t *flows.Turn, arg any) (any, error) {
+	code, _ := arg.(string)
+	return &state{Area: code, Year: t.Now().In(flows.Vietnam).Year()}, nil
+}
+
+func (*Module) Command(t *flows.Turn, name string) (bool, error) { return flows.LeaveCommand(t, name) }
+
+// Open is /progress [area], at any step: the figures of the person's area,
+// of the one named by its code, or of one whose name the text finds among
+// theirs; with several areas and none named, they pick.
+func (m *Module) Open(t *flows.Turn) error {
+	tops, err := m.store.AreasFor(t.Ctx, t.Env.Person, role.Progress)
+	if err != nil {
+		return fmt.Errorf("load the areas of progress: %w", err)
+	}
+	if len(tops) == 0 {
+		t.Say(t.T("progress.none"))
+		return nil
+	}
+	if err := t.Switch(Name, ""); err != nil {
+		return err
+	}
+	st := t.State().(*state)
+	query := t.Typed()
+	switch {
+	case query != "":
+		if err := m.find(t, st, tops, query); err != nil {
+			return err
+		}
+	case len(tops) == 1:
+		st.Area = tops[0].Code
+	default:
+		st.View = viewPick
+		for _, a := range tops {
+			st.Found = append(st.Found, a.Code)
+		}
+	}
+	return t.Show()
+}
+
+// find shows the area a query names by its code, or the one its name finds
+// among the person's areas; several found are picked from.
+func (m *Module) find(t *flows.Turn, st *state, tops []flows.Area, query string) error {
+	if utf8.RuneCountInString(query) > maxQuery {
+		t.Warn(t.T("progress.find.none", map[string]any{"Query": flows.Esc(string([]rune(query)[:maxQuery]))}))
+		st.Area = tops[0].Code
+		return nil
+	}
+	if _, err := m.store.Progress(t.Ctx, t.Env.Person, query, st.Year, t.Now()); err == nil {
+		st.Area = query
+		return nil
+	} else if !errors.Is(err, flows.ErrNotFound) {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, top := range tops {
+		found, err := m.store.SearchAreas(t.Ctx, top.Code, "village", query, perPage)
+		if err != nil {
+			return fmt.Errorf("find areas: %w", err)
+		}
+		if area := top.Name.VI; strings.EqualFold(area, query) {
+			found = append([]flows.FoundArea{{Area: top}}, found...)
+		}
+		for _, f := range found {
+			if !seen[f.Code] && len(st.Found) < perPage {
+				seen[f.Code] = true
+				st.Found = append(st.Found, f.Code)
+			}
+		}
+	}
+	switch len(st.Found) {
+	case 0:
+		t.Warn(t.T("progress.find.none", map[string]any{"Query": flows.Esc(query)}))
+		st.Area = tops[0].Code
+	case 1:
+		st.Area, st.Found = st.Found[0], nil
+	default:
+		st.View = viewPick
+	}
+	return nil
+}
+
+func (m *Module) Handle(t *flows.Turn) error {
+	st := t.State().(*state)
+	switch {
+	case t.In.Kind == flows.InputButton:
+		return m.button(t, st, t.Token)
+	case !t.In.Kind.FromPerson():
+		return nil
+	}
+	t.WarnButtonsOnly()
+	return m.Show(t)
+}
+
+func (m *Module) button(t *flows.Turn, st *state, tok flows.Token) error {
+	switch tok.Verb {
+	case verbLeave:
+		return t.GoHome()
+	case verbArea:
+		*st = state{Area: tok.Code, Year: st.Year}
+	case verbYear:
+		year, err := strconv.Atoi(tok.Value)
+		if err != nil || year < FirstYear || year > LastYear {
+			return t.Stale()
+		}
+		st.Year, st.Page = year, 0
+	case verbPage:
+		page, err := strconv.Atoi(tok.Value)
+		if err != nil || page < 0 {
+			return t.Stale()
+		}
+		st.Page = page
+	case verbQuiet:
+		st.View = viewQuiet
+	case verbBack:
+		st.View = viewFigures
+	default:
+		return t.Stale()
+	}
+	return m.Show(t)
+}
+
+// Show shows the figures, the areas to pick from, or those not reported.
+func (m *Module) Show(t *flows.Turn) error {
+	st := t.State().(*state)
+	if st.View == viewPick {
+		return m.showPick(t, st)
+	}
+	p, err := m.store.Progress(t.Ctx, t.Env.Person, st.Area, st.Year, t.Now())
+	if errors.Is(err, flows.ErrNotFound) {
+		// A role ended, or a button from another's screen: back to theirs.
+		t.Say(t.T("progress.denied"))
+		return t.GoHome()
+	}
+	if err != nil {
+		return err
+	}
+	if st.View == viewQuiet {
+		return m.showQuiet(t, st, p)
+	}
+	return m.showFigures(t, st, p)
+}
+
+func (m *Module) showPick(t *flows.Turn, st *state) error {
+	var rows [][]flows.Button
+	for _, code := range st.Found {
+		p, err := m.store.Progress(t.Ctx, t.Env.Person, code, st.Year, t.Now())
+		if errors.Is(err, flows.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		rows = append(rows, []flows.Button{btn(p.Area.Name.In(t.P.Lang()), verbArea, code, "")})
+	}
+	rows = append(rows, []flows.Button{btn(t.T("button.progress.leave"), verbLeave, "", "")})
+	t.Screen(t.T("progress.pick"), rows...)
+	return nil
+}
+
+// showFigures is the area's figures, title by title, with the child areas
+// to go down to, the way up, the years and the list of those not reported.
+func (m *Module) showFigures(t *flows.Turn, st *state, p flows.Progress) error {
+	lang := t.P.Lang()
+	lines := []string{t.T("progress.header", map[string]any{"Area": flows.Esc(p.Area.Name.In(lang)), "Year": p.Year})}
+	var registry []string
+	for _, f := range p.Titles {
+		if f.Entities == 0 && !f.Reported() {
+			lines = append(lines, "", t.T("progress.title.none", map[string]any{"Kind": t.T("kind." + string(f.Kind))}))
+			continue
+		}
+		lines = append(lines, "", m.title(t, f))
+		if !f.Official {
+			registry = append(registry, t.T("kind."+string(f.Kind)))
+		}
+	}
+	if len(registry) > 0 {
+		lines = append(lines, "", t.T("progress.registry", map[string]any{"Titles": strings.Join(registry, ", ")}))
+	}
+	var rows [][]flows.Button
+	pages := (len(p.Children) + perPage - 1) / perPage
+	page := min(st.Page, max(pages-1, 0))
+	if len(p.Children) > 0 {
+		lines = append(lines, "", t.T("progress.children", map[string]any{"Count": len(p.Children)}))
+		if pages > 1 {
+			lines = append(lines, t.T("progress.page", map[string]any{"N": page + 1, "Of": pages}))
+		}
+		var row []flows.Button
+		for _, c := range p.Children[page*perPage : min((page+1)*perPage, len(p.Children))] {
+			row = append(row, btn(t.T("button.progress.child", map[string]any{"Area": c.Area.Name.In(lang),
+				"Share": percent(t, c.Titles[0].Share())}), verbArea, c.Area.Code, ""))
+			if len(row) == 2 {
+				rows, row = append(rows, row), nil
+			}
+		}
+		if len(row) > 0 {
+			rows = append(rows, row)
+		}
+		if nav := t.PageButtons(page, pages, func(n int) flows.Token {
+			return flows.Token{Module: Name, Verb: verbPage, Value: strconv.Itoa(n)}
+		}); len(nav) > 0 {
+			rows = append(rows, nav)
+		}
+	}
+	var years []flows.Button
+	if p.Year > FirstYear {
+		years = append(years, btn(t.T("button.progress.year.before", map[string]any{"Year": p.Year - 1}), verbYear, "", strconv.Itoa(p.Year-1)))
+	}
+	if p.Year < LastYear {
+		years = append(years, btn(t.T("button.progress.year.after", map[string]any{"Year": p.Year + 1}), verbYear, "", strconv.Itoa(p.Year+1)))
+	}
+	rows = append(rows, years)
+	quiet := notReported(p)
+	if len(quiet) > 0 {
+		rows = append(rows, []flows.Button{btn(t.T("button.progress.quiet", map[string]any{"Count": len(quiet)}), verbQuiet, "", "")})
+	}
+	last := []flows.Button{btn(t.T("button.progress.leave"), verbLeave, "", "")}
+	if up, ok, err := m.up(t, p); err != nil {
+		return err
+	} else if ok {
+		last = append([]flows.Button{btn(t.T("button.progress.up", map[string]any{"Area": up.Name.In(lang)}), verbArea, up.Code, "")}, last...)
+	}
+	rows = append(rows, last)
+	t.Screen(strings.Join(lines, "\n"), rows...)
+	return nil
+}
+
+// title is one title's lines: recognised of the entities and the share,
+// the targets, and the counts on the way.
+func (m *Module) title(t *flows.Turn, f flows.Figures) string {
+	recognised := f.Counts[flows.StateRecognised]
+	line := t.T("progress.title", map[string]any{"Kind": t.T("kind." + string(f.Kind)), "Recognised": count(t, recognised),
+		"Entities": count(t, f.Entities), "Share": percent(t, f.Share())})
+	var goals []string
+	for _, g := range f.Goals {
+		key := "progress.goal"
+		if !g.Confirmed {
+			key = "progress.goal.unconfirmed"
+		}
+		goals = append(goals, t.T(key, map[string]any{"Year": g.Year, "Share": t.P.Number(g.Share)}))
+	}
+	if len(goals) > 0 {
+		line += "\n" + t.T("progress.goals", map[string]any{"Goals": strings.Join(goals, " · ")})
+	}
+	line += "\n" + t.T("progress.counts", map[string]any{"Registered": count(t, f.Counts[flows.StateRegistered]),
+		"Sent": count(t, f.Submitted()), "Waiting": count(t, f.Counts[flows.StateSubmitted])})
+	if f.MonthStart >= 0 {
+		line += t.T("progress.month", map[string]any{"Change": signed(t, recognised-f.MonthStart)})
+	}
+	return line
+}
+
+// up returns the area above p's when the person may see it too.
+func (m *Module) up(t *flows.Turn, p flows.Progress) (flows.Area, bool, error) {
+	if p.Area.Parent == "" {
+		return flows.Area{}, false, nil
+	}
+	above, err := m.store.Progress(t.Ctx, t.Env.Person, p.Area.Parent, p.Year, t.Now())
+	if errors.Is(err, flows.ErrNotFound) {
+		return flows.Area{}, false, nil
+	}
+	return above.Area, err == nil, err
+}
+
+// showQuiet lists the child areas with nothing registered or submitted
+// for the year, so that the leader follows them up.
+func (m *Module) showQuiet(t *flows.Turn, st *state, p flows.Progress) error {
+	quiet := notReported(p)
+	lang := t.P.Lang()
+	var text string
+	if len(quiet) == 0 {
+		text = t.T("progress.quiet.none", map[string]any{"Area": flows.Esc(p.Area.Name.In(lang)), "Year": p.Year})
+	} else {
+		lines := []string{t.T("progress.quiet", map[string]any{"Area": flows.Esc(p.Area.Name.In(lang)), "Year": p.Year, "Count": len(quiet)})}
+		for i, a := range quiet {
+			if i == maxQuiet {
+				lines = append(lines, t.T("progress.quiet.more", map[string]any{"Count": len(quiet) - maxQuiet}))
+				break
+			}
+			lines = append(lines, "• "+flows.Esc(a.Name.In(lang)))
+		}
+		text = strings.Join(lines, "\n")
+	}
+	t.Screen(text, []flows.Button{btn(t.T("button.back"), verbBack, "", "")})
+	return nil
+}
+
+// notReported returns the child areas with nothing registered or
+// submitted for the year.
+func notReported(p flows.Progress) []flows.Area {
+	var out []flows.Area
+	for _, c := range p.Children {
+		if !c.Reported() {
+			out = append(out, c.Area)
+		}
+	}
+	return out
+}
+
+func btn(label, verb, code, value string) flows.Button {
+	return flows.NewButton(label, flows.Token{Module: Name, Verb: verb, Code: code, Value: value})
+}
+
+// count writes a whole number with the language's thousands separator.
+func count(t *flows.Turn, n int) string { return t.P.Count(n) }
+
+// signed writes a change with its sign: +3, −2, 0.
+func signed(t *flows.Turn, n int) string {
+	switch {
+	case n > 0:
+		return "+" + t.P.Count(n)
+	case n < 0:
+		return "−" + t.P.Count(-n)
+	}
+	return "0"
+}
+
+// percent writes a share to one decimal.
+func percent(t *flows.Turn, share float64) string { return t.P.Number(math.Round(share*10) / 10) }

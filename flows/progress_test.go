@@ -1,0 +1,66 @@
+package flows_test
+
+import (
+	"strings"
+
+	"hoctap/area"
+	"hoctap/flows"
+	"hoctap/role"
+	"hoctap/scoring"
+)
+
+// progressScenarios are the golden conversations of /progress, run with
+// the other scenarios.
+var progressScenarios = []scenario{
+	// Without a role /progress says who may see figures. Hà Nội's leader
+	// sees the province against the targets, goes down to a commune (the
+	// share on its button), lists the villages that have not reported,
+	// switches the year, goes back up and finds a village by its name. A
+	// commune's leader may not see the province, nor another commune's
+	// figures through a button made elsewhere.
+	{"progress_province", "vi", func(h *harness) {
+		h.command("start")
+		h.press(h.l("agree"))
+		if out := h.command("progress"); !strings.Contains(last(out), "Chỉ lãnh đạo hoặc quản trị viên") {
+			h.t.Errorf("/progress without a role: %q", last(out))
+		}
+		h.store.SetGoals(map[scoring.Kind][]flows.Goal{scoring.KindFamily: {{Year: 2025, Share: 70, Confirmed: true}, {Year: 2030, Share: 80}}})
+		h.store.AddFamilies(area.SampleCommune+".01", 2026, 3, 4)
+		h.store.AddFamilies(area.SampleWard+".01", 2025, 1, 2)
+		h.note("Thôn Đông has 4 households, 3 recognised in 2026; Tổ dân phố số 1 has 2, 1 recognised in 2025")
+		family := h.other(2, "vi", "household")
+		family.enrol("family", "Lê Văn Tám")
+		h.store.GrantRole(h.ctx, 1, role.Leader, "01", 0)
+		h.note("person 1 is made the leader of Hà Nội")
+		out := h.command("progress")
+		if s := last(out); !strings.Contains(s, "Thành phố Hà Nội") || !strings.Contains(s, "3/7 đạt · <b>42,9%</b>") || !strings.Contains(s, "2025: 70% · 2030: 80% (chưa xác nhận)") {
+			h.t.Errorf("the province: %q", s)
+		}
+		h.press("Xã Sóc Sơn · 60%")
+		if out := h.press("📋 Chưa báo cáo (1)"); !strings.Contains(last(out), "Thôn Đoài") || strings.Contains(last(out), "Thôn Đông") {
+			h.t.Errorf("not reported: %q", last(out))
+		}
+		h.press("◀ Quay lại")
+		if out := h.press("◀ 2025"); !strings.Contains(last(out), "0/5 đạt") {
+			h.t.Errorf("Sóc Sơn in 2025: %q", last(out))
+		}
+		h.press("⬆ Thành phố Hà Nội")
+		h.send(flows.Input{Kind: flows.InputCommand, Command: "progress", Text: "đông"}, "/progress đông")
+		h.text("a text where buttons are asked")
+		h.press("✖️ Đóng")
+
+		leader := h.other(3, "vi", "a commune's leader")
+		leader.command("start")
+		leader.press(leader.l("agree"))
+		h.store.GrantRole(h.ctx, 3, role.Leader, area.SampleWard, 0)
+		leader.note("person 3 is made the leader of Phường Hoàn Kiếm")
+		leader.command("progress")
+		if out := leader.send(flows.Input{Kind: flows.InputCommand, Command: "progress", Text: "01"}, "/progress 01"); strings.Contains(last(out), "Thành phố Hà Nội ·") {
+			h.t.Errorf("the commune's leader sees the province: %q", last(out))
+		}
+		tok := flows.Token{Module: "pg", Verb: "a", Code: area.SampleCommune}
+		if out := leader.send(flows.Input{Kind: flows.InputButton, Button: tok.String()}, "(a button to Xã Sóc Sơn)"); len(out) == 0 || !strings.Contains(out[0].Text, "không còn quyền") {
+			h.t.Errorf("another commune through a button: %+v", out)
+		}
+	}},
+}
