@@ -100,6 +100,9 @@ func (s *Sender) Send(ctx context.Context, m runner.Message) error {
 	case m.Out.Document != nil:
 		err = s.c.upload(ctx, "sendDocument", map[string]string{"chat_id": strconv.FormatInt(m.Conv.ID, 10), "caption": m.Out.Text, "parse_mode": "HTML"},
 			"document", m.Out.Document.Name, m.Out.Document.Data)
+	case m.Out.Picture != nil:
+		err = s.c.upload(ctx, "sendPhoto", map[string]string{"chat_id": strconv.FormatInt(m.Conv.ID, 10), "caption": m.Out.Text, "parse_mode": "HTML"},
+			"photo", m.Out.Picture.Name, m.Out.Picture.Data)
 	case len(m.Out.Photos) == 1:
 		err = s.c.call(ctx, "sendPhoto", sendPhoto{ChatID: m.Conv.ID, Photo: m.Out.Photos[0], Caption: m.Out.Text, ParseMode: "HTML"}, nil)
 	case len(m.Out.Photos) > 1:

@@ -620,6 +620,7 @@ type Progress struct {
 	AreaFigures
 	Year     int
 	Children []AreaFigures
+	Up       *Area // the area above, when the person asking may see it too
 }
 
 // Vietnam is the programme's time zone (UTC+7, without daylight saving

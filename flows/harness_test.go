@@ -194,7 +194,10 @@ func render(o flows.Output) string {
 		b.WriteString("   [album: " + strings.Join(o.Photos, ", ") + "]\n")
 	}
 	if o.Document != nil {
-		b.WriteString(fmt.Sprintf("   [document: %s, a PDF %v]\n", o.Document.Name, bytes.HasPrefix(o.Document.Data, []byte("%PDF-"))))
+		b.WriteString(fmt.Sprintf("   [document: %s, %s]\n", o.Document.Name, fileType(o.Document.Data)))
+	}
+	if o.Picture != nil {
+		b.WriteString(fmt.Sprintf("   [picture: %s, %s]\n", o.Picture.Name, fileType(o.Picture.Data)))
 	}
 	for _, row := range o.Buttons {
 		b.WriteString("   ")
@@ -390,4 +393,18 @@ func notice(out []flows.Output) string {
 		}
 	}
 	return ""
+}
+
+// fileType names a made file's type by its first bytes, as a person's
+// phone would: what a transcript shows of it.
+func fileType(data []byte) string {
+	switch {
+	case bytes.HasPrefix(data, []byte("%PDF-")):
+		return "a PDF"
+	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
+		return "a PNG"
+	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
+		return "a ZIP (xlsx, docx)"
+	}
+	return "not a known type"
 }

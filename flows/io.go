@@ -100,9 +100,13 @@ type Output struct {
 	Photos []string
 	// Document is a file to send, with Text as its caption.
 	Document *Document
+	// Picture is an image made for the person (a chart), shown as a photo
+	// with Text as its caption.
+	Picture *Document
 }
 
-// Document is a file made for the person, such as a certificate.
+// Document is a file made for the person, such as a certificate or a
+// chart.
 type Document struct {
 	Name string // the file's name, as the person sees it
 	Data []byte

@@ -1,6 +1,7 @@
 package flows_test
 
 import (
+	"bytes"
 	"strings"
 
 	"hoctap/area"
@@ -15,7 +16,8 @@ var progressScenarios = []scenario{
 	// Without a role /progress says who may see figures. Hà Nội's leader
 	// sees the province against the targets, goes down to a commune (the
 	// share on its button), lists the villages that have not reported,
-	// switches the year, goes back up and finds a village by its name. A
+	// switches the year, goes back up, has the figures sent as a chart and
+	// as a workbook, and finds a village by its name. A
 	// commune's leader may not see the province, nor another commune's
 	// figures through a button made elsewhere.
 	{"progress_province", "vi", func(h *harness) {
@@ -45,6 +47,13 @@ var progressScenarios = []scenario{
 			h.t.Errorf("Sóc Sơn in 2025: %q", last(out))
 		}
 		h.press("⬆ Thành phố Hà Nội")
+		if out := h.press("📈 Biểu đồ"); len(out) != 2 || out[0].Picture == nil || out[0].Picture.Name != "tien-do-01-2025.png" ||
+			!bytes.HasPrefix(out[0].Picture.Data, []byte("\x89PNG")) || out[1].Notice != "Đã gửi biểu đồ." {
+			h.t.Errorf("the chart: %+v", out)
+		}
+		if out := h.press("📥 Excel"); len(out) != 2 || out[0].Document == nil || out[0].Document.Name != "tien-do-01-2025.xlsx" {
+			h.t.Errorf("the workbook: %+v", out)
+		}
 		h.send(flows.Input{Kind: flows.InputCommand, Command: "progress", Text: "đông"}, "/progress đông")
 		h.text("a text where buttons are asked")
 		h.press("✖️ Đóng")

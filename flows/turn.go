@@ -60,6 +60,12 @@ func (t *Turn) Document(name string, data []byte, caption string) {
 	t.out = append(t.out, Output{Text: caption, Document: &Document{Name: name, Data: data}})
 }
 
+// Picture adds an image made for the person, shown as a photo with a
+// caption.
+func (t *Turn) Picture(name string, data []byte, caption string) {
+	t.out = append(t.out, Output{Text: caption, Picture: &Document{Name: name, Data: data}})
+}
+
 // Screen adds the step's screen: in place of the pressed message when the
 // input was a button press and nothing replaced it yet, else as a new
 // message; a warning given before goes first.

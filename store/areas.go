@@ -39,7 +39,12 @@ func (db *DB) Areas(ctx context.Context, parent string) ([]flows.Area, error) {
 
 // Area returns one area.
 func (db *DB) Area(ctx context.Context, code string) (flows.Area, error) {
-	rows, err := db.pool.Query(ctx, `
+	return areaOf(ctx, db.pool, code)
+}
+
+// areaOf reads one area; flows.ErrNotFound when there is none.
+func areaOf(ctx context.Context, q querier, code string) (flows.Area, error) {
+	rows, err := q.Query(ctx, `
 		SELECT code, coalesce(parent_code, ''), level, name_vi, name_en, region FROM areas WHERE code = $1`, code)
 	if err != nil {
 		return flows.Area{}, fmt.Errorf("query area: %w", err)
@@ -48,7 +53,10 @@ func (db *DB) Area(ctx context.Context, code string) (flows.Area, error) {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return a, flows.ErrNotFound
 	}
-	return a, err
+	if err != nil {
+		return a, fmt.Errorf("query area %s: %w", code, err)
+	}
+	return a, nil
 }
 
 func scanArea(row pgx.CollectableRow) (flows.Area, error) {

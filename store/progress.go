@@ -20,7 +20,8 @@ var GoalYears = []int{2025, 2030}
 
 // Progress returns where an area stands in a year, and its child areas,
 // for a person who may see its figures (role.Progress over it or an area
-// above); flows.ErrNotFound when they may not. at is now: the change
+// above), with the area above when they may see it too; flows.ErrNotFound
+// when they may not. at is now: the change
 // since the month began is counted from at's month, in Vietnam's time.
 func (db *DB) Progress(ctx context.Context, personID int64, code string, year int, at time.Time) (flows.Progress, error) {
 	var p flows.Progress
@@ -32,7 +33,14 @@ func (db *DB) Progress(ctx context.Context, personID int64, code string, year in
 		if !ok {
 			return flows.ErrNotFound
 		}
-		p, err = progress(ctx, tx, code, year, at)
+		if p, err = progress(ctx, tx, code, year, at); err != nil || p.Area.Parent == "" {
+			return err
+		}
+		if ok, err = may(ctx, tx, personID, role.Progress, p.Area.Parent); err != nil || !ok {
+			return err
+		}
+		up, err := areaOf(ctx, tx, p.Area.Parent)
+		p.Up = &up
 		return err
 	})
 	if err != nil && !errors.Is(err, flows.ErrNotFound) {
@@ -82,6 +90,7 @@ func progress(ctx context.Context, tx pgx.Tx, code string, year int, at time.Tim
 		codes[i] = a.Code
 	}
 
+	// A row per slot: the slots are summed here.
 	counts := map[string]map[scoring.Kind]map[string]int{} // by area, kind, state
 	add := func(area string, kind scoring.Kind, state string, n int) {
 		if counts[area] == nil {
@@ -93,9 +102,8 @@ func progress(ctx context.Context, tx pgx.Tx, code string, year int, at time.Tim
 		counts[area][kind][state] += n
 	}
 	rows, err = tx.Query(ctx, `
-		SELECT area_code, kind, state, sum(n)::int FROM rollups
-		WHERE area_code = ANY($1) AND (year = $2 OR year = 0 AND state = 'enrolled')
-		GROUP BY 1, 2, 3 HAVING sum(n) <> 0`, codes, year)
+		SELECT area_code, kind, state, n FROM rollups
+		WHERE area_code = ANY($1) AND (year = $2 OR year = 0 AND state = 'enrolled') AND n <> 0`, codes, year)
 	if err != nil {
 		return p, fmt.Errorf("read the roll-ups: %w", err)
 	}
@@ -174,15 +182,21 @@ type official struct{ n, year int }
 // neither is left out: its figures fall back to the registry.
 func denominators(ctx context.Context, tx pgx.Tx, codes []string, year int) (map[string]map[scoring.Kind]official, error) {
 	rows, err := tx.Query(ctx, `
-		WITH a AS (
-			SELECT code, '' AS parent FROM unnest($1::text[]) code
-			UNION ALL
-			SELECT code, parent_code FROM areas WHERE parent_code = ANY($1) AND (valid_to IS NULL OR valid_to > current_date)
+		WITH own AS (
+			SELECT a.code, '' AS parent, c.year, c.households, c.clans, c.villages, c.units, c.adults
+			FROM unnest($1::text[]) a (code) LEFT JOIN LATERAL (
+				SELECT * FROM area_counts c WHERE c.code = a.code AND c.year <= $2 ORDER BY c.year DESC LIMIT 1
+			) c ON true
 		)
-		SELECT a.code, a.parent, c.year, c.households, c.clans, c.villages, c.units, c.adults
-		FROM a LEFT JOIN LATERAL (
-			SELECT * FROM area_counts c WHERE c.code = a.code AND c.year <= $2 ORDER BY c.year DESC LIMIT 1
-		) c ON true`, codes, year)
+		SELECT * FROM own
+		UNION ALL
+		-- The children's, only of the areas that lack a count of their own.
+		SELECT k.code, k.parent_code, c.year, c.households, c.clans, c.villages, c.units, c.adults
+		FROM own o JOIN areas k ON k.parent_code = o.code AND (k.valid_to IS NULL OR k.valid_to > current_date)
+		LEFT JOIN LATERAL (
+			SELECT * FROM area_counts c WHERE c.code = k.code AND c.year <= $2 ORDER BY c.year DESC LIMIT 1
+		) c ON true
+		WHERE o.households IS NULL OR o.clans IS NULL OR o.villages IS NULL OR o.units IS NULL OR o.adults IS NULL`, codes, year)
 	if err != nil {
 		return nil, fmt.Errorf("read the official counts: %w", err)
 	}

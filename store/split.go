@@ -377,19 +377,6 @@ func candidates(ctx context.Context, q querier, code string, today time.Time) ([
 	return out, nil
 }
 
-// areaOf reads one area.
-func areaOf(ctx context.Context, q querier, code string) (flows.Area, error) {
-	rows, err := q.Query(ctx, `SELECT code, coalesce(parent_code, ''), level, name_vi, name_en, region FROM areas WHERE code = $1`, code)
-	if err != nil {
-		return flows.Area{}, fmt.Errorf("query area: %w", err)
-	}
-	a, err := pgx.CollectExactlyOneRow(rows, scanArea)
-	if err != nil {
-		return a, fmt.Errorf("query area %s: %w", code, err)
-	}
-	return a, nil
-}
-
 // Relocation returns a subject's relocation after its area was split, for
 // one of its representatives, with the areas to pick from while the
 // subject waits in the area split; flows.ErrNotFound for anyone else.

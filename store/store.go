@@ -43,8 +43,13 @@ func Open(ctx context.Context, url string, configure ...func(*pgxpool.Config)) (
 	return OpenConfig(ctx, cfg)
 }
 
-// OpenConfig connects with a parsed configuration.
+// OpenConfig connects with a parsed configuration. PostgreSQL's JIT is
+// off: its compiling takes longer than hoctap's queries run (a second for
+// the roll-ups' check), and a state change must not pay it.
 func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
+	if _, set := cfg.ConnConfig.RuntimeParams["jit"]; !set {
+		cfg.ConnConfig.RuntimeParams["jit"] = "off"
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", redact(err))

@@ -158,6 +158,9 @@ func (pg *playground) Send(_ context.Context, m runner.Message) error {
 	if len(o.Photos) > 0 {
 		fmt.Fprintf(pg.e.stdout, "  [%d photo(s): %s]\n", len(o.Photos), strings.Join(o.Photos, ", "))
 	}
+	if o.Picture != nil {
+		fmt.Fprintf(pg.e.stdout, "  [picture %s, %d bytes]\n", o.Picture.Name, len(o.Picture.Data))
+	}
 	if o.Document != nil {
 		fmt.Fprintf(pg.e.stdout, "  [document %s, %d bytes]\n", o.Document.Name, len(o.Document.Data))
 	}

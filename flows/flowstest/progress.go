@@ -40,6 +40,9 @@ func (s *Store) Progress(_ context.Context, personID int64, code string, year in
 	for _, c := range children {
 		p.Children = append(p.Children, s.figures(c, year))
 	}
+	if up := slices.IndexFunc(s.areas, func(a flows.Area) bool { return a.Code == p.Area.Parent }); up >= 0 && s.may(personID, role.Progress, p.Area.Parent) {
+		p.Up = &s.areas[up]
+	}
 	return p, nil
 }
 

@@ -3,12 +3,13 @@
 // for each title, the entities, those registered, submitted and
 // recognised, the share recognised against the targets of 2025 and 2030
 // and the change since the month began; buttons go down to the child
-// areas (paged) and back up, switch the year, and list the child areas
-// that have not reported. The store checks every area against the
+// areas (paged) and back up, switch the year, list the child areas that
+// have not reported, and send the figures as a chart or a workbook. The store checks every area against the
 // person's roles, whatever a button carries.
 package progress
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,6 +21,7 @@ import (
 	"unicode/utf8"
 
 	"hoctap/flows"
+	"hoctap/report"
 	"hoctap/role"
 )
 
@@ -65,6 +67,8 @@ const (
 	verbYear  = "y" // Value: the year
 	verbPage  = "p" // Value: the page of child areas
 	verbQuiet = "q" // the child areas not reported
+	verbChart = "c" // the figures as a chart
+	verbSheet = "s" // the figures as a workbook
 	verbBack  = "bk"
 	verbLeave = "x"
 )
@@ -200,6 +204,8 @@ func (m *Module) button(t *flows.Turn, st *state, tok flows.Token) error {
 		st.Page = page
 	case verbQuiet:
 		st.View = viewQuiet
+	case verbChart, verbSheet:
+		return m.send(t, st, tok.Verb)
 	case verbBack:
 		st.View = viewFigures
 	default:
@@ -214,19 +220,26 @@ func (m *Module) Show(t *flows.Turn) error {
 	if st.View == viewPick {
 		return m.showPick(t, st)
 	}
-	p, err := m.store.Progress(t.Ctx, t.Env.Person, st.Area, st.Year, t.Now())
-	if errors.Is(err, flows.ErrNotFound) {
-		// A role ended, or a button from another's screen: back to theirs.
-		t.Say(t.T("progress.denied"))
-		return t.GoHome()
-	}
-	if err != nil {
+	p, ok, err := m.figures(t, st)
+	if !ok || err != nil {
 		return err
 	}
 	if st.View == viewQuiet {
 		return m.showQuiet(t, st, p)
 	}
 	return m.showFigures(t, st, p)
+}
+
+// figures loads the figures of the state's area and year; when the
+// person may not see them (a role ended, or a button from another's
+// screen) it says so and goes home, and ok is false.
+func (m *Module) figures(t *flows.Turn, st *state) (p flows.Progress, ok bool, err error) {
+	p, err = m.store.Progress(t.Ctx, t.Env.Person, st.Area, st.Year, t.Now())
+	if errors.Is(err, flows.ErrNotFound) {
+		t.Say(t.T("progress.denied"))
+		return p, false, t.GoHome()
+	}
+	return p, err == nil, err
 }
 
 func (m *Module) showPick(t *flows.Turn, st *state) error {
@@ -298,14 +311,13 @@ func (m *Module) showFigures(t *flows.Turn, st *state, p flows.Progress) error {
 		years = append(years, btn(t.T("button.progress.year.after", map[string]any{"Year": p.Year + 1}), verbYear, "", strconv.Itoa(p.Year+1)))
 	}
 	rows = append(rows, years)
+	rows = append(rows, []flows.Button{btn(t.T("button.progress.chart"), verbChart, "", ""), btn(t.T("button.progress.sheet"), verbSheet, "", "")})
 	quiet := notReported(p)
 	if len(quiet) > 0 {
 		rows = append(rows, []flows.Button{btn(t.T("button.progress.quiet", map[string]any{"Count": len(quiet)}), verbQuiet, "", "")})
 	}
 	last := []flows.Button{btn(t.T("button.progress.leave"), verbLeave, "", "")}
-	if up, ok, err := m.up(t, p); err != nil {
-		return err
-	} else if ok {
+	if up := p.Up; up != nil {
 		last = append([]flows.Button{btn(t.T("button.progress.up", map[string]any{"Area": up.Name.In(lang)}), verbArea, up.Code, "")}, last...)
 	}
 	rows = append(rows, last)
@@ -338,16 +350,31 @@ func (m *Module) title(t *flows.Turn, f flows.Figures) string {
 	return line
 }
 
-// up returns the area above p's when the person may see it too.
-func (m *Module) up(t *flows.Turn, p flows.Progress) (flows.Area, bool, error) {
-	if p.Area.Parent == "" {
-		return flows.Area{}, false, nil
+// send sends the figures on the screen as a chart (a photo) or as a
+// workbook, and leaves the screen as it is.
+func (m *Module) send(t *flows.Turn, st *state, verb string) error {
+	p, ok, err := m.figures(t, st)
+	if !ok || err != nil {
+		return err
 	}
-	above, err := m.store.Progress(t.Ctx, t.Env.Person, p.Area.Parent, p.Year, t.Now())
-	if errors.Is(err, flows.ErrNotFound) {
-		return flows.Area{}, false, nil
+	caption := t.T("progress.file", map[string]any{"Area": flows.Esc(p.Area.Name.In(t.P.Lang())), "Year": p.Year})
+	name := fmt.Sprintf("tien-do-%s-%d", p.Area.Code, p.Year)
+	if verb == verbChart {
+		png, err := report.Chart(p, t.P)
+		if err != nil {
+			return err
+		}
+		t.Picture(name+".png", png, caption)
+		t.Notice(t.T("progress.chart.sent"))
+		return nil
 	}
-	return above.Area, err == nil, err
+	var book bytes.Buffer
+	if err := report.WriteXLSX(&book, p, t.P); err != nil {
+		return err
+	}
+	t.Document(name+".xlsx", book.Bytes(), caption)
+	t.Notice(t.T("progress.sheet.sent"))
+	return nil
 }
 
 // showQuiet lists the child areas with nothing registered or submitted

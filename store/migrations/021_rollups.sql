@@ -42,7 +42,7 @@ CREATE TABLE rollup_months (
 -- An area and the areas above it in today's tree; spread says its counts
 -- are spread over slots.
 CREATE FUNCTION area_line(leaf text) RETURNS TABLE (code text, spread boolean)
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE ROWS 5 AS $$
     WITH RECURSIVE up (code, level, parent) AS (
         SELECT a.code, a.level, a.parent_code FROM areas a WHERE a.code = leaf
         UNION ALL
