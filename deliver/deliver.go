@@ -309,7 +309,8 @@ func (n nightly) Next(t time.Time) time.Time {
 	return next
 }
 
-// checkJob is the nightly check of the roll-ups against the facts.
+// checkJob is the nightly count of the missed indicators and check of
+// the roll-ups against the facts.
 type checkJob struct{}
 
 func (checkJob) Kind() string { return "rollup.check" }
@@ -327,9 +328,15 @@ type checkWorker struct {
 // Timeout gives the check the time a large database takes.
 func (*checkWorker) Timeout(*river.Job[checkJob]) time.Duration { return 10 * time.Minute }
 
-// Work checks the roll-ups and, when they drifted — a bug, or a change
-// made behind the store's back — logs how and rebuilds them.
+// Work counts the missed indicators again, then checks the roll-ups and,
+// when they drifted — a bug, or a change made behind the store's back —
+// logs how and rebuilds them.
 func (w *checkWorker) Work(ctx context.Context, _ *river.Job[checkJob]) error {
+	start := time.Now()
+	if err := w.db.RebuildMisses(ctx); err != nil {
+		return err
+	}
+	w.log.Info("missed indicators counted", "took", time.Since(start).Round(time.Millisecond))
 	checked, err := w.db.CheckRollups(ctx)
 	if err != nil {
 		return err

@@ -1,10 +1,12 @@
 package flows
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
 	"math"
+	"slices"
 	"time"
 
 	"hoctap/scoring"
@@ -621,6 +623,43 @@ type Progress struct {
 	Year     int
 	Children []AreaFigures
 	Up       *Area // the area above, when the person asking may see it too
+}
+
+// Miss is how often one indicator of a criteria set was missed in the
+// assessments submitted in an area in a year: Assessed counts those that
+// answered it and to which it applied, Missed those of them that scored
+// below half its points (a "no" to a yes/no question scores nothing).
+type Miss struct {
+	Kind     scoring.Kind
+	SetID    string
+	Code     string
+	Assessed int
+	Missed   int
+}
+
+// Share is the per cent of Assessed that missed it.
+func (m Miss) Share() float64 {
+	if m.Assessed == 0 {
+		return 0
+	}
+	return 100 * float64(m.Missed) / float64(m.Assessed)
+}
+
+// Misses are an area's indicators of a year, the most often missed first
+// (of each title in scoring.Kinds order), as counted at Built; Built is
+// zero when they were never counted.
+type Misses struct {
+	Built time.Time
+	List  []Miss
+}
+
+// SortMisses orders misses by title, in scoring.Kinds order, then the
+// most often missed first.
+func SortMisses(list []Miss) {
+	slices.SortStableFunc(list, func(a, b Miss) int {
+		return cmp.Or(cmp.Compare(slices.Index(scoring.Kinds, a.Kind), slices.Index(scoring.Kinds, b.Kind)),
+			cmp.Compare(b.Missed, a.Missed), cmp.Compare(a.SetID, b.SetID), cmp.Compare(a.Code, b.Code))
+	})
 }
 
 // Vietnam is the programme's time zone (UTC+7, without daylight saving

@@ -2,6 +2,8 @@ package flows_test
 
 import (
 	"bytes"
+	"slices"
+	"strconv"
 	"strings"
 
 	"hoctap/area"
@@ -54,6 +56,36 @@ var progressScenarios = []scenario{
 		if out := h.press("📥 Excel"); len(out) != 2 || out[0].Document == nil || out[0].Document.Name != "tien-do-01-2025.xlsx" {
 			h.t.Errorf("the workbook: %+v", out)
 		}
+		if out := h.press("⚠️ Chỉ tiêu hay không đạt"); !strings.Contains(last(out), "Chưa tính") {
+			h.t.Errorf("misses never counted: %q", last(out))
+		}
+		h.press("◀ Quay lại")
+		h.press("2026 ▶")
+		for i, missed := range [][]string{{"1.1", "4.3"}, {"1.1"}} {
+			res := scoring.Result{Max: 100}
+			for _, code := range []string{"1.1", "3.2", "4.3"} {
+				ind := scoring.IndicatorScore{Code: code, Max: 10, Points: 10, Answered: true}
+				if slices.Contains(missed, code) {
+					ind.Points = 0
+				}
+				res.Indicators = append(res.Indicators, ind)
+			}
+			a, err := h.store.Start(h.ctx, flows.NewAssessment{PersonID: 2, Kind: scoring.KindFamily, Name: "Nhà " + strconv.Itoa(i+1), AreaCode: area.SampleCommune + ".01",
+				Region: scoring.RegionNormal, SetID: "family-2015", SetVersion: 2, Year: 2026, Key: "miss-" + strconv.Itoa(i)})
+			if err != nil {
+				h.t.Fatal(err)
+			}
+			if err := h.store.Submit(h.ctx, a.ID, a.Rev, 2, res, h.sh.now); err != nil {
+				h.t.Fatal(err)
+			}
+		}
+		h.store.CountMisses(h.sh.now)
+		h.note("two households of Thôn Đông submit: both missed 1.1, one 4.3; the misses are counted")
+		if out := h.press("⚠️ Chỉ tiêu hay không đạt"); !strings.Contains(last(out), "<b>1.1</b>") || !strings.Contains(last(out), "100% không đạt (2/2)") ||
+			!strings.Contains(last(out), "50% không đạt (1/2)") || strings.Contains(last(out), "<b>3.2</b>") {
+			h.t.Errorf("the misses: %q", last(out))
+		}
+		h.press("◀ Quay lại")
 		h.send(flows.Input{Kind: flows.InputCommand, Command: "progress", Text: "đông"}, "/progress đông")
 		h.text("a text where buttons are asked")
 		h.press("✖️ Đóng")

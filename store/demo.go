@@ -233,6 +233,11 @@ func (db *DB) SeedDemo(ctx context.Context, d Demo) (Seeded, error) {
 	if err != nil {
 		return Seeded{}, fmt.Errorf("seed the demo: %w", err)
 	}
+	start := time.Now()
+	if err := db.RebuildMisses(ctx); err != nil {
+		return Seeded{}, fmt.Errorf("seed the demo: %w", err)
+	}
+	log.Info("demo: missed indicators counted", "took", time.Since(start).Round(time.Millisecond))
 	return n, nil
 }
 

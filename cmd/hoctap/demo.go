@@ -174,6 +174,12 @@ func demoBench(e *env, args []string) error {
 		}
 	}
 	few := min(*runs, 3) // a check reads every fact: a few runs tell enough
+	err = withReady(e, func(ctx context.Context, db *store.DB) error {
+		return measure("misses-count", "all", few, func() error { return db.RebuildMisses(ctx) })
+	})
+	if err != nil {
+		return err
+	}
 	if err := measure("rollup-check", "all", few, child("rollup", "check")); err != nil {
 		return err
 	}

@@ -55,6 +55,9 @@ func TestDemoSeedAndBench(t *testing.T) {
 	if n := in.count(`SELECT count(*) FROM area_counts c JOIN areas a ON a.code = c.code WHERE a.parent_code = '01'`); n != communes {
 		t.Errorf("%d communes have official counts", n)
 	}
+	if n := in.count(`SELECT count(*) FROM misses WHERE area_code = '01' AND missed > 0`); n == 0 {
+		t.Errorf("the seed counted no missed indicator in Hà Nội")
+	}
 	if r := hoctap(t, env, "", "rollup", "check"); r.code != 0 || r.stdout != "" {
 		t.Errorf("the seeded roll-ups drift: exit %d %s %s", r.code, r.stdout, r.stderr)
 	}
@@ -64,7 +67,7 @@ func TestDemoSeedAndBench(t *testing.T) {
 		t.Fatalf("bench: exit %d %s", r.code, r.stderr)
 	}
 	got := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
-	want := []string{"progress 01", "progress 00004", "chart 01", "xlsx 01", "rollup-check all", "export-csv 01"}
+	want := []string{"progress 01", "progress 00004", "chart 01", "xlsx 01", "misses-count all", "rollup-check all", "export-csv 01"}
 	line := regexp.MustCompile(`^(\S+ \S+) median [0-9.]+ ms p95 [0-9.]+ ms max [0-9.]+ ms runs 1$`)
 	if len(got) != len(want) {
 		t.Fatalf("the bench printed:\n%s", r.stdout)

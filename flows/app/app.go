@@ -60,7 +60,7 @@ func New(c Config) *flows.Engine {
 	relocating := relocate.New(c.Store)
 	setting := settings.New(c.Store)
 	announcing := broadcast.New(c.Store)
-	figures := progress.New(c.Store)
+	figures := progress.New(c.Store, c.Sets)
 	e, err := flows.New(flows.Config{
 		People:  c.Store,
 		Home:    home,

@@ -52,6 +52,8 @@ type Store struct {
 	broadcasts    []*broadcast      // by id - 1
 	remindersOff  map[int64]bool    // people who switched reminders off
 	goals         map[scoring.Kind][]flows.Goal
+	missed        map[string]map[int][]flows.Miss // by area, then year
+	missesAt      time.Time
 	subjects      []subject
 	assessments   []*record
 	clock         int             // counts changes, for "the most recently changed first"

@@ -81,3 +81,69 @@ func (s *Store) figures(a flows.Area, year int) flows.AreaFigures {
 	}
 	return out
 }
+
+// CountMisses counts the missed indicators now, as the PostgreSQL store's
+// nightly job does; Misses reads what it counted at. Until it runs,
+// Misses has none.
+func (s *Store) CountMisses(at time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.missesAt = at
+	s.missed = map[string]map[int][]flows.Miss{}
+	for _, r := range s.assessments {
+		if r.status != "submitted" || r.a.Result == nil {
+			continue
+		}
+		i := slices.IndexFunc(s.subjects, func(sj subject) bool { return sj.ID == r.a.SubjectID })
+		if i < 0 {
+			continue
+		}
+		for _, a := range s.areas {
+			if !s.below(s.subjects[i].AreaCode, a.Code) {
+				continue
+			}
+			key := a.Code
+			if s.missed[key] == nil {
+				s.missed[key] = map[int][]flows.Miss{}
+			}
+			for _, ind := range r.a.Result.Indicators {
+				if !ind.Answered || ind.NotApplicable || ind.Skipped {
+					continue
+				}
+				list := s.missed[key][r.a.Year]
+				j := slices.IndexFunc(list, func(m flows.Miss) bool { return m.SetID == r.a.SetID && m.Code == ind.Code })
+				if j < 0 {
+					list = append(list, flows.Miss{Kind: s.subjects[i].Kind, SetID: r.a.SetID, Code: ind.Code})
+					j = len(list) - 1
+				}
+				list[j].Assessed++
+				if ind.Points < ind.Max/2 {
+					list[j].Missed++
+				}
+				s.missed[key][r.a.Year] = list
+			}
+		}
+	}
+}
+
+// Misses returns what CountMisses counted for an area and a year: at most
+// maxMisses of each title, those missed at least once.
+func (s *Store) Misses(_ context.Context, personID int64, code string, year int) (flows.Misses, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !slices.ContainsFunc(s.areas, func(a flows.Area) bool { return a.Code == code }) || !s.may(personID, role.Progress, code) {
+		return flows.Misses{}, flows.ErrNotFound
+	}
+	list := slices.DeleteFunc(slices.Clone(s.missed[code][year]), func(m flows.Miss) bool { return m.Missed == 0 })
+	flows.SortMisses(list)
+	var out []flows.Miss
+	for i, m := range list {
+		if i < maxMisses || m.Kind != list[i-maxMisses].Kind {
+			out = append(out, m)
+		}
+	}
+	return flows.Misses{Built: s.missesAt, List: out}, nil
+}
+
+// maxMisses is the PostgreSQL store's MaxMisses.
+const maxMisses = 5

@@ -4,7 +4,8 @@
 // recognised, the share recognised against the targets of 2025 and 2030
 // and the change since the month began; buttons go down to the child
 // areas (paged) and back up, switch the year, list the child areas that
-// have not reported, and send the figures as a chart or a workbook. The store checks every area against the
+// have not reported, list the indicators most often missed, and send the
+// figures as a chart or a workbook. The store checks every area against the
 // person's roles, whatever a button carries.
 package progress
 
@@ -23,6 +24,7 @@ import (
 	"hoctap/flows"
 	"hoctap/report"
 	"hoctap/role"
+	"hoctap/scoring"
 )
 
 // Name is the module's name in envelopes and tokens.
@@ -48,18 +50,25 @@ type Store interface {
 	// Progress returns an area's figures of a year and its child areas';
 	// flows.ErrNotFound when the person may not see them.
 	Progress(ctx context.Context, personID int64, code string, year int, at time.Time) (flows.Progress, error)
+	// Misses returns an area's most often missed indicators of a year;
+	// flows.ErrNotFound when the person may not see its figures.
+	Misses(ctx context.Context, personID int64, code string, year int) (flows.Misses, error)
 }
 
 // Module is the conversation.
-type Module struct{ store Store }
+type Module struct {
+	store Store
+	sets  *scoring.Catalog // the indicators' texts
+}
 
 // New makes the module.
-func New(s Store) *Module { return &Module{store: s} }
+func New(s Store, sets *scoring.Catalog) *Module { return &Module{store: s, sets: sets} }
 
 const (
 	viewFigures = ""      // the area's figures
 	viewPick    = "pick"  // which of several areas
 	viewQuiet   = "quiet" // the child areas that have not reported
+	viewMisses  = "miss"  // the indicators most often missed
 )
 
 const (
@@ -68,6 +77,7 @@ const (
 	verbPage  = "p" // Value: the page of child areas
 	verbQuiet = "q" // the child areas not reported
 	verbChart = "c" // the figures as a chart
+	verbMiss  = "m" // the indicators most often missed
 	verbSheet = "s" // the figures as a workbook
 	verbBack  = "bk"
 	verbLeave = "x"
@@ -204,6 +214,8 @@ func (m *Module) button(t *flows.Turn, st *state, tok flows.Token) error {
 		st.Page = page
 	case verbQuiet:
 		st.View = viewQuiet
+	case verbMiss:
+		st.View = viewMisses
 	case verbChart, verbSheet:
 		return m.send(t, st, tok.Verb)
 	case verbBack:
@@ -217,8 +229,11 @@ func (m *Module) button(t *flows.Turn, st *state, tok flows.Token) error {
 // Show shows the figures, the areas to pick from, or those not reported.
 func (m *Module) Show(t *flows.Turn) error {
 	st := t.State().(*state)
-	if st.View == viewPick {
+	switch st.View {
+	case viewPick:
 		return m.showPick(t, st)
+	case viewMisses:
+		return m.showMisses(t, st)
 	}
 	p, ok, err := m.figures(t, st)
 	if !ok || err != nil {
@@ -311,7 +326,8 @@ func (m *Module) showFigures(t *flows.Turn, st *state, p flows.Progress) error {
 		years = append(years, btn(t.T("button.progress.year.after", map[string]any{"Year": p.Year + 1}), verbYear, "", strconv.Itoa(p.Year+1)))
 	}
 	rows = append(rows, years)
-	rows = append(rows, []flows.Button{btn(t.T("button.progress.chart"), verbChart, "", ""), btn(t.T("button.progress.sheet"), verbSheet, "", "")})
+	rows = append(rows, []flows.Button{btn(t.T("button.progress.chart"), verbChart, "", ""), btn(t.T("button.progress.sheet"), verbSheet, "", "")},
+		[]flows.Button{btn(t.T("button.progress.misses"), verbMiss, "", "")})
 	quiet := notReported(p)
 	if len(quiet) > 0 {
 		rows = append(rows, []flows.Button{btn(t.T("button.progress.quiet", map[string]any{"Count": len(quiet)}), verbQuiet, "", "")})
@@ -398,6 +414,62 @@ func (m *Module) showQuiet(t *flows.Turn, st *state, p flows.Progress) error {
 	}
 	t.Screen(text, []flows.Button{btn(t.T("button.back"), verbBack, "", "")})
 	return nil
+}
+
+// showMisses lists the area's indicators most often missed in the year,
+// title by title, as the nightly count found them.
+func (m *Module) showMisses(t *flows.Turn, st *state) error {
+	p, ok, err := m.figures(t, st)
+	if !ok || err != nil {
+		return err
+	}
+	misses, err := m.store.Misses(t.Ctx, t.Env.Person, st.Area, st.Year)
+	if errors.Is(err, flows.ErrNotFound) {
+		t.Say(t.T("progress.denied"))
+		return t.GoHome()
+	}
+	if err != nil {
+		return err
+	}
+	lang := t.P.Lang()
+	lines := []string{t.T("progress.misses", map[string]any{"Area": flows.Esc(p.Area.Name.In(lang)), "Year": st.Year})}
+	switch {
+	case misses.Built.IsZero():
+		lines = append(lines, "", t.T("progress.misses.never"))
+	case len(misses.List) == 0:
+		lines = append(lines, "", t.T("progress.misses.none"))
+	default:
+		var kind scoring.Kind
+		for _, x := range misses.List {
+			if x.Kind != kind {
+				kind = x.Kind
+				lines = append(lines, "", "<b>"+t.T("kind."+string(kind))+"</b>")
+			}
+			lines = append(lines, t.T("progress.miss", map[string]any{"Code": flows.Esc(x.Code), "Text": flows.Esc(m.indicator(x, lang)),
+				"Share": percent(t, x.Share()), "Missed": count(t, x.Missed), "Assessed": count(t, x.Assessed)}))
+		}
+		lines = append(lines, "", t.T("progress.misses.rule"))
+	}
+	if !misses.Built.IsZero() {
+		lines = append(lines, t.T("progress.misses.built", map[string]any{"At": t.P.Time(misses.Built)}))
+	}
+	t.Screen(strings.Join(lines, "\n"), []flows.Button{btn(t.T("button.back"), verbBack, "", "")})
+	return nil
+}
+
+// indicator is a missed indicator's short text, from the newest version
+// of its set that has it; "" when none has.
+func (m *Module) indicator(x flows.Miss, lang string) string {
+	set, ok := m.sets.Latest(x.SetID)
+	if !ok {
+		return ""
+	}
+	for _, ind := range set.Indicators() {
+		if ind.Code == x.Code {
+			return scoring.ShortText(ind.Short, ind.Text, lang)
+		}
+	}
+	return ""
 }
 
 // notReported returns the child areas with nothing registered or
