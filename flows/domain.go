@@ -649,6 +649,7 @@ func (m Miss) Share() float64 {
 // (of each title in scoring.Kinds order), as counted at Built; Built is
 // zero when they were never counted.
 type Misses struct {
+	Area  Area
 	Built time.Time
 	List  []Miss
 }

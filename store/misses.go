@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"hoctap/flows"
-	"hoctap/role"
 	"hoctap/scoring"
 )
 
@@ -58,14 +57,7 @@ func (db *DB) RebuildMisses(ctx context.Context) error {
 // not.
 func (db *DB) Misses(ctx context.Context, personID int64, code string, year int) (flows.Misses, error) {
 	var m flows.Misses
-	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		ok, err := may(ctx, tx, personID, role.Progress, code)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return flows.ErrNotFound
-		}
+	err := db.readFigures(ctx, personID, code, func(tx pgx.Tx) (err error) {
 		m, err = misses(ctx, tx, code, year)
 		return err
 	})
@@ -77,6 +69,11 @@ func (db *DB) Misses(ctx context.Context, personID int64, code string, year int)
 
 func misses(ctx context.Context, tx pgx.Tx, code string, year int) (flows.Misses, error) {
 	var m flows.Misses
+	area, err := areaOf(ctx, tx, code)
+	if err != nil {
+		return m, err
+	}
+	m.Area = area
 	var built *time.Time
 	if err := tx.QueryRow(ctx, `SELECT (SELECT built_at FROM misses_built)`).Scan(&built); err != nil {
 		return m, err

@@ -25,18 +25,11 @@ var GoalYears = []int{2025, 2030}
 // since the month began is counted from at's month, in Vietnam's time.
 func (db *DB) Progress(ctx context.Context, personID int64, code string, year int, at time.Time) (flows.Progress, error) {
 	var p flows.Progress
-	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		ok, err := may(ctx, tx, personID, role.Progress, code)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return flows.ErrNotFound
-		}
+	err := db.readFigures(ctx, personID, code, func(tx pgx.Tx) (err error) {
 		if p, err = progress(ctx, tx, code, year, at); err != nil || p.Area.Parent == "" {
 			return err
 		}
-		if ok, err = may(ctx, tx, personID, role.Progress, p.Area.Parent); err != nil || !ok {
+		if ok, err := may(ctx, tx, personID, role.Progress, p.Area.Parent); err != nil || !ok {
 			return err
 		}
 		up, err := areaOf(ctx, tx, p.Area.Parent)
@@ -47,6 +40,22 @@ func (db *DB) Progress(ctx context.Context, personID int64, code string, year in
 		err = fmt.Errorf("progress of %s: %w", code, err)
 	}
 	return p, err
+}
+
+// readFigures runs read in one read-only snapshot when the person may see
+// the area's figures (role.Progress over it or an area above), and
+// returns flows.ErrNotFound when they may not.
+func (db *DB) readFigures(ctx context.Context, personID int64, code string, read func(pgx.Tx) error) error {
+	return pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		ok, err := may(ctx, tx, personID, role.Progress, code)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return flows.ErrNotFound
+		}
+		return read(tx)
+	})
 }
 
 // AreaProgress returns where an area stands in a year, and its child

@@ -131,7 +131,8 @@ func (s *Store) CountMisses(at time.Time) {
 func (s *Store) Misses(_ context.Context, personID int64, code string, year int) (flows.Misses, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !slices.ContainsFunc(s.areas, func(a flows.Area) bool { return a.Code == code }) || !s.may(personID, role.Progress, code) {
+	i := slices.IndexFunc(s.areas, func(a flows.Area) bool { return a.Code == code })
+	if i < 0 || !s.may(personID, role.Progress, code) {
 		return flows.Misses{}, flows.ErrNotFound
 	}
 	list := slices.DeleteFunc(slices.Clone(s.missed[code][year]), func(m flows.Miss) bool { return m.Missed == 0 })
@@ -142,7 +143,7 @@ func (s *Store) Misses(_ context.Context, personID int64, code string, year int)
 			out = append(out, m)
 		}
 	}
-	return flows.Misses{Built: s.missesAt, List: out}, nil
+	return flows.Misses{Area: s.areas[i], Built: s.missesAt, List: out}, nil
 }
 
 // maxMisses is the PostgreSQL store's MaxMisses.

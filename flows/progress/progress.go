@@ -419,10 +419,6 @@ func (m *Module) showQuiet(t *flows.Turn, st *state, p flows.Progress) error {
 // showMisses lists the area's indicators most often missed in the year,
 // title by title, as the nightly count found them.
 func (m *Module) showMisses(t *flows.Turn, st *state) error {
-	p, ok, err := m.figures(t, st)
-	if !ok || err != nil {
-		return err
-	}
 	misses, err := m.store.Misses(t.Ctx, t.Env.Person, st.Area, st.Year)
 	if errors.Is(err, flows.ErrNotFound) {
 		t.Say(t.T("progress.denied"))
@@ -432,7 +428,7 @@ func (m *Module) showMisses(t *flows.Turn, st *state) error {
 		return err
 	}
 	lang := t.P.Lang()
-	lines := []string{t.T("progress.misses", map[string]any{"Area": flows.Esc(p.Area.Name.In(lang)), "Year": st.Year})}
+	lines := []string{t.T("progress.misses", map[string]any{"Area": flows.Esc(misses.Area.Name.In(lang)), "Year": st.Year})}
 	switch {
 	case misses.Built.IsZero():
 		lines = append(lines, "", t.T("progress.misses.never"))
