@@ -76,7 +76,7 @@ func TestProgressChartAndWorkbook(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the workbook does not open: %v", err)
 	}
-	if got, want := book.GetSheetList(), []string{"Tổng hợp", "Gia đình", "Dòng họ", "Cộng đồng", "Đơn vị", "Công dân"}; !slices.Equal(got, want) {
+	if got, want := book.GetSheetList(), []string{"Tổng hợp", "Gia đình", "Dòng họ", "Cộng đồng", "Đơn vị", "Công dân", "Chỉ tiêu không đạt", "Bản đánh giá"}; !slices.Equal(got, want) {
 		t.Errorf("the sheets %v, want %v", got, want)
 	}
 

@@ -533,6 +533,9 @@ const (
 	// and not assessed yet, its season closing: Ref.ID is the subject,
 	// Ref.Rev the year.
 	RemindRegistered = "registered"
+	// RemindProgress is a leader's weekly digest of an area's figures:
+	// Ref.ID is the digest, which names the area.
+	RemindProgress = "progress"
 )
 
 // DaysBeforeClose are the days before its season closes that a
@@ -623,6 +626,7 @@ type Progress struct {
 	Year     int
 	Children []AreaFigures
 	Up       *Area // the area above, when the person asking may see it too
+	Digest   bool  // the person asking gets the area's weekly digest
 }
 
 // Miss is how often one indicator of a criteria set was missed in the
@@ -652,6 +656,46 @@ type Misses struct {
 	Area  Area
 	Built time.Time
 	List  []Miss
+}
+
+// InScope is one assessment of the year at or below an area, as a
+// leader's workbook lists it: State is StateOpen, StateSubmitted,
+// ReviewNeedsChanges, ReviewAccepted, ReviewRejected or StateRecognised;
+// an open one has no total, result or submission time yet.
+type InScope struct {
+	ID        int64
+	Kind      scoring.Kind
+	Subject   string // the subject's name
+	Area      Area   // the subject's village or unit area
+	State     string
+	Total     *float64
+	Passed    *bool
+	Submitted *time.Time
+}
+
+// MaxInScope is how many assessments a workbook lists: a commune's fit,
+// a province's do not (its communes' workbooks list them).
+const MaxInScope = 20000
+
+// Workbook is what a leader's workbook of an area and a year holds, read
+// in one snapshot: the figures, every indicator missed at least once, and
+// the assessments in scope, at most MaxInScope of them (by area, then as
+// started).
+type Workbook struct {
+	Progress
+	Misses  Misses
+	InScope []InScope
+}
+
+// Assessed is how many assessments of the year the area's figures count:
+// those in progress and those sent. The workbook lists all of them when
+// they are at most MaxInScope.
+func (a AreaFigures) Assessed() int {
+	n := 0
+	for _, f := range a.Titles {
+		n += f.Counts[StateOpen] + f.Submitted()
+	}
+	return n
 }
 
 // SortMisses orders misses by title, in scoring.Kinds order, then the

@@ -104,4 +104,48 @@ var progressScenarios = []scenario{
 			h.t.Errorf("another commune through a button: %+v", out)
 		}
 	}},
+	// Hà Nội's leader switches on the weekly digest from the province's
+	// screen; on Monday it brings the figures with a button to them and
+	// one to stop it, which works once it is off too. Stopped, it says
+	// nothing; switched on again and the role ended, it says nothing and
+	// switches itself off.
+	{"progress_digest", "vi", func(h *harness) {
+		h.command("start")
+		h.press(h.l("agree"))
+		h.store.AddFamilies(area.SampleCommune+".01", 2026, 3, 4)
+		h.store.GrantRole(h.ctx, 1, role.Leader, "01", 0)
+		h.note("person 1 is made the leader of Hà Nội; Thôn Đông has 4 households, 3 recognised")
+		h.command("progress")
+		if out := h.press("🔔 Nhận bản tin tuần"); len(out) != 2 || out[0].Notice == "" || !slices.Contains(shown(out), "🔕 Tắt bản tin tuần") {
+			h.t.Errorf("switched on: %+v", out)
+		}
+		h.press("✖️ Đóng")
+		digest := flows.Input{Kind: flows.InputEvent, Ref: &flows.Ref{Name: flows.RemindEvent + flows.RemindProgress, ID: 1}}
+		out := h.send(digest, "(event) Monday's digest")
+		if len(out) != 1 || !strings.Contains(out[0].Text, "Bản tin tuần") || !strings.Contains(out[0].Text, "3/4 đạt") || !strings.Contains(out[0].Text, "chưa báo cáo") {
+			h.t.Errorf("the digest: %+v", out)
+		}
+		if out := h.press("📊 Xem số liệu"); !strings.Contains(last(out), "📊 <b>Thành phố Hà Nội</b>") {
+			h.t.Errorf("the digest's figures: %q", last(out))
+		}
+		h.press("✖️ Đóng")
+		// The newest 🔕 is the figures' screen's; the one before, the
+		// digest's, pressed twice.
+		for range 2 {
+			if out := h.pressOld("🔕 Tắt bản tin tuần", 1); len(out) != 1 || out[0].Notice != "Đã tắt bản tin tuần." {
+				h.t.Errorf("the digest's stop: %+v", out)
+			}
+		}
+		if out := h.send(digest, "(event) a digest switched off"); len(out) != 0 {
+			h.t.Errorf("a digest switched off: %+v", out)
+		}
+		h.command("progress")
+		h.press("🔔 Nhận bản tin tuần")
+		h.press("✖️ Đóng")
+		h.store.RevokeRole(h.ctx, 1, 0)
+		h.note("person 1 is no longer Hà Nội's leader")
+		if out := h.send(flows.Input{Kind: flows.InputEvent, Ref: &flows.Ref{Name: flows.RemindEvent + flows.RemindProgress, ID: 2}}, "(event) the next Monday"); len(out) != 0 {
+			h.t.Errorf("a digest of figures no longer theirs: %+v", out)
+		}
+	}},
 }

@@ -152,6 +152,22 @@ func (c *Catalog) Latest(id string) (*Set, bool) {
 	return found, found != nil
 }
 
+// IndicatorText is an indicator's short text in a language, from the
+// newest version of its set that has it; "" when none has.
+func (c *Catalog) IndicatorText(setID, code, lang string) string {
+	for i := len(c.sets) - 1; i >= 0; i-- {
+		if c.sets[i].ID != setID {
+			continue
+		}
+		for _, ind := range c.sets[i].Indicators() {
+			if ind.Code == code {
+				return ShortText(ind.Short, ind.Text, lang)
+			}
+		}
+	}
+	return ""
+}
+
 // Lookup finds a set by "id" (its latest version) or "id@version".
 func (c *Catalog) Lookup(ref string) (*Set, error) {
 	id, ver, hasVer := strings.Cut(ref, "@")

@@ -58,7 +58,7 @@ func (db *DB) RebuildMisses(ctx context.Context) error {
 func (db *DB) Misses(ctx context.Context, personID int64, code string, year int) (flows.Misses, error) {
 	var m flows.Misses
 	err := db.readFigures(ctx, personID, code, func(tx pgx.Tx) (err error) {
-		m, err = misses(ctx, tx, code, year)
+		m, err = misses(ctx, tx, code, year, MaxMisses)
 		return err
 	})
 	if err != nil && !errors.Is(err, flows.ErrNotFound) {
@@ -67,7 +67,9 @@ func (db *DB) Misses(ctx context.Context, personID int64, code string, year int)
 	return m, err
 }
 
-func misses(ctx context.Context, tx pgx.Tx, code string, year int) (flows.Misses, error) {
+// misses reads an area's indicators of a year missed at least once, at
+// most limit of each title (all of them when limit is 0).
+func misses(ctx context.Context, tx pgx.Tx, code string, year, limit int) (flows.Misses, error) {
 	var m flows.Misses
 	area, err := areaOf(ctx, tx, code)
 	if err != nil {
@@ -85,7 +87,7 @@ func misses(ctx context.Context, tx pgx.Tx, code string, year int) (flows.Misses
 		SELECT kind, set_id, code, assessed, missed FROM (
 			SELECT *, row_number() OVER (PARTITION BY kind ORDER BY missed DESC, set_id, code) AS rank
 			FROM misses WHERE area_code = $1 AND year = $2 AND missed > 0
-		) m WHERE rank <= $3`, code, year, MaxMisses)
+		) m WHERE $3 = 0 OR rank <= $3`, code, year, limit)
 	if err != nil {
 		return m, err
 	}

@@ -20,13 +20,17 @@ var GoalYears = []int{2025, 2030}
 
 // Progress returns where an area stands in a year, and its child areas,
 // for a person who may see its figures (role.Progress over it or an area
-// above), with the area above when they may see it too; flows.ErrNotFound
+// above), with the area above when they may see it too and whether they
+// get its weekly digest; flows.ErrNotFound
 // when they may not. at is now: the change
 // since the month began is counted from at's month, in Vietnam's time.
 func (db *DB) Progress(ctx context.Context, personID int64, code string, year int, at time.Time) (flows.Progress, error) {
 	var p flows.Progress
 	err := db.readFigures(ctx, personID, code, func(tx pgx.Tx) (err error) {
-		if p, err = progress(ctx, tx, code, year, at); err != nil || p.Area.Parent == "" {
+		if p, err = progress(ctx, tx, code, year, at); err != nil {
+			return err
+		}
+		if p.Digest, err = digestOn(ctx, tx, personID, code); err != nil || p.Area.Parent == "" {
 			return err
 		}
 		if ok, err := may(ctx, tx, personID, role.Progress, p.Area.Parent); err != nil || !ok {
@@ -46,16 +50,28 @@ func (db *DB) Progress(ctx context.Context, personID int64, code string, year in
 // the area's figures (role.Progress over it or an area above), and
 // returns flows.ErrNotFound when they may not.
 func (db *DB) readFigures(ctx context.Context, personID int64, code string, read func(pgx.Tx) error) error {
-	return pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		ok, err := may(ctx, tx, personID, role.Progress, code)
-		if err != nil {
+	return db.snapshot(ctx, func(tx pgx.Tx) error {
+		if err := mayFigures(ctx, tx, personID, code); err != nil {
 			return err
-		}
-		if !ok {
-			return flows.ErrNotFound
 		}
 		return read(tx)
 	})
+}
+
+// mayFigures returns flows.ErrNotFound unless the person may see the
+// area's figures.
+func mayFigures(ctx context.Context, tx pgx.Tx, personID int64, code string) error {
+	ok, err := may(ctx, tx, personID, role.Progress, code)
+	if err == nil && !ok {
+		err = flows.ErrNotFound
+	}
+	return err
+}
+
+// snapshot runs read in one read-only transaction that sees the data as
+// they were when it began.
+func (db *DB) snapshot(ctx context.Context, read func(pgx.Tx) error) error {
+	return pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, read)
 }
 
 // AreaProgress returns where an area stands in a year, and its child
@@ -63,7 +79,7 @@ func (db *DB) readFigures(ctx context.Context, personID int64, code string, read
 // area.
 func (db *DB) AreaProgress(ctx context.Context, code string, year int, at time.Time) (flows.Progress, error) {
 	var p flows.Progress
-	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) (err error) {
+	err := db.snapshot(ctx, func(tx pgx.Tx) (err error) {
 		p, err = progress(ctx, tx, code, year, at)
 		return err
 	})

@@ -51,6 +51,8 @@ type Reminder struct {
 //   - A subject registered for a year's title and not assessed yet is
 //     reminded flows.DaysBeforeClose days before its province's season of
 //     that year closes (the calendar year's end without one).
+//   - A leader who switched on an area's weekly digest gets it on
+//     Monday at DigestAt (Vietnam's), from the week after they did.
 //   - A reviewer (one who may decide) gets a digest a day (Vietnam's)
 //     when something waits in their scope, a recogniser one when accepted
 //     submissions wait for them: one message, whatever the number.
@@ -61,6 +63,12 @@ func (db *DB) PlanReminders(ctx context.Context, now time.Time, days []int) (int
 	digestAt := time.Date(y, m, d, 0, 0, 0, 0, Vietnam).Add(DigestAt)
 	if digestAt.Before(now) {
 		digestAt = now
+	}
+	// The weekly digests go on Monday at DigestAt, or now when later.
+	week := WeekOf(now)
+	weekDue := week
+	if weekDue.Before(now) {
+		weekDue = now
 	}
 	n := 0
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
@@ -73,6 +81,7 @@ func (db *DB) PlanReminders(ctx context.Context, now time.Time, days []int) (int
 			{reviewDigestSQL, []any{digestAt, role.Holders(role.ReviewDecide), flows.RemindReview, today}},
 			{recogniseDigestSQL, []any{digestAt, role.Holders(role.Recognise), flows.RemindRecognise, today}},
 			{registeredSQL, []any{now, flows.DaysBeforeClose, flows.RemindRegistered, today}},
+			{progressDigestSQL, []any{weekDue, week, flows.RemindProgress, isoWeek(week)}},
 		} {
 			rows, err := tx.Query(ctx, q.sql, q.args...)
 			if err != nil {
@@ -99,6 +108,12 @@ func (db *DB) PlanReminders(ctx context.Context, now time.Time, days []int) (int
 		return 0, fmt.Errorf("plan reminders: %w", err)
 	}
 	return n, nil
+}
+
+// isoWeek names a week as ISO 8601 does: 2026-W50.
+func isoWeek(t time.Time) string {
+	y, w := t.In(Vietnam).ISOWeek()
+	return fmt.Sprintf("%d-W%02d", y, w)
 }
 
 // DigestAt is when in the day, in Vietnam, digests go.

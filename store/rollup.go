@@ -163,7 +163,7 @@ type Checked struct {
 // and returns where the roll-ups differ.
 func (db *DB) CheckRollups(ctx context.Context) (Checked, error) {
 	var c Checked
-	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	err := db.snapshot(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
 			WITH f AS (`+standingsSQL("true")+`),
 			d AS (

@@ -32,7 +32,12 @@ func exportProgress(e *env, args []string) error {
 		return usageErrorf("--format is csv or xlsx, not %q", *format)
 	}
 	var p flows.Progress
+	var wb flows.Workbook
 	err := withReady(e, func(ctx context.Context, db *store.DB) (err error) {
+		if *format == "xlsx" {
+			wb, err = db.AreaWorkbook(ctx, *areaCode, *year, time.Now())
+			return err
+		}
 		p, err = db.AreaProgress(ctx, *areaCode, *year, time.Now())
 		return err
 	})
@@ -42,12 +47,14 @@ func exportProgress(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return writeResult(e, *out, func(w io.Writer) error {
-		if *format == "xlsx" {
-			return report.WriteXLSX(w, p, locales.For("vi"))
-		}
-		return report.WriteCSV(w, p)
-	})
+	if *format == "csv" {
+		return writeResult(e, *out, func(w io.Writer) error { return report.WriteCSV(w, p) })
+	}
+	sets, err := catalog(e)
+	if err != nil {
+		return err
+	}
+	return writeResult(e, *out, func(w io.Writer) error { return report.WriteXLSX(w, wb, sets, locales.For("vi")) })
 }
 
 func rollupCommands() map[string]command {

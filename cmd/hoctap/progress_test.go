@@ -86,7 +86,7 @@ func TestRollupCheckAndProgressExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if got := strings.Join(f.GetSheetList(), ","); got != "Tổng hợp,Gia đình,Dòng họ,Cộng đồng,Đơn vị,Công dân" {
+	if got := strings.Join(f.GetSheetList(), ","); got != "Tổng hợp,Gia đình,Dòng họ,Cộng đồng,Đơn vị,Công dân,Chỉ tiêu không đạt,Bản đánh giá" {
 		t.Errorf("sheets %s", got)
 	}
 	sheet, err := f.GetRows("Gia đình")
@@ -101,6 +101,13 @@ func TestRollupCheckAndProgressExport(t *testing.T) {
 	}
 	if !found || len(sheet) != 3+communes {
 		t.Errorf("the families' sheet has %d rows; Sóc Sơn's right: %v", len(sheet), found)
+	}
+	listed, err := f.GetRows("Bản đánh giá")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(listed) != 4 || len(listed[3]) < 6 || listed[3][2] != "Nhà Lê" || listed[3][5] != "được công nhận" {
+		t.Errorf("the assessments' sheet: %q", listed)
 	}
 	for _, bad := range [][]string{{"export", "progress"}, {"export", "progress", "--area", "01", "--format", "pdf"}} {
 		if r := hoctap(t, env, "", bad...); r.code != 2 || r.stdout != "" {

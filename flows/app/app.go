@@ -73,9 +73,10 @@ func New(c Config) *flows.Engine {
 		Events: map[string]func(*flows.Turn) error{review.EventDecided: rv.Tell, review.EventRecognised: rv.Certify,
 			review.EventReturned: rv.Returned, relocate.EventAsk: relocating.Ask, broadcast.Event: broadcast.Show(c.Store),
 			flows.RemindEvent + flows.RemindUnfinished: walk.Remind, flows.RemindEvent + flows.RemindReview: rv.ReviewDigest,
-			flows.RemindEvent + flows.RemindRecognise: rv.RecogniseDigest, flows.RemindEvent + flows.RemindRegistered: home.RemindRegistered},
+			flows.RemindEvent + flows.RemindRecognise: rv.RecogniseDigest, flows.RemindEvent + flows.RemindRegistered: home.RemindRegistered,
+			flows.RemindEvent + flows.RemindProgress: figures.WeeklyDigest},
 		Asides: map[string]func(*flows.Turn) error{relocate.Name: relocating.Press, assess.Reminder: walk.Continued,
-			review.Digest: rv.DigestPressed, enrol.Reminder: home.Started},
+			review.Digest: rv.DigestPressed, enrol.Reminder: home.Started, progress.Digest: figures.DigestPressed},
 		Now:         c.Now,
 		DefaultLang: c.DefaultLang,
 	})

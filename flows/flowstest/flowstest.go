@@ -54,6 +54,7 @@ type Store struct {
 	goals         map[scoring.Kind][]flows.Goal
 	missed        map[string]map[int][]flows.Miss // by area, then year
 	missesAt      time.Time
+	digests       []digest // weekly digests, by id - 1; switched off when off
 	subjects      []subject
 	assessments   []*record
 	clock         int             // counts changes, for "the most recently changed first"

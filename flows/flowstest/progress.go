@@ -1,6 +1,7 @@
 package flowstest
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"time"
@@ -40,6 +41,7 @@ func (s *Store) Progress(_ context.Context, personID int64, code string, year in
 	for _, c := range children {
 		p.Children = append(p.Children, s.figures(c, year))
 	}
+	p.Digest = s.digestOf(personID, code) > 0
 	if up := slices.IndexFunc(s.areas, func(a flows.Area) bool { return a.Code == p.Area.Parent }); up >= 0 && s.may(personID, role.Progress, p.Area.Parent) {
 		p.Up = &s.areas[up]
 	}
@@ -65,14 +67,7 @@ func (s *Store) figures(a flows.Area, year int) flows.AreaFigures {
 		if r.status == "abandoned" || r.a.Year != year || !s.below(sj.AreaCode, a.Code) {
 			continue
 		}
-		state := r.status
-		switch {
-		case s.recognitionOf(r.a.ID) != nil:
-			state = flows.StateRecognised
-		case r.review != nil && r.review.State != flows.ReviewWaiting:
-			state = r.review.State
-		}
-		counts[sj.Kind][state]++
+		counts[sj.Kind][s.stateOf(r)]++
 	}
 	out := flows.AreaFigures{Area: a}
 	for _, k := range scoring.Kinds {
@@ -80,6 +75,17 @@ func (s *Store) figures(a flows.Area, year int) flows.AreaFigures {
 			MonthStart: -1, Goals: s.goals[k]})
 	}
 	return out
+}
+
+// stateOf is the state an assessment that is not abandoned stands in.
+func (s *Store) stateOf(r *record) string {
+	switch {
+	case s.recognitionOf(r.a.ID) != nil:
+		return flows.StateRecognised
+	case r.review != nil && r.review.State != flows.ReviewWaiting:
+		return r.review.State
+	}
+	return r.status
 }
 
 // CountMisses counts the missed indicators now, as the PostgreSQL store's
@@ -131,6 +137,12 @@ func (s *Store) CountMisses(at time.Time) {
 func (s *Store) Misses(_ context.Context, personID int64, code string, year int) (flows.Misses, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.misses(personID, code, year, maxMisses)
+}
+
+// misses are an area's indicators missed at least once, at most limit of
+// each title (all when limit is 0).
+func (s *Store) misses(personID int64, code string, year, limit int) (flows.Misses, error) {
 	i := slices.IndexFunc(s.areas, func(a flows.Area) bool { return a.Code == code })
 	if i < 0 || !s.may(personID, role.Progress, code) {
 		return flows.Misses{}, flows.ErrNotFound
@@ -139,12 +151,98 @@ func (s *Store) Misses(_ context.Context, personID int64, code string, year int)
 	flows.SortMisses(list)
 	var out []flows.Miss
 	for i, m := range list {
-		if i < maxMisses || m.Kind != list[i-maxMisses].Kind {
+		if limit == 0 || i < limit || m.Kind != list[i-limit].Kind {
 			out = append(out, m)
 		}
 	}
 	return flows.Misses{Area: s.areas[i], Built: s.missesAt, List: out}, nil
 }
 
+// Workbook returns an area's figures, every indicator missed and the
+// assessments in scope, by area and then as started, at most
+// flows.MaxInScope, as the PostgreSQL store does.
+func (s *Store) Workbook(ctx context.Context, personID int64, code string, year int, at time.Time) (flows.Workbook, error) {
+	p, err := s.Progress(ctx, personID, code, year, at)
+	if err != nil {
+		return flows.Workbook{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w := flows.Workbook{Progress: p}
+	if w.Misses, err = s.misses(personID, code, year, 0); err != nil {
+		return w, err
+	}
+	for _, r := range s.assessments {
+		sj := s.subjects[r.a.SubjectID-1]
+		if r.status == "abandoned" || r.a.Year != year || !s.below(sj.AreaCode, code) {
+			continue
+		}
+		x := flows.InScope{ID: r.a.ID, Kind: sj.Kind, Subject: sj.Name, State: s.stateOf(r), Submitted: r.a.Submitted}
+		if i := slices.IndexFunc(s.areas, func(a flows.Area) bool { return a.Code == sj.AreaCode }); i >= 0 {
+			x.Area = s.areas[i]
+		}
+		if res := r.a.Result; res != nil {
+			total, passed := res.Total, res.Passed
+			x.Total, x.Passed = &total, &passed
+		}
+		w.InScope = append(w.InScope, x)
+	}
+	slices.SortFunc(w.InScope, func(a, b flows.InScope) int {
+		return cmp.Or(cmp.Compare(a.Area.Code, b.Area.Code), cmp.Compare(a.ID, b.ID))
+	})
+	if len(w.InScope) > flows.MaxInScope {
+		w.InScope = w.InScope[:flows.MaxInScope]
+	}
+	return w, nil
+}
+
 // maxMisses is the PostgreSQL store's MaxMisses.
 const maxMisses = 5
+
+// digest is a leader's weekly digest of an area.
+type digest struct {
+	person int64
+	area   string
+	off    bool
+}
+
+// digestOf is the id of a person's digest of an area that is on; 0 when
+// there is none.
+func (s *Store) digestOf(personID int64, code string) int64 {
+	for i, d := range s.digests {
+		if d.person == personID && d.area == code && !d.off {
+			return int64(i + 1)
+		}
+	}
+	return 0
+}
+
+// SetDigest switches a person's weekly digest of an area on or off, as
+// the PostgreSQL store does: a digest switched on again is a new one.
+func (s *Store) SetDigest(_ context.Context, personID int64, code string, on bool, _ time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := s.digestOf(personID, code)
+	switch {
+	case !on && id > 0:
+		s.digests[id-1].off = true
+		s.effect("digest %d of %s off", id, code)
+	case on && id == 0:
+		if !s.may(personID, role.Progress, code) {
+			return flows.ErrNotFound
+		}
+		s.digests = append(s.digests, digest{person: personID, area: code})
+		s.effect("digest %d of %s on", len(s.digests), code)
+	}
+	return nil
+}
+
+// DigestArea returns the area of a person's digest that is on.
+func (s *Store) DigestArea(_ context.Context, personID, id int64) (string, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if id < 1 || id > int64(len(s.digests)) || s.digests[id-1].person != personID || s.digests[id-1].off {
+		return "", false, nil
+	}
+	return s.digests[id-1].area, true, nil
+}

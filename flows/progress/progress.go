@@ -53,6 +53,15 @@ type Store interface {
 	// Misses returns an area's most often missed indicators of a year;
 	// flows.ErrNotFound when the person may not see its figures.
 	Misses(ctx context.Context, personID int64, code string, year int) (flows.Misses, error)
+	// Workbook returns what an area's workbook of a year holds;
+	// flows.ErrNotFound when the person may not see its figures.
+	Workbook(ctx context.Context, personID int64, code string, year int, at time.Time) (flows.Workbook, error)
+	// SetDigest switches the person's weekly digest of an area on or off;
+	// flows.ErrNotFound when they may not see its figures.
+	SetDigest(ctx context.Context, personID int64, code string, on bool, at time.Time) error
+	// DigestArea returns the area of a person's digest; found is false
+	// when they switched it off since.
+	DigestArea(ctx context.Context, personID, id int64) (code string, found bool, err error)
 }
 
 // Module is the conversation.
@@ -72,15 +81,16 @@ const (
 )
 
 const (
-	verbArea  = "a" // Code: the area to show
-	verbYear  = "y" // Value: the year
-	verbPage  = "p" // Value: the page of child areas
-	verbQuiet = "q" // the child areas not reported
-	verbChart = "c" // the figures as a chart
-	verbMiss  = "m" // the indicators most often missed
-	verbSheet = "s" // the figures as a workbook
-	verbBack  = "bk"
-	verbLeave = "x"
+	verbArea   = "a" // Code: the area to show
+	verbYear   = "y" // Value: the year
+	verbPage   = "p" // Value: the page of child areas
+	verbQuiet  = "q" // the child areas not reported
+	verbChart  = "c" // the figures as a chart
+	verbMiss   = "m" // the indicators most often missed
+	verbSheet  = "s" // the figures as a workbook
+	verbDigest = "d" // Value: "1" switches the weekly digest on, "0" off
+	verbBack   = "bk"
+	verbLeave  = "x"
 )
 
 type state struct {
@@ -218,6 +228,20 @@ func (m *Module) button(t *flows.Turn, st *state, tok flows.Token) error {
 		st.View = viewMisses
 	case verbChart, verbSheet:
 		return m.send(t, st, tok.Verb)
+	case verbDigest:
+		if tok.Value != "0" && tok.Value != "1" {
+			return t.Stale()
+		}
+		on := tok.Value == "1"
+		err := m.store.SetDigest(t.Ctx, t.Env.Person, st.Area, on, t.Now())
+		if denied, err := m.denied(t, err); denied || err != nil {
+			return err
+		}
+		if on {
+			t.Notice(t.T("progress.digest.on"))
+		} else {
+			t.Notice(t.T("progress.digest.off"))
+		}
 	case verbBack:
 		st.View = viewFigures
 	default:
@@ -250,11 +274,18 @@ func (m *Module) Show(t *flows.Turn) error {
 // screen) it says so and goes home, and ok is false.
 func (m *Module) figures(t *flows.Turn, st *state) (p flows.Progress, ok bool, err error) {
 	p, err = m.store.Progress(t.Ctx, t.Env.Person, st.Area, st.Year, t.Now())
+	denied, err := m.denied(t, err)
+	return p, !denied && err == nil, err
+}
+
+// denied tells the person, when err says they may not see the area's
+// figures, and takes them home.
+func (m *Module) denied(t *flows.Turn, err error) (bool, error) {
 	if errors.Is(err, flows.ErrNotFound) {
 		t.Say(t.T("progress.denied"))
-		return p, false, t.GoHome()
+		return true, t.GoHome()
 	}
-	return p, err == nil, err
+	return false, err
 }
 
 func (m *Module) showPick(t *flows.Turn, st *state) error {
@@ -278,21 +309,7 @@ func (m *Module) showPick(t *flows.Turn, st *state) error {
 // to go down to, the way up, the years and the list of those not reported.
 func (m *Module) showFigures(t *flows.Turn, st *state, p flows.Progress) error {
 	lang := t.P.Lang()
-	lines := []string{t.T("progress.header", map[string]any{"Area": flows.Esc(p.Area.Name.In(lang)), "Year": p.Year})}
-	var registry []string
-	for _, f := range p.Titles {
-		if f.Entities == 0 && !f.Reported() {
-			lines = append(lines, "", t.T("progress.title.none", map[string]any{"Kind": t.T("kind." + string(f.Kind))}))
-			continue
-		}
-		lines = append(lines, "", m.title(t, f))
-		if !f.Official {
-			registry = append(registry, t.T("kind."+string(f.Kind)))
-		}
-	}
-	if len(registry) > 0 {
-		lines = append(lines, "", t.T("progress.registry", map[string]any{"Titles": strings.Join(registry, ", ")}))
-	}
+	lines := m.body(t, p, "progress.header")
 	var rows [][]flows.Button
 	pages := (len(p.Children) + perPage - 1) / perPage
 	page := min(st.Page, max(pages-1, 0))
@@ -332,6 +349,11 @@ func (m *Module) showFigures(t *flows.Turn, st *state, p flows.Progress) error {
 	if len(quiet) > 0 {
 		rows = append(rows, []flows.Button{btn(t.T("button.progress.quiet", map[string]any{"Count": len(quiet)}), verbQuiet, "", "")})
 	}
+	if p.Digest {
+		rows = append(rows, []flows.Button{btn(t.T("button.progress.digest.off"), verbDigest, "", "0")})
+	} else {
+		rows = append(rows, []flows.Button{btn(t.T("button.progress.digest.on"), verbDigest, "", "1")})
+	}
 	last := []flows.Button{btn(t.T("button.progress.leave"), verbLeave, "", "")}
 	if up := p.Up; up != nil {
 		last = append([]flows.Button{btn(t.T("button.progress.up", map[string]any{"Area": up.Name.In(lang)}), verbArea, up.Code, "")}, last...)
@@ -339,6 +361,27 @@ func (m *Module) showFigures(t *flows.Turn, st *state, p flows.Progress) error {
 	rows = append(rows, last)
 	t.Screen(strings.Join(lines, "\n"), rows...)
 	return nil
+}
+
+// body is the figures' lines under a header: each title's, and which
+// titles' entities come from the registry.
+func (m *Module) body(t *flows.Turn, p flows.Progress, header string) []string {
+	lines := []string{t.T(header, map[string]any{"Area": flows.Esc(p.Area.Name.In(t.P.Lang())), "Year": p.Year})}
+	var registry []string
+	for _, f := range p.Titles {
+		if f.Entities == 0 && !f.Reported() {
+			lines = append(lines, "", t.T("progress.title.none", map[string]any{"Kind": t.T("kind." + string(f.Kind))}))
+			continue
+		}
+		lines = append(lines, "", m.title(t, f))
+		if !f.Official {
+			registry = append(registry, t.T("kind."+string(f.Kind)))
+		}
+	}
+	if len(registry) > 0 {
+		lines = append(lines, "", t.T("progress.registry", map[string]any{"Titles": strings.Join(registry, ", ")}))
+	}
+	return lines
 }
 
 // title is one title's lines: recognised of the entities and the share,
@@ -369,8 +412,16 @@ func (m *Module) title(t *flows.Turn, f flows.Figures) string {
 // send sends the figures on the screen as a chart (a photo) or as a
 // workbook, and leaves the screen as it is.
 func (m *Module) send(t *flows.Turn, st *state, verb string) error {
-	p, ok, err := m.figures(t, st)
-	if !ok || err != nil {
+	var p flows.Progress
+	var wb flows.Workbook
+	var err error
+	if verb == verbChart {
+		p, err = m.store.Progress(t.Ctx, t.Env.Person, st.Area, st.Year, t.Now())
+	} else {
+		wb, err = m.store.Workbook(t.Ctx, t.Env.Person, st.Area, st.Year, t.Now())
+		p = wb.Progress
+	}
+	if denied, err := m.denied(t, err); denied || err != nil {
 		return err
 	}
 	caption := t.T("progress.file", map[string]any{"Area": flows.Esc(p.Area.Name.In(t.P.Lang())), "Year": p.Year})
@@ -385,7 +436,7 @@ func (m *Module) send(t *flows.Turn, st *state, verb string) error {
 		return nil
 	}
 	var book bytes.Buffer
-	if err := report.WriteXLSX(&book, p, t.P); err != nil {
+	if err := report.WriteXLSX(&book, wb, m.sets, t.P); err != nil {
 		return err
 	}
 	t.Document(name+".xlsx", book.Bytes(), caption)
@@ -420,11 +471,7 @@ func (m *Module) showQuiet(t *flows.Turn, st *state, p flows.Progress) error {
 // title by title, as the nightly count found them.
 func (m *Module) showMisses(t *flows.Turn, st *state) error {
 	misses, err := m.store.Misses(t.Ctx, t.Env.Person, st.Area, st.Year)
-	if errors.Is(err, flows.ErrNotFound) {
-		t.Say(t.T("progress.denied"))
-		return t.GoHome()
-	}
-	if err != nil {
+	if denied, err := m.denied(t, err); denied || err != nil {
 		return err
 	}
 	lang := t.P.Lang()
@@ -441,7 +488,7 @@ func (m *Module) showMisses(t *flows.Turn, st *state) error {
 				kind = x.Kind
 				lines = append(lines, "", "<b>"+t.T("kind."+string(kind))+"</b>")
 			}
-			lines = append(lines, t.T("progress.miss", map[string]any{"Code": flows.Esc(x.Code), "Text": flows.Esc(m.indicator(x, lang)),
+			lines = append(lines, t.T("progress.miss", map[string]any{"Code": flows.Esc(x.Code), "Text": flows.Esc(m.sets.IndicatorText(x.SetID, x.Code, lang)),
 				"Share": percent(t, x.Share()), "Missed": count(t, x.Missed), "Assessed": count(t, x.Assessed)}))
 		}
 		lines = append(lines, "", t.T("progress.misses.rule"))
@@ -451,21 +498,6 @@ func (m *Module) showMisses(t *flows.Turn, st *state) error {
 	}
 	t.Screen(strings.Join(lines, "\n"), []flows.Button{btn(t.T("button.back"), verbBack, "", "")})
 	return nil
-}
-
-// indicator is a missed indicator's short text, from the newest version
-// of its set that has it; "" when none has.
-func (m *Module) indicator(x flows.Miss, lang string) string {
-	set, ok := m.sets.Latest(x.SetID)
-	if !ok {
-		return ""
-	}
-	for _, ind := range set.Indicators() {
-		if ind.Code == x.Code {
-			return scoring.ShortText(ind.Short, ind.Text, lang)
-		}
-	}
-	return ""
 }
 
 // notReported returns the child areas with nothing registered or
