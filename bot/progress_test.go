@@ -5,11 +5,13 @@ import (
 	"context"
 	"image/png"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/xuri/excelize/v2"
 
+	"hoctap/area"
 	"hoctap/bot/telegramtest"
 	"hoctap/flows"
 	"hoctap/role"
@@ -26,16 +28,7 @@ func TestProgressChartAndWorkbook(t *testing.T) {
 	s.startBot()
 	ctx := context.Background()
 	leader := s.person(7301, "vi")
-	s.api.SendCommand(leader.u, "/start")
-	leader.wait("Bạn có đồng ý")
-	leader.step("✅ Đồng ý", "Bạn muốn tự đánh giá danh hiệu nào?")
-	var id int64
-	if err := s.db.Pool().QueryRow(ctx, `SELECT id FROM people WHERE channel_user = $1`, leader.u.ID).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.db.GrantRole(ctx, id, role.Leader, "01", 0); err != nil {
-		t.Fatal(err)
-	}
+	withRole(s, leader, role.Leader, "01")
 	s.api.SendCommand(leader.u, "/progress")
 	screen := leader.wait("Thành phố Hà Nội")
 
@@ -93,5 +86,43 @@ func TestProgressChartAndWorkbook(t *testing.T) {
 		if m.ID == screen.ID && (m.Deleted || m.Text != screen.Text) {
 			t.Errorf("the figures' screen changed to %q", m.Text)
 		}
+	}
+}
+
+// TestNudgeReachesTheReviewers, through the Bot API and the notices'
+// jobs: Hà Nội's leader taps "🔔 Nhắc người thẩm định" under the
+// communes not reported, and Hoàn Kiếm's reviewer gets one message
+// naming the ward, in their language.
+func TestNudgeReachesTheReviewers(t *testing.T) {
+	t.Parallel()
+	s := newSystem(t, setup{jobs: true})
+	s.startBot()
+	leader, reviewer := s.person(7401, "vi"), s.person(7402, "vi")
+	withRole(s, leader, role.Leader, "01")
+	withRole(s, reviewer, role.Reviewer, area.SampleWard)
+	s.api.SendCommand(leader.u, "/progress")
+	leader.wait("Thành phố Hà Nội")
+	leader.pressPrefix("📋 Chưa báo cáo")
+	leader.wait("chưa có đăng ký hay bài nộp nào")
+	leader.press("🔔 Nhắc người thẩm định")
+	leader.wait("chưa có người thẩm định để nhắc")
+	told := reviewer.wait("Lãnh đạo nhắc, theo số liệu của Thành phố Hà Nội")
+	if !strings.Contains(told.Text, "• Phường Hoàn Kiếm") || strings.Contains(told.Text, "Xã Sóc Sơn") {
+		t.Errorf("the reviewer was told %q", told.Text)
+	}
+}
+
+// withRole has a person agree to the terms, then gives them a role.
+func withRole(s *system, p *person, r role.Role, code string) {
+	s.t.Helper()
+	s.api.SendCommand(p.u, "/start")
+	p.wait("Bạn có đồng ý")
+	p.step("✅ Đồng ý", "Bạn muốn tự đánh giá danh hiệu nào?")
+	var id int64
+	if err := s.db.Pool().QueryRow(context.Background(), `SELECT id FROM people WHERE channel_user = $1`, p.u.ID).Scan(&id); err != nil {
+		s.t.Fatal(err)
+	}
+	if err := s.db.GrantRole(context.Background(), id, r, code, 0); err != nil {
+		s.t.Fatal(err)
 	}
 }

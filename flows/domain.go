@@ -658,6 +658,30 @@ type Misses struct {
 	List  []Miss
 }
 
+// EventNudged is the event of a reviewer's notice that a leader asks
+// them to follow up areas that have not reported: Ref.ID is the nudge.
+const EventNudged = "nudged"
+
+// Nudge is what a leader asked a reviewer to follow up: the child areas
+// of From with nothing registered or submitted for Year when the leader
+// tapped, those the reviewer covers.
+type Nudge struct {
+	From  Area
+	Year  int
+	Quiet []Area
+}
+
+// Nudged is what a tap on "remind their reviewers" did: Reviewers were
+// told of Quiet areas, Without had no reviewer to tell; Earlier, when
+// not zero, is the tap of the same day that told them already (and
+// nothing was sent again).
+type Nudged struct {
+	Quiet     int
+	Reviewers int
+	Without   []Area
+	Earlier   time.Time
+}
+
 // InScope is one assessment of the year at or below an area, as a
 // leader's workbook lists it: State is StateOpen, StateSubmitted,
 // ReviewNeedsChanges, ReviewAccepted, ReviewRejected or StateRecognised;

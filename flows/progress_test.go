@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"hoctap/area"
 	"hoctap/flows"
@@ -146,6 +147,58 @@ var progressScenarios = []scenario{
 		h.note("person 1 is no longer Hà Nội's leader")
 		if out := h.send(flows.Input{Kind: flows.InputEvent, Ref: &flows.Ref{Name: flows.RemindEvent + flows.RemindProgress, ID: 2}}, "(event) the next Monday"); len(out) != 0 {
 			h.t.Errorf("a digest of figures no longer theirs: %+v", out)
+		}
+	}},
+	// Under "📋 Chưa báo cáo" Hà Nội's leader reminds the reviewers of
+	// the communes not reported: Hoàn Kiếm has none yet, which the leader
+	// is told; a second tap that day sends nothing again. The next day,
+	// with a reviewer there, the tap tells them, and they see the ward;
+	// Sóc Sơn's reviewer, whose commune reported, sees nothing. Down in
+	// Sóc Sơn, its reviewer covers its villages not reported.
+	{"progress_nudge", "vi", func(h *harness) {
+		h.command("start")
+		h.press(h.l("agree"))
+		h.store.AddFamilies(area.SampleCommune+".01", 2026, 3, 4)
+		h.store.GrantRole(h.ctx, 1, role.Leader, "01", 0)
+		ward := h.other(2, "vi", "Hoàn Kiếm's reviewer")
+		ward.command("start")
+		ward.press(ward.l("agree"))
+		commune := h.other(3, "vi", "Sóc Sơn's reviewer")
+		commune.command("start")
+		commune.press(commune.l("agree"))
+		h.store.GrantRole(h.ctx, 3, role.Reviewer, area.SampleCommune, 0)
+		h.note("person 1 leads Hà Nội, person 3 reviews Xã Sóc Sơn, where Thôn Đông has 4 households")
+		h.command("progress")
+		h.press("📋 Chưa báo cáo (1)")
+		out := h.press("🔔 Nhắc người thẩm định")
+		if len(out) != 2 || out[0].Notice != "Đã nhắc 0 người thẩm định." || !strings.Contains(out[1].Text, "Phường Hoàn Kiếm") {
+			h.t.Errorf("nobody to remind: %+v", out)
+		}
+		if out := h.press("🔔 Nhắc người thẩm định"); len(out) != 1 || !strings.HasPrefix(out[0].Notice, "Hôm nay đã nhắc lúc") {
+			h.t.Errorf("a second tap: %+v", out)
+		}
+		h.later(24 * time.Hour)
+		h.store.GrantRole(h.ctx, 2, role.Reviewer, area.SampleWard, 0)
+		h.note("person 2 now reviews Phường Hoàn Kiếm")
+		if out := h.press("🔔 Nhắc người thẩm định"); len(out) != 1 || out[0].Notice != "Đã nhắc 1 người thẩm định." {
+			h.t.Errorf("the next day: %+v", out)
+		}
+		nudged := func(id int64) flows.Input {
+			return flows.Input{Kind: flows.InputEvent, Ref: &flows.Ref{Name: flows.EventNudged, ID: id}}
+		}
+		if out := ward.send(nudged(2), "(event) nudged"); len(out) != 1 || !strings.Contains(out[0].Text, "Lãnh đạo nhắc, theo số liệu của <b>Thành phố Hà Nội</b>") ||
+			!strings.Contains(out[0].Text, "• Phường Hoàn Kiếm") {
+			h.t.Errorf("the ward's reviewer: %+v", out)
+		}
+		if out := commune.send(nudged(2), "(event) another's nudge"); len(out) != 0 {
+			h.t.Errorf("Sóc Sơn's reviewer told of Hoàn Kiếm: %+v", out)
+		}
+		h.press("◀ Quay lại")
+		h.press("Xã Sóc Sơn · 75%")
+		h.press("📋 Chưa báo cáo (1)")
+		h.press("🔔 Nhắc người thẩm định")
+		if out := commune.send(nudged(3), "(event) nudged"); len(out) != 1 || !strings.Contains(out[0].Text, "• Thôn Đoài") {
+			h.t.Errorf("Sóc Sơn's reviewer: %+v", out)
 		}
 	}},
 }

@@ -55,6 +55,7 @@ type Store struct {
 	missed        map[string]map[int][]flows.Miss // by area, then year
 	missesAt      time.Time
 	digests       []digest // weekly digests, by id - 1; switched off when off
+	nudges        []nudge  // by id - 1
 	subjects      []subject
 	assessments   []*record
 	clock         int             // counts changes, for "the most recently changed first"

@@ -246,3 +246,108 @@ func (s *Store) DigestArea(_ context.Context, personID, id int64) (string, bool,
 	}
 	return s.digests[id-1].area, true, nil
 }
+
+// nudge is a leader's tap asking reviewers to follow up the child areas
+// of an area that had not reported.
+type nudge struct {
+	from  string
+	year  int
+	day   string
+	at    time.Time
+	quiet []string
+}
+
+// Nudge tells the reviewers of an area's child areas not reported, once
+// a day, as the PostgreSQL store does; each notice is an effect.
+func (s *Store) Nudge(ctx context.Context, personID int64, code string, year int, at time.Time) (flows.Nudged, error) {
+	p, err := s.Progress(ctx, personID, code, year, at)
+	if err != nil {
+		return flows.Nudged{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var n flows.Nudged
+	var quiet []string
+	for _, c := range p.Children {
+		if !c.Reported() {
+			quiet = append(quiet, c.Area.Code)
+		}
+	}
+	if n.Quiet = len(quiet); n.Quiet == 0 {
+		return n, nil
+	}
+	day := at.In(flows.Vietnam).Format(time.DateOnly)
+	if i := slices.IndexFunc(s.nudges, func(x nudge) bool { return x.from == code && x.year == year && x.day == day }); i >= 0 {
+		n.Earlier = s.nudges[i].at
+		return n, nil
+	}
+	s.nudges = append(s.nudges, nudge{from: code, year: year, day: day, at: at, quiet: quiet})
+	covers := s.covers(code, quiet, 0, personID)
+	var told []int64
+	for _, c := range p.Children {
+		if slices.Contains(quiet, c.Area.Code) && !slices.ContainsFunc(covers, func(x cover) bool { return x.area == c.Area.Code }) {
+			n.Without = append(n.Without, c.Area)
+		}
+	}
+	for _, c := range covers {
+		if !slices.Contains(told, c.person) {
+			told = append(told, c.person)
+		}
+	}
+	slices.Sort(told)
+	for _, person := range told {
+		s.effect("notice %s %d to person %d", flows.EventNudged, len(s.nudges), person)
+	}
+	n.Reviewers = len(told)
+	return n, nil
+}
+
+// cover is a reviewer who covers an area.
+type cover struct {
+	person int64
+	area   string
+}
+
+// covers returns the reviewers whose role is at
+// from or at or below one of the quiet areas; only person's when not 0,
+// and not except's.
+func (s *Store) covers(from string, quiet []string, person, except int64) []cover {
+	var out []cover
+	for _, h := range s.roles {
+		if !slices.Contains(role.Holders(role.ReviewDecide), string(h.role)) || h.person == except || person != 0 && h.person != person {
+			continue
+		}
+		for _, q := range quiet {
+			if c := (cover{h.person, q}); (h.area == from || s.below(h.area, q)) && !slices.Contains(out, c) {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// NudgeOf returns the areas of a nudge a reviewer covers, by name.
+func (s *Store) NudgeOf(_ context.Context, personID, id int64) (flows.Nudge, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if id < 1 || id > int64(len(s.nudges)) {
+		return flows.Nudge{}, flows.ErrNotFound
+	}
+	x := s.nudges[id-1]
+	n := flows.Nudge{Year: x.year}
+	for _, a := range s.areas {
+		if a.Code == x.from {
+			n.From = a
+		}
+	}
+	for _, c := range s.covers(x.from, x.quiet, personID, 0) {
+		if i := slices.IndexFunc(s.areas, func(a flows.Area) bool { return a.Code == c.area }); i >= 0 {
+			n.Quiet = append(n.Quiet, s.areas[i])
+		}
+	}
+	if len(n.Quiet) == 0 {
+		return n, flows.ErrNotFound
+	}
+	area.SortByName(n.Quiet)
+	return n, nil
+}

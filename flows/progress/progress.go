@@ -62,6 +62,13 @@ type Store interface {
 	// DigestArea returns the area of a person's digest; found is false
 	// when they switched it off since.
 	DigestArea(ctx context.Context, personID, id int64) (code string, found bool, err error)
+	// Nudge tells the reviewers of an area's child areas that have not
+	// reported to follow them up, once a day; flows.ErrNotFound when the
+	// person may not see the area's figures.
+	Nudge(ctx context.Context, personID int64, code string, year int, at time.Time) (flows.Nudged, error)
+	// NudgeOf returns what a nudge asked a reviewer to follow up;
+	// flows.ErrNotFound when it is nothing of theirs.
+	NudgeOf(ctx context.Context, personID, id int64) (flows.Nudge, error)
 }
 
 // Module is the conversation.
@@ -89,6 +96,7 @@ const (
 	verbMiss   = "m" // the indicators most often missed
 	verbSheet  = "s" // the figures as a workbook
 	verbDigest = "d" // Value: "1" switches the weekly digest on, "0" off
+	verbNudge  = "n" // remind the reviewers of the child areas not reported
 	verbBack   = "bk"
 	verbLeave  = "x"
 )
@@ -228,6 +236,8 @@ func (m *Module) button(t *flows.Turn, st *state, tok flows.Token) error {
 		st.View = viewMisses
 	case verbChart, verbSheet:
 		return m.send(t, st, tok.Verb)
+	case verbNudge:
+		return m.nudge(t, st)
 	case verbDigest:
 		if tok.Value != "0" && tok.Value != "1" {
 			return t.Stale()
@@ -453,17 +463,14 @@ func (m *Module) showQuiet(t *flows.Turn, st *state, p flows.Progress) error {
 	if len(quiet) == 0 {
 		text = t.T("progress.quiet.none", map[string]any{"Area": flows.Esc(p.Area.Name.In(lang)), "Year": p.Year})
 	} else {
-		lines := []string{t.T("progress.quiet", map[string]any{"Area": flows.Esc(p.Area.Name.In(lang)), "Year": p.Year, "Count": len(quiet)})}
-		for i, a := range quiet {
-			if i == maxQuiet {
-				lines = append(lines, t.T("progress.quiet.more", map[string]any{"Count": len(quiet) - maxQuiet}))
-				break
-			}
-			lines = append(lines, "• "+flows.Esc(a.Name.In(lang)))
-		}
-		text = strings.Join(lines, "\n")
+		text = t.T("progress.quiet", map[string]any{"Area": flows.Esc(p.Area.Name.In(lang)), "Year": p.Year, "Count": len(quiet)}) +
+			"\n" + m.list(t, quiet)
 	}
-	t.Screen(text, []flows.Button{btn(t.T("button.back"), verbBack, "", "")})
+	rows := [][]flows.Button{{btn(t.T("button.back"), verbBack, "", "")}}
+	if len(quiet) > 0 {
+		rows = append([][]flows.Button{{btn(t.T("button.progress.nudge"), verbNudge, "", "")}}, rows...)
+	}
+	t.Screen(text, rows...)
 	return nil
 }
 
