@@ -29,6 +29,9 @@ var progressScenarios = []scenario{
 		if out := h.command("progress"); !strings.Contains(last(out), "Chỉ lãnh đạo hoặc quản trị viên") {
 			h.t.Errorf("/progress without a role: %q", last(out))
 		}
+		if out := h.command("export"); len(out) != 1 || !strings.Contains(last(out), "Chỉ lãnh đạo hoặc quản trị viên") {
+			h.t.Errorf("/export without a role: %+v", out)
+		}
 		h.store.SetGoals(map[scoring.Kind][]flows.Goal{scoring.KindFamily: {{Year: 2025, Share: 70, Confirmed: true}, {Year: 2030, Share: 80}}})
 		h.store.AddFamilies(area.SampleCommune+".01", 2026, 3, 4)
 		h.store.AddFamilies(area.SampleWard+".01", 2025, 1, 2)
@@ -105,7 +108,8 @@ var progressScenarios = []scenario{
 			h.t.Errorf("another commune through a button: %+v", out)
 		}
 	}},
-	// Hà Nội's leader switches on the weekly digest from the province's
+	// /export sends Hà Nội's leader the province's workbook with its
+	// figures. The leader switches on the weekly digest from the province's
 	// screen; on Monday it brings the figures with a button to them and
 	// one to stop it, which works once it is off too. Stopped, it says
 	// nothing; switched on again and the role ended, it says nothing and
@@ -116,6 +120,10 @@ var progressScenarios = []scenario{
 		h.store.AddFamilies(area.SampleCommune+".01", 2026, 3, 4)
 		h.store.GrantRole(h.ctx, 1, role.Leader, "01", 0)
 		h.note("person 1 is made the leader of Hà Nội; Thôn Đông has 4 households, 3 recognised")
+		if out := h.command("export"); len(out) != 2 || !strings.Contains(out[0].Text, "📊 <b>Thành phố Hà Nội</b>") ||
+			out[1].Document == nil || out[1].Document.Name != "tien-do-01-2026.xlsx" {
+			h.t.Errorf("/export: %+v", out)
+		}
 		h.command("progress")
 		if out := h.press("🔔 Nhận bản tin tuần"); len(out) != 2 || out[0].Notice == "" || !slices.Contains(shown(out), "🔕 Tắt bản tin tuần") {
 			h.t.Errorf("switched on: %+v", out)

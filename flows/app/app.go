@@ -69,7 +69,7 @@ func New(c Config) *flows.Engine {
 		Commands: map[string]func(*flows.Turn) error{"status": walk.Status, "review": rv.Open, "recognise": rv.OpenRecognise,
 			"invite": inviting.Open, "roles": inviting.OpenRoles, "villages": villages.Open, "settings": setting.Open,
 			"broadcast": announcing.Open, "reminders": remind.Command(c.Store),
-			"progress": figures.Open},
+			"progress": figures.Open, "export": figures.Export},
 		Events: map[string]func(*flows.Turn) error{review.EventDecided: rv.Tell, review.EventRecognised: rv.Certify,
 			review.EventReturned: rv.Returned, relocate.EventAsk: relocating.Ask, broadcast.Event: broadcast.Show(c.Store),
 			flows.RemindEvent + flows.RemindUnfinished: walk.Remind, flows.RemindEvent + flows.RemindReview: rv.ReviewDigest,

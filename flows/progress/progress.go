@@ -129,23 +129,41 @@ func (*Module) Command(t *flows.Turn, name string) (bool, error) { return flows.
 // of the one named by its code, or of one whose name the text finds among
 // theirs; with several areas and none named, they pick.
 func (m *Module) Open(t *flows.Turn) error {
+	_, err := m.open(t)
+	return err
+}
+
+// Export is /export [area]: the workbook of the person's area, or of the
+// one named as /progress finds it, sent with the figures' screen; with
+// several areas and none named, they pick one, then press 📥 Excel.
+func (m *Module) Export(t *flows.Turn) error {
+	st, err := m.open(t)
+	if err != nil || st == nil || st.View != viewFigures {
+		return err
+	}
+	return m.send(t, st, verbSheet)
+}
+
+// open opens the figures as /progress does and returns the module's
+// state; nil when the person may see no figures.
+func (m *Module) open(t *flows.Turn) (*state, error) {
 	tops, err := m.store.AreasFor(t.Ctx, t.Env.Person, role.Progress)
 	if err != nil {
-		return fmt.Errorf("load the areas of progress: %w", err)
+		return nil, fmt.Errorf("load the areas of progress: %w", err)
 	}
 	if len(tops) == 0 {
 		t.Say(t.T("progress.none"))
-		return nil
+		return nil, nil
 	}
 	if err := t.Switch(Name, ""); err != nil {
-		return err
+		return nil, err
 	}
 	st := t.State().(*state)
 	query := t.Typed()
 	switch {
 	case query != "":
 		if err := m.find(t, st, tops, query); err != nil {
-			return err
+			return nil, err
 		}
 	case len(tops) == 1:
 		st.Area = tops[0].Code
@@ -155,7 +173,7 @@ func (m *Module) Open(t *flows.Turn) error {
 			st.Found = append(st.Found, a.Code)
 		}
 	}
-	return t.Show()
+	return st, t.Show()
 }
 
 // find shows the area a query names by its code, or the one its name finds
@@ -450,7 +468,9 @@ func (m *Module) send(t *flows.Turn, st *state, verb string) error {
 		return err
 	}
 	t.Document(name+".xlsx", book.Bytes(), caption)
-	t.Notice(t.T("progress.sheet.sent"))
+	if t.In.Kind == flows.InputButton { // /export has no press to answer
+		t.Notice(t.T("progress.sheet.sent"))
+	}
 	return nil
 }
 
