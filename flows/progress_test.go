@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"hoctap/area"
 	"hoctap/flows"
@@ -112,8 +111,9 @@ var progressScenarios = []scenario{
 	// figures. The leader switches on the weekly digest from the province's
 	// screen; on Monday it brings the figures with a button to them and
 	// one to stop it, which works once it is off too. Stopped, it says
-	// nothing; switched on again and the role ended, it says nothing and
-	// switches itself off.
+	// nothing. Switched on again, it is the same digest, which the old
+	// message's 🔕 switches off; on again and the role ended, it says
+	// nothing and switches itself off.
 	{"progress_digest", "vi", func(h *harness) {
 		h.command("start")
 		h.press(h.l("agree"))
@@ -151,16 +151,26 @@ var progressScenarios = []scenario{
 		h.command("progress")
 		h.press("🔔 Nhận bản tin tuần")
 		h.press("✖️ Đóng")
+		// Switched on again, it is the same digest: the old message's 🔕
+		// switches it off.
+		if out := h.pressOld("🔕 Tắt bản tin tuần", 2); len(out) != 1 || out[0].Notice != "Đã tắt bản tin tuần." {
+			h.t.Errorf("the old digest's stop: %+v", out)
+		}
+		if out := h.command("progress"); !slices.Contains(shown(out), "🔔 Nhận bản tin tuần") {
+			h.t.Errorf("after the old stop, the screen offers %q", shown(out))
+		}
+		h.press("🔔 Nhận bản tin tuần")
+		h.press("✖️ Đóng")
 		h.store.RevokeRole(h.ctx, 1, 0)
 		h.note("person 1 is no longer Hà Nội's leader")
-		if out := h.send(flows.Input{Kind: flows.InputEvent, Ref: &flows.Ref{Name: flows.RemindEvent + flows.RemindProgress, ID: 2}}, "(event) the next Monday"); len(out) != 0 {
+		if out := h.send(digest, "(event) the next Monday"); len(out) != 0 {
 			h.t.Errorf("a digest of figures no longer theirs: %+v", out)
 		}
 	}},
 	// Under "📋 Chưa báo cáo" Hà Nội's leader reminds the reviewers of
 	// the communes not reported: Hoàn Kiếm has none yet, which the leader
-	// is told; a second tap that day sends nothing again. The next day,
-	// with a reviewer there, the tap tells them, and they see the ward;
+	// is told, and that tap does not count; with a reviewer there, the
+	// next tells them, and a third that day sends nothing; they see the ward;
 	// Sóc Sơn's reviewer, whose commune reported, sees nothing. Down in
 	// Sóc Sơn, its reviewer covers its villages not reported.
 	{"progress_nudge", "vi", func(h *harness) {
@@ -179,33 +189,32 @@ var progressScenarios = []scenario{
 		h.command("progress")
 		h.press("📋 Chưa báo cáo (1)")
 		out := h.press("🔔 Nhắc người thẩm định")
-		if len(out) != 2 || out[0].Notice != "Đã nhắc 0 người thẩm định." || !strings.Contains(out[1].Text, "Phường Hoàn Kiếm") {
+		if len(out) != 2 || out[0].Notice != "Chưa có người thẩm định nào để nhắc." || !strings.Contains(out[1].Text, "Phường Hoàn Kiếm") {
 			h.t.Errorf("nobody to remind: %+v", out)
+		}
+		h.store.GrantRole(h.ctx, 2, role.Reviewer, area.SampleWard, 0)
+		h.note("person 2 now reviews Phường Hoàn Kiếm")
+		if out := h.press("🔔 Nhắc người thẩm định"); len(out) != 1 || out[0].Notice != "Đã nhắc 1 người thẩm định." {
+			h.t.Errorf("with a reviewer: %+v", out)
 		}
 		if out := h.press("🔔 Nhắc người thẩm định"); len(out) != 1 || !strings.HasPrefix(out[0].Notice, "Hôm nay đã nhắc lúc") {
 			h.t.Errorf("a second tap: %+v", out)
 		}
-		h.later(24 * time.Hour)
-		h.store.GrantRole(h.ctx, 2, role.Reviewer, area.SampleWard, 0)
-		h.note("person 2 now reviews Phường Hoàn Kiếm")
-		if out := h.press("🔔 Nhắc người thẩm định"); len(out) != 1 || out[0].Notice != "Đã nhắc 1 người thẩm định." {
-			h.t.Errorf("the next day: %+v", out)
-		}
 		nudged := func(id int64) flows.Input {
 			return flows.Input{Kind: flows.InputEvent, Ref: &flows.Ref{Name: flows.EventNudged, ID: id}}
 		}
-		if out := ward.send(nudged(2), "(event) nudged"); len(out) != 1 || !strings.Contains(out[0].Text, "Lãnh đạo nhắc, theo số liệu của <b>Thành phố Hà Nội</b>") ||
+		if out := ward.send(nudged(1), "(event) nudged"); len(out) != 1 || !strings.Contains(out[0].Text, "Lãnh đạo nhắc, theo số liệu của <b>Thành phố Hà Nội</b>") ||
 			!strings.Contains(out[0].Text, "• Phường Hoàn Kiếm") {
 			h.t.Errorf("the ward's reviewer: %+v", out)
 		}
-		if out := commune.send(nudged(2), "(event) another's nudge"); len(out) != 0 {
+		if out := commune.send(nudged(1), "(event) another's nudge"); len(out) != 0 {
 			h.t.Errorf("Sóc Sơn's reviewer told of Hoàn Kiếm: %+v", out)
 		}
 		h.press("◀ Quay lại")
 		h.press("Xã Sóc Sơn · 75%")
 		h.press("📋 Chưa báo cáo (1)")
 		h.press("🔔 Nhắc người thẩm định")
-		if out := commune.send(nudged(3), "(event) nudged"); len(out) != 1 || !strings.Contains(out[0].Text, "• Thôn Đoài") {
+		if out := commune.send(nudged(2), "(event) nudged"); len(out) != 1 || !strings.Contains(out[0].Text, "• Thôn Đoài") {
 			h.t.Errorf("Sóc Sơn's reviewer: %+v", out)
 		}
 	}},

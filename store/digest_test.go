@@ -35,9 +35,10 @@ func TestWeekOf(t *testing.T) {
 
 // TestProgressDigestPlannedWeekly: a leader switches on an area's weekly
 // digest, which their screen then shows; it is planned once a week, on
-// Monday from 07:00, from the week after it was switched on; not while
-// their reminders are off, nor once the digest is off. One who may not
-// see the area's figures cannot switch it on.
+// Monday from 07:00 and never later in the week, from the week after it
+// was switched on; not while their reminders are off, nor once the
+// digest is off; switched on again it is the same digest. One who may
+// not see the area's figures cannot switch it on.
 func TestProgressDigestPlannedWeekly(t *testing.T) {
 	t.Parallel()
 	b := newReviewBundle(t)
@@ -76,11 +77,11 @@ func TestProgressDigestPlannedWeekly(t *testing.T) {
 			if err := rows.Scan(&person, &period, &object, &due); err != nil {
 				t.Fatal(err)
 			}
-			code, found, err := b.db.DigestArea(b.ctx, person, object)
+			code, on, err := b.db.DigestArea(b.ctx, person, object)
 			if err != nil {
 				t.Fatal(err)
 			}
-			out = append(out, fmt.Sprintf("%d %s %s %v %s", person, period[:8], code, found, due.In(store.Vietnam).Format("02 15:04")))
+			out = append(out, fmt.Sprintf("%d %s %s %v %s", person, period[:8], code, on, due.In(store.Vietnam).Format("02 15:04")))
 		}
 		return out
 	}
@@ -106,10 +107,28 @@ func TestProgressDigestPlannedWeekly(t *testing.T) {
 	if err := b.db.SetReminders(b.ctx, leader, true); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.db.SetDigest(b.ctx, leader, "01", false, at(22, 8)); err != nil {
+	if got := plan(at(22, 9)); !slices.Equal(got, []string{monday}) {
+		t.Errorf("reminders on again on Tuesday: %v", got)
+	}
+	if err := b.db.SetDigest(b.ctx, leader, "01", false, at(22, 10)); err != nil {
 		t.Fatal(err)
 	}
-	if got := plan(at(28, 8)); !slices.Equal(got, []string{fmt.Sprintf("%d 2026-W51  false 14 07:00", leader)}) {
+	if p, err := b.db.Progress(b.ctx, leader, "01", 2026, at(22, 10)); err != nil || p.Digest {
+		t.Errorf("the screen after switching off: digest %v, %v", p.Digest, err)
+	}
+	off := fmt.Sprintf("%d 2026-W51 01 false 14 07:00", leader) // the same digest, off
+	if got := plan(at(28, 8)); !slices.Equal(got, []string{off}) {
 		t.Errorf("switched off: %v", got)
+	}
+	// On again on a Monday: the same digest (its past reminder reads it
+	// on), from the next week.
+	if err := b.db.SetDigest(b.ctx, leader, "01", true, at(28, 9)); err != nil {
+		t.Fatal(err)
+	}
+	if got := plan(at(28, 10)); !slices.Equal(got, []string{monday}) {
+		t.Errorf("switched on again on a Monday: %v", got)
+	}
+	if got := plan(time.Date(2027, 1, 4, 7, 5, 0, 0, store.Vietnam)); !slices.Equal(got, []string{monday, fmt.Sprintf("%d 2027-W01 01 true 04 07:05", leader)}) {
+		t.Errorf("the next Monday: %v", got)
 	}
 }

@@ -18,7 +18,8 @@ import (
 // up: each reviewer whose role is at the area, or at or below one of
 // those child areas, gets one notice (flows.EventNudged), the person who
 // asks excepted. Once a day (Vietnam's) for an area and year, whoever
-// asks: a second ask returns the first's time and sends nothing.
+// asks: a second ask returns the first's time and sends nothing; an ask
+// that found nobody to tell does not count.
 // flows.ErrNotFound when the person may not see the area's figures.
 func (db *DB) Nudge(ctx context.Context, personID int64, code string, year int, at time.Time) (flows.Nudged, error) {
 	var n flows.Nudged
@@ -39,17 +40,6 @@ func (db *DB) Nudge(ctx context.Context, personID int64, code string, year int, 
 		if n.Quiet = len(quiet); n.Quiet == 0 {
 			return nil
 		}
-		var id int64
-		err = tx.QueryRow(ctx, `INSERT INTO nudges (area_code, year, day, person_id, at, quiet) VALUES ($1, $2, $3, $4, $5, $6)
-			ON CONFLICT (area_code, year, day) DO NOTHING RETURNING id`,
-			code, year, DayOf(at).Format(time.DateOnly), personID, at, quiet).Scan(&id)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return tx.QueryRow(ctx, `SELECT at FROM nudges WHERE area_code = $1 AND year = $2 AND day = $3`,
-				code, year, DayOf(at).Format(time.DateOnly)).Scan(&n.Earlier)
-		}
-		if err != nil {
-			return err
-		}
 		covers, err := reviewersOf(ctx, tx, code, quiet, 0, personID)
 		if err != nil {
 			return err
@@ -66,6 +56,20 @@ func (db *DB) Nudge(ctx context.Context, personID int64, code string, year int, 
 			if slices.Contains(quiet, c.Area.Code) && !covered[c.Area.Code] {
 				n.Without = append(n.Without, c.Area)
 			}
+		}
+		if len(reviewers) == 0 {
+			return nil // nobody told: a tap after inviting one tells them
+		}
+		day := DayOf(at).Format(time.DateOnly)
+		var id int64
+		err = tx.QueryRow(ctx, `INSERT INTO nudges (area_code, year, day, person_id, at, quiet) VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (area_code, year, day) DO NOTHING RETURNING id`, code, year, day, personID, at, quiet).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			n.Without = nil
+			return tx.QueryRow(ctx, `SELECT at FROM nudges WHERE area_code = $1 AND year = $2 AND day = $3`, code, year, day).Scan(&n.Earlier)
+		}
+		if err != nil {
+			return err
 		}
 		told, err := notify(ctx, tx, `INSERT INTO notices (person_id, name, object_id, rev, due_at)
 			SELECT r, $2, $3, 0, $4 FROM unnest($1::bigint[]) r ORDER BY r
@@ -140,7 +144,7 @@ func reviewersOf(ctx context.Context, tx pgx.Tx, from string, quiet []string, pe
 		held AS (
 			SELECT r.person_id, r.area_code FROM roles r JOIN people p ON p.id = r.person_id
 			WHERE r.revoked_at IS NULL AND r.role = ANY($3) AND NOT p.inactive
-				AND ($4 = 0 OR r.person_id = $4) AND r.person_id <> $5
+				AND ($4::bigint = 0 OR r.person_id = $4::bigint) AND r.person_id <> $5::bigint
 		)
 		SELECT h.person_id, b.root FROM held h JOIN below b ON b.code = h.area_code
 		UNION

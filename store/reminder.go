@@ -52,7 +52,8 @@ type Reminder struct {
 //     reminded flows.DaysBeforeClose days before its province's season of
 //     that year closes (the calendar year's end without one).
 //   - A leader who switched on an area's weekly digest gets it on
-//     Monday at DigestAt (Vietnam's), from the week after they did.
+//     Monday from DigestAt (Vietnam's), from the week after they did;
+//     on Monday only, never later in the week.
 //   - A reviewer (one who may decide) gets a digest a day (Vietnam's)
 //     when something waits in their scope, a recogniser one when accepted
 //     submissions wait for them: one message, whatever the number.
@@ -64,12 +65,7 @@ func (db *DB) PlanReminders(ctx context.Context, now time.Time, days []int) (int
 	if digestAt.Before(now) {
 		digestAt = now
 	}
-	// The weekly digests go on Monday at DigestAt, or now when later.
-	week := WeekOf(now)
-	weekDue := week
-	if weekDue.Before(now) {
-		weekDue = now
-	}
+	week := WeekOf(now) // the weekly digests go on its Monday
 	n := 0
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		var keys []planned
@@ -81,7 +77,7 @@ func (db *DB) PlanReminders(ctx context.Context, now time.Time, days []int) (int
 			{reviewDigestSQL, []any{digestAt, role.Holders(role.ReviewDecide), flows.RemindReview, today}},
 			{recogniseDigestSQL, []any{digestAt, role.Holders(role.Recognise), flows.RemindRecognise, today}},
 			{registeredSQL, []any{now, flows.DaysBeforeClose, flows.RemindRegistered, today}},
-			{progressDigestSQL, []any{weekDue, week, flows.RemindProgress, isoWeek(week)}},
+			{progressDigestSQL, []any{now, week, flows.RemindProgress, isoWeek(week)}},
 		} {
 			rows, err := tx.Query(ctx, q.sql, q.args...)
 			if err != nil {

@@ -41,7 +41,9 @@ func (s *Store) Progress(_ context.Context, personID int64, code string, year in
 	for _, c := range children {
 		p.Children = append(p.Children, s.figures(c, year))
 	}
-	p.Digest = s.digestOf(personID, code) > 0
+	if id := s.digestOf(personID, code); id > 0 {
+		p.Digest = !s.digests[id-1].off
+	}
 	if up := slices.IndexFunc(s.areas, func(a flows.Area) bool { return a.Code == p.Area.Parent }); up >= 0 && s.may(personID, role.Progress, p.Area.Parent) {
 		p.Up = &s.areas[up]
 	}
@@ -178,6 +180,10 @@ func (s *Store) Workbook(ctx context.Context, personID int64, code string, year 
 			continue
 		}
 		x := flows.InScope{ID: r.a.ID, Kind: sj.Kind, Subject: sj.Name, State: s.stateOf(r), Submitted: r.a.Submitted}
+		if x.Submitted == nil && r.review != nil { // sent back: sent when it began to wait
+			since := r.review.WaitingSince
+			x.Submitted = &since
+		}
 		if i := slices.IndexFunc(s.areas, func(a flows.Area) bool { return a.Code == sj.AreaCode }); i >= 0 {
 			x.Area = s.areas[i]
 		}
@@ -206,11 +212,11 @@ type digest struct {
 	off    bool
 }
 
-// digestOf is the id of a person's digest of an area that is on; 0 when
-// there is none.
+// digestOf is the id of a person's digest of an area, on or off; 0
+// when there is none.
 func (s *Store) digestOf(personID int64, code string) int64 {
 	for i, d := range s.digests {
-		if d.person == personID && d.area == code && !d.off {
+		if d.person == personID && d.area == code {
 			return int64(i + 1)
 		}
 	}
@@ -218,33 +224,33 @@ func (s *Store) digestOf(personID int64, code string) int64 {
 }
 
 // SetDigest switches a person's weekly digest of an area on or off, as
-// the PostgreSQL store does: a digest switched on again is a new one.
+// the PostgreSQL store does: switched on again, it is the same digest.
 func (s *Store) SetDigest(_ context.Context, personID int64, code string, on bool, _ time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if on && !s.may(personID, role.Progress, code) {
+		return flows.ErrNotFound
+	}
 	id := s.digestOf(personID, code)
 	switch {
-	case !on && id > 0:
-		s.digests[id-1].off = true
-		s.effect("digest %d of %s off", id, code)
-	case on && id == 0:
-		if !s.may(personID, role.Progress, code) {
-			return flows.ErrNotFound
-		}
+	case id == 0 && on:
 		s.digests = append(s.digests, digest{person: personID, area: code})
 		s.effect("digest %d of %s on", len(s.digests), code)
+	case id > 0 && s.digests[id-1].off == on:
+		s.digests[id-1].off = !on
+		s.effect("digest %d of %s on: %v", id, code, on)
 	}
 	return nil
 }
 
-// DigestArea returns the area of a person's digest that is on.
+// DigestArea returns the area of a person's digest and whether it is on.
 func (s *Store) DigestArea(_ context.Context, personID, id int64) (string, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if id < 1 || id > int64(len(s.digests)) || s.digests[id-1].person != personID || s.digests[id-1].off {
+	if id < 1 || id > int64(len(s.digests)) || s.digests[id-1].person != personID {
 		return "", false, nil
 	}
-	return s.digests[id-1].area, true, nil
+	return s.digests[id-1].area, !s.digests[id-1].off, nil
 }
 
 // nudge is a leader's tap asking reviewers to follow up the child areas
@@ -276,12 +282,6 @@ func (s *Store) Nudge(ctx context.Context, personID int64, code string, year int
 	if n.Quiet = len(quiet); n.Quiet == 0 {
 		return n, nil
 	}
-	day := at.In(flows.Vietnam).Format(time.DateOnly)
-	if i := slices.IndexFunc(s.nudges, func(x nudge) bool { return x.from == code && x.year == year && x.day == day }); i >= 0 {
-		n.Earlier = s.nudges[i].at
-		return n, nil
-	}
-	s.nudges = append(s.nudges, nudge{from: code, year: year, day: day, at: at, quiet: quiet})
 	covers := s.covers(code, quiet, 0, personID)
 	var told []int64
 	for _, c := range p.Children {
@@ -294,6 +294,14 @@ func (s *Store) Nudge(ctx context.Context, personID int64, code string, year int
 			told = append(told, c.person)
 		}
 	}
+	if len(told) == 0 {
+		return n, nil
+	}
+	day := at.In(flows.Vietnam).Format(time.DateOnly)
+	if i := slices.IndexFunc(s.nudges, func(x nudge) bool { return x.from == code && x.year == year && x.day == day }); i >= 0 {
+		return flows.Nudged{Quiet: n.Quiet, Earlier: s.nudges[i].at}, nil
+	}
+	s.nudges = append(s.nudges, nudge{from: code, year: year, day: day, at: at, quiet: quiet})
 	slices.Sort(told)
 	for _, person := range told {
 		s.effect("notice %s %d to person %d", flows.EventNudged, len(s.nudges), person)
@@ -314,7 +322,8 @@ type cover struct {
 func (s *Store) covers(from string, quiet []string, person, except int64) []cover {
 	var out []cover
 	for _, h := range s.roles {
-		if !slices.Contains(role.Holders(role.ReviewDecide), string(h.role)) || h.person == except || person != 0 && h.person != person {
+		if !slices.Contains(role.Holders(role.ReviewDecide), string(h.role)) || h.person == except || person != 0 && h.person != person ||
+			s.people[h.person-1].Inactive {
 			continue
 		}
 		for _, q := range quiet {

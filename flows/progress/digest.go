@@ -23,8 +23,8 @@ const (
 // person may no longer see is switched off, silently.
 func (m *Module) WeeklyDigest(t *flows.Turn) error {
 	id := t.In.Ref.ID
-	code, found, err := m.store.DigestArea(t.Ctx, t.Env.Person, id)
-	if err != nil || !found {
+	code, on, err := m.store.DigestArea(t.Ctx, t.Env.Person, id)
+	if err != nil || !on {
 		return err
 	}
 	p, err := m.store.Progress(t.Ctx, t.Env.Person, code, t.Now().In(flows.Vietnam).Year(), t.Now())
@@ -46,17 +46,14 @@ func (m *Module) WeeklyDigest(t *flows.Turn) error {
 }
 
 // DigestPressed opens the digest's area in /progress, or switches the
-// digest off.
+// digest off (a press when it is off already says so: the digest is
+// the same row, on or off, so an older message's button names it).
 func (m *Module) DigestPressed(t *flows.Turn) error {
-	code, found, err := m.store.DigestArea(t.Ctx, t.Env.Person, t.Token.ID)
-	if err != nil {
-		return err
-	}
+	code, on, err := m.store.DigestArea(t.Ctx, t.Env.Person, t.Token.ID)
 	switch {
-	case !found && t.Token.Verb == verbDigestStop:
-		t.Notice(t.T("progress.digest.off"))
-		return nil
-	case !found:
+	case err != nil:
+		return err
+	case code == "":
 		return t.Stale()
 	case t.Token.Verb == verbDigestOpen:
 		if err := t.Switch(Name, code); err != nil {
@@ -64,8 +61,10 @@ func (m *Module) DigestPressed(t *flows.Turn) error {
 		}
 		return t.Show()
 	case t.Token.Verb == verbDigestStop:
-		if err := m.store.SetDigest(t.Ctx, t.Env.Person, code, false, t.Now()); err != nil {
-			return err
+		if on {
+			if err := m.store.SetDigest(t.Ctx, t.Env.Person, code, false, t.Now()); err != nil {
+				return err
+			}
 		}
 		t.Notice(t.T("progress.digest.off"))
 		return nil

@@ -24,7 +24,11 @@ func (m *Module) nudge(t *flows.Turn, st *state) error {
 		t.Notice(t.T("progress.nudge.earlier", map[string]any{"At": t.P.Time(n.Earlier)}))
 		return nil
 	}
-	t.Notice(t.T("progress.nudge.sent", map[string]any{"Count": n.Reviewers}))
+	if n.Reviewers == 0 {
+		t.Notice(t.T("progress.nudge.nobody"))
+	} else {
+		t.Notice(t.T("progress.nudge.sent", map[string]any{"Count": n.Reviewers}))
+	}
 	if len(n.Without) > 0 {
 		t.Say(t.T("progress.nudge.without", map[string]any{"Count": len(n.Without)}) + "\n" + m.list(t, n.Without))
 	}

@@ -59,9 +59,9 @@ type Store interface {
 	// SetDigest switches the person's weekly digest of an area on or off;
 	// flows.ErrNotFound when they may not see its figures.
 	SetDigest(ctx context.Context, personID int64, code string, on bool, at time.Time) error
-	// DigestArea returns the area of a person's digest; found is false
-	// when they switched it off since.
-	DigestArea(ctx context.Context, personID, id int64) (code string, found bool, err error)
+	// DigestArea returns the area of a person's digest and whether it is
+	// on; code is "" when they have no such digest.
+	DigestArea(ctx context.Context, personID, id int64) (code string, on bool, err error)
 	// Nudge tells the reviewers of an area's child areas that have not
 	// reported to follow them up, once a day; flows.ErrNotFound when the
 	// person may not see the area's figures.
