@@ -89,7 +89,7 @@ func TestProgressChartAndWorkbook(t *testing.T) {
 	}
 }
 
-// TestNudgeReachesTheReviewers, through the Bot API and the notices'
+// TestNudgeReachesTheReviewers, through the Bot API and the reminders'
 // jobs: Hà Nội's leader taps "🔔 Nhắc người thẩm định" under the
 // communes not reported, and Hoàn Kiếm's reviewer gets one message
 // naming the ward, in their language.

@@ -536,6 +536,9 @@ const (
 	// RemindProgress is a leader's weekly digest of an area's figures:
 	// Ref.ID is the digest, which names the area.
 	RemindProgress = "progress"
+	// RemindNudged is a leader's request that a reviewer follow up the
+	// areas they cover that have not reported: Ref.ID is the nudge.
+	RemindNudged = "nudged"
 )
 
 // DaysBeforeClose are the days before its season closes that a
@@ -657,10 +660,6 @@ type Misses struct {
 	Built time.Time
 	List  []Miss
 }
-
-// EventNudged is the event of a reviewer's notice that a leader asks
-// them to follow up areas that have not reported: Ref.ID is the nudge.
-const EventNudged = "nudged"
 
 // Nudge is what a leader asked a reviewer to follow up: the child areas
 // of From with nothing registered or submitted for Year when the leader

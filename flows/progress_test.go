@@ -201,7 +201,7 @@ var progressScenarios = []scenario{
 			h.t.Errorf("a second tap: %+v", out)
 		}
 		nudged := func(id int64) flows.Input {
-			return flows.Input{Kind: flows.InputEvent, Ref: &flows.Ref{Name: flows.EventNudged, ID: id}}
+			return flows.Input{Kind: flows.InputEvent, Ref: &flows.Ref{Name: flows.RemindEvent + flows.RemindNudged, ID: id}}
 		}
 		if out := ward.send(nudged(1), "(event) nudged"); len(out) != 1 || !strings.Contains(out[0].Text, "Lãnh đạo nhắc, theo số liệu của <b>Thành phố Hà Nội</b>") ||
 			!strings.Contains(out[0].Text, "• Phường Hoàn Kiếm") {

@@ -16,8 +16,9 @@ import (
 // Nudge asks the reviewers of an area's child areas that have not
 // reported in a year (nothing registered or submitted) to follow them
 // up: each reviewer whose role is at the area, or at or below one of
-// those child areas, gets one notice (flows.EventNudged), the person who
-// asks excepted. Once a day (Vietnam's) for an area and year, whoever
+// those child areas, gets one reminder (flows.RemindNudged: it waits for
+// the quiet hours' end), the person who asks excepted; reviewers who
+// switched reminders off are not told, though they count as covering. Once a day (Vietnam's) for an area and year, whoever
 // asks: a second ask returns the first's time and sends nothing; an ask
 // that found nobody to tell does not count.
 // flows.ErrNotFound when the person may not see the area's figures.
@@ -71,11 +72,21 @@ func (db *DB) Nudge(ctx context.Context, personID int64, code string, year int, 
 		if err != nil {
 			return err
 		}
-		told, err := notify(ctx, tx, `INSERT INTO notices (person_id, name, object_id, rev, due_at)
-			SELECT r, $2, $3, 0, $4 FROM unnest($1::bigint[]) r ORDER BY r
-			RETURNING id, person_id, due_at`, reviewers, flows.EventNudged, id, at)
+		rows, err := tx.Query(ctx, `
+			INSERT INTO reminders (person_id, about, period, object_id, rev, due_at)
+			SELECT p.id, $2, $3::bigint::text, $3, 0, $4 FROM unnest($1::bigint[]) r JOIN people p ON p.id = r
+			WHERE NOT p.reminders_off ORDER BY p.id
+			ON CONFLICT DO NOTHING
+			RETURNING person_id, about, period, due_at`, reviewers, flows.RemindNudged, id, at)
+		if err != nil {
+			return err
+		}
+		told, err := pgx.CollectRows(rows, pgx.RowToStructByPos[planned])
+		if err != nil {
+			return err
+		}
 		n.Reviewers = len(told)
-		return err
+		return enqueueReminders(ctx, tx, told)
 	})
 	if err != nil && !errors.Is(err, flows.ErrNotFound) {
 		err = fmt.Errorf("nudge the reviewers under %s: %w", code, err)

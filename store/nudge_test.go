@@ -13,8 +13,8 @@ import (
 // TestNudgeTellsTheReviewersOfAreasNotReported: a commune's leader asks
 // the reviewers of its villages not reported to follow them up: the
 // commune's reviewer and the quiet village's are told, once each, by a
-// notice with its job; the reported village's, a revoked one's, another
-// commune's are not. A second ask that day sends nothing and says when
+// reminder with its job; the reported village's, a revoked one's, one
+// who switched reminders off, another commune's are not. A second ask that day sends nothing and says when
 // the first was; each reviewer reads the villages they cover; a leader
 // elsewhere may not ask. A province's nudge names the communes nobody
 // covers.
@@ -28,6 +28,10 @@ func TestNudgeTellsTheReviewersOfAreasNotReported(t *testing.T) {
 	reported := b.person("reviewer@T.A.1")
 	quiet := b.person("reviewer@T.A.2")
 	elsewhere := b.person("reviewer@T.B", "leader@T.B")
+	silent := b.person("reviewer@T.A.2")
+	if err := b.db.SetReminders(b.ctx, silent, false); err != nil {
+		t.Fatal(err)
+	}
 	revoked := b.person("reviewer@T.A.2")
 	var roleID int64
 	if err := b.db.Pool().QueryRow(b.ctx, `SELECT id FROM roles WHERE person_id = $1`, revoked).Scan(&roleID); err != nil {
@@ -48,8 +52,9 @@ func TestNudgeTellsTheReviewersOfAreasNotReported(t *testing.T) {
 	}
 	told := func() []int64 {
 		t.Helper()
-		rows, err := b.db.Pool().Query(b.ctx, `SELECT n.person_id FROM notices n WHERE n.name = $1
-			AND EXISTS (SELECT 1 FROM river_job j WHERE j.kind = 'notice' AND (j.args->>'notice')::bigint = n.id) ORDER BY 1`, flows.EventNudged)
+		rows, err := b.db.Pool().Query(b.ctx, `SELECT m.person_id FROM reminders m WHERE m.about = $1
+			AND EXISTS (SELECT 1 FROM river_job j WHERE j.kind = 'reminder' AND (j.args->>'person')::bigint = m.person_id
+				AND j.args->>'about' = m.about AND j.args->>'period' = m.period) ORDER BY 1`, flows.RemindNudged)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -90,15 +90,7 @@ func (db *DB) PlanReminders(ctx context.Context, now time.Time, days []int) (int
 			keys = append(keys, got...)
 		}
 		n = len(keys)
-		if n == 0 {
-			return nil
-		}
-		params := make([]river.InsertManyParams, n)
-		for i, k := range keys {
-			params[i] = river.InsertManyParams{Args: k.ReminderJob, InsertOpts: due(k.Due)}
-		}
-		_, err := jobs.InsertManyTx(ctx, tx, params)
-		return err
+		return enqueueReminders(ctx, tx, keys)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("plan reminders: %w", err)
@@ -110,6 +102,20 @@ func (db *DB) PlanReminders(ctx context.Context, now time.Time, days []int) (int
 func isoWeek(t time.Time) string {
 	y, w := t.In(Vietnam).ISOWeek()
 	return fmt.Sprintf("%d-W%02d", y, w)
+}
+
+// enqueueReminders gives each reminder just planned the job that brings
+// it.
+func enqueueReminders(ctx context.Context, tx pgx.Tx, keys []planned) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	params := make([]river.InsertManyParams, len(keys))
+	for i, k := range keys {
+		params[i] = river.InsertManyParams{Args: k.ReminderJob, InsertOpts: due(k.Due)}
+	}
+	_, err := jobs.InsertManyTx(ctx, tx, params)
+	return err
 }
 
 // DigestAt is when in the day, in Vietnam, digests go.

@@ -74,7 +74,7 @@ func New(c Config) *flows.Engine {
 			review.EventReturned: rv.Returned, relocate.EventAsk: relocating.Ask, broadcast.Event: broadcast.Show(c.Store),
 			flows.RemindEvent + flows.RemindUnfinished: walk.Remind, flows.RemindEvent + flows.RemindReview: rv.ReviewDigest,
 			flows.RemindEvent + flows.RemindRecognise: rv.RecogniseDigest, flows.RemindEvent + flows.RemindRegistered: home.RemindRegistered,
-			flows.RemindEvent + flows.RemindProgress: figures.WeeklyDigest, flows.EventNudged: figures.Nudged},
+			flows.RemindEvent + flows.RemindProgress: figures.WeeklyDigest, flows.RemindEvent + flows.RemindNudged: figures.Nudged},
 		Asides: map[string]func(*flows.Turn) error{relocate.Name: relocating.Press, assess.Reminder: walk.Continued,
 			review.Digest: rv.DigestPressed, enrol.Reminder: home.Started, progress.Digest: figures.DigestPressed},
 		Now:         c.Now,

@@ -304,7 +304,7 @@ func (s *Store) Nudge(ctx context.Context, personID int64, code string, year int
 	s.nudges = append(s.nudges, nudge{from: code, year: year, day: day, at: at, quiet: quiet})
 	slices.Sort(told)
 	for _, person := range told {
-		s.effect("notice %s %d to person %d", flows.EventNudged, len(s.nudges), person)
+		s.effect("reminder %s %d to person %d", flows.RemindNudged, len(s.nudges), person)
 	}
 	n.Reviewers = len(told)
 	return n, nil
