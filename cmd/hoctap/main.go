@@ -84,7 +84,7 @@ func commands() map[string]command {
 		"broadcast": {usage: broadcastUsage, summary: "send an announcement to everyone or to a role within an area (the running serve delivers it); show, pause, resume or cancel one", run: runBroadcast},
 		"targets":   {usage: "show --area CODE [--year Y] | import FILE.csv", summary: "the programme's targets: show those in force for an area, or load a province's plan", run: runTargets},
 		"export":    {usage: "assessments [--format csv|json] [-o FILE] | progress " + progressUsage, summary: "export submitted assessments, or an area's progress", run: runExport},
-		"demo":      {usage: "seed --province-households N [--province CODE]", summary: "fill a real province with synthetic data for demos and benchmarks", run: runDemo},
+		"demo":      {usage: "seed --province-households N [--province CODE] | bench [--province CODE] [--commune CODE] [--runs N]", summary: "fill a real province with synthetic data for demos and benchmarks, and measure the leaders' figures on it", run: runDemo},
 		"rollup":    {usage: "check [--fix]", summary: "check the progress figures' roll-ups against the facts (exit 1 on drift); --fix rebuilds them", run: runRollup},
 		"loadtest":  {usage: "[--people N] [--think D] [--duration D] [--mode polling|webhook] [--replicas N] [--broadcast N]", summary: "measure the bot under simulated people (see README)", run: runLoadtest},
 	}
