@@ -20,7 +20,7 @@ import (
 func (db *DB) Areas(ctx context.Context, parent string) ([]flows.Area, error) {
 	// Two queries, so that each uses the index of children by name; the
 	// key is Go's, as the database's collation may not be Vietnamese.
-	query := `SELECT code, coalesce(parent_code, ''), level, name_vi, name_en, region FROM areas
+	query := `SELECT ` + areaColumns + ` FROM areas
 		WHERE parent_code = $1 AND (valid_to IS NULL OR valid_to > current_date) ORDER BY name_key, code`
 	if parent == "" {
 		query = `SELECT code, '', level, name_vi, name_en, region FROM areas
@@ -45,7 +45,7 @@ func (db *DB) Area(ctx context.Context, code string) (flows.Area, error) {
 // areaOf reads one area; flows.ErrNotFound when there is none.
 func areaOf(ctx context.Context, q querier, code string) (flows.Area, error) {
 	rows, err := q.Query(ctx, `
-		SELECT code, coalesce(parent_code, ''), level, name_vi, name_en, region FROM areas WHERE code = $1`, code)
+		SELECT `+areaColumns+` FROM areas WHERE code = $1`, code)
 	if err != nil {
 		return flows.Area{}, fmt.Errorf("query area: %w", err)
 	}
@@ -59,6 +59,10 @@ func areaOf(ctx context.Context, q querier, code string) (flows.Area, error) {
 	return a, nil
 }
 
+// areaColumns are an area's columns in the order scanArea reads them.
+const areaColumns = "code, coalesce(parent_code, ''), level, name_vi, name_en, region"
+
+// scanArea reads an area's areaColumns.
 func scanArea(row pgx.CollectableRow) (flows.Area, error) {
 	var a flows.Area
 	var region string

@@ -18,10 +18,11 @@ import (
 // up: each reviewer whose role is at the area, or at or below one of
 // those child areas, gets one reminder (flows.RemindNudged: it waits for
 // the quiet hours' end), the person who asks excepted; reviewers who
-// switched reminders off are not told, though they count as covering. Once a day (Vietnam's) for an area and year, whoever
-// asks: a second ask returns the first's time and sends nothing; an ask
-// that found nobody to tell does not count.
-// flows.ErrNotFound when the person may not see the area's figures.
+// switched reminders off are not told, though they count as covering.
+// Once a day (Vietnam's) for an area and year, whoever asks: a second
+// ask returns the first's time and sends nothing; an ask that found
+// nobody to tell does not count. flows.ErrNotFound when the person may
+// not see the area's figures.
 func (db *DB) Nudge(ctx context.Context, personID int64, code string, year int, at time.Time) (flows.Nudged, error) {
 	var n flows.Nudged
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
@@ -120,7 +121,7 @@ func (db *DB) NudgeOf(ctx context.Context, personID, id int64) (flows.Nudge, err
 		for i, c := range covers {
 			codes[i] = c.area
 		}
-		rows, err := tx.Query(ctx, `SELECT code, coalesce(parent_code, ''), level, name_vi, name_en, region FROM areas
+		rows, err := tx.Query(ctx, `SELECT `+areaColumns+` FROM areas
 			WHERE code = ANY($1) ORDER BY name_key, code`, codes)
 		if err != nil {
 			return err

@@ -95,9 +95,9 @@ func (db *DB) AreaProgress(ctx context.Context, code string, year int, at time.T
 func progress(ctx context.Context, tx pgx.Tx, code string, year int, at time.Time) (flows.Progress, error) {
 	p := flows.Progress{Year: year}
 	rows, err := tx.Query(ctx, `
-		SELECT code, coalesce(parent_code, ''), level, name_vi, name_en, region FROM areas WHERE code = $1
+		SELECT `+areaColumns+` FROM areas WHERE code = $1
 		UNION ALL (
-			SELECT code, coalesce(parent_code, ''), level, name_vi, name_en, region FROM areas
+			SELECT `+areaColumns+` FROM areas
 			WHERE parent_code = $1 AND (valid_to IS NULL OR valid_to > current_date) ORDER BY name_key, code
 		)`, code)
 	if err != nil {

@@ -343,7 +343,7 @@ func candidates(ctx context.Context, q querier, code string, today time.Time) ([
 	}
 	if inForce { // a commune that got villages: they are the places to pick
 		rows, err := q.Query(ctx, `
-			SELECT code, coalesce(parent_code, ''), level, name_vi, name_en, region FROM areas
+			SELECT `+areaColumns+` FROM areas
 			WHERE parent_code = $1 AND level = 'village' AND (valid_to IS NULL OR valid_to > $2)
 			ORDER BY name_key, code`, code, today)
 		if err != nil {
